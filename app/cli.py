@@ -1,0 +1,51 @@
+"""Flask commands: ``flask --app run <command>``."""
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+def register(app) -> None:
+    """Attach this project's commands to ``app``."""
+    app.cli.add_command(sync_roles_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(deploy_command)
+
+
+def _sync():
+    from .security.sync import UnknownPermission, sync_roles
+
+    try:
+        counts = sync_roles(current_app.appbuilder)
+    except UnknownPermission as error:
+        raise click.ClickException(str(error))
+    for role, count in counts.items():
+        click.echo(f"{role}: {count} permissions")
+
+
+@click.command("sync-roles")
+@with_appcontext
+def sync_roles_command():
+    """Create permissions and make every role match app/security/roles.py (idempotent)."""
+    _sync()
+
+
+@click.command("deploy")
+@with_appcontext
+def deploy_command():
+    """Once per deploy: migrate the database to head, then sync roles and permissions."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    _sync()
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Load the demo county and one DEMO login per role (idempotent)."""
+    from .demo import DEMO_PASSWORD, seed_demo
+
+    users = seed_demo()
+    click.echo("Demo data loaded. These are DEMO accounts for trying the system, not for production use:")
+    for username, role in users:
+        click.echo(f"  {username:<18} {role:<18} password: {DEMO_PASSWORD}")

@@ -1,0 +1,47 @@
+"""Domain exceptions with translatable messages.
+
+Views flash them; the API maps ``status`` to the HTTP answer (400/403/404/409).
+They never carry SQL, parameters or complainant data.
+"""
+
+
+class DomainError(Exception):
+    """A rule was broken; nothing was changed."""
+
+    status = 400
+
+    def __init__(self, message, field=None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+    def payload(self):
+        """The JSON ``message`` value of the API contract."""
+        if self.field:
+            return {self.field: [str(self.message)]}
+        return str(self.message)
+
+
+class ValidationFailed(DomainError):
+    """Bad input (400)."""
+
+
+class PermissionDenied(DomainError):
+    """The role lacks the permission (403)."""
+
+    status = 403
+
+
+class NotFound(DomainError):
+    """Not found, or outside the caller's scope (404): never reveal that it exists."""
+
+    status = 404
+
+
+class Conflict(DomainError):
+    """Not allowed in the current state, or a stale version (409)."""
+
+    status = 409

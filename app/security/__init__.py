@@ -1,0 +1,1 @@
+"""Security: permission names, the role table, the row-scope rule and masking."""

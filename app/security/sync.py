@@ -1,0 +1,49 @@
+"""Idempotent role synchronisation: make the database match ``roles.ROLE_PERMISSIONS``."""
+from flask_appbuilder.security.sqla.models import PermissionView
+
+from ..extensions import db
+from .roles import ADMIN, ROLE_NAMES, ROLE_PERMISSIONS
+
+
+class UnknownPermission(RuntimeError):
+    """The role table names a (permission, resource) pair that no view declares."""
+
+
+def sync_roles(appbuilder) -> dict:
+    """Create every view's permissions, then set each role's permissions exactly.
+
+    Run it once per deploy (start-up writes nothing). Returns ``{role: count}``.
+    Raises ``UnknownPermission`` (and changes nothing) on a name no view declares.
+    """
+    sm = appbuilder.sm
+    # FAB grants each new permission to the Admin role as it creates it: roles come first.
+    for role_name in [*ROLE_NAMES, sm.auth_role_public]:
+        if sm.find_role(role_name) is None:
+            sm.add_role(role_name)
+    appbuilder.add_permissions(update_perms=True)
+    sm.security_cleanup(appbuilder.baseviews, appbuilder.menu)
+
+    wanted = {}
+    missing = []
+    for role_name, pairs in ROLE_PERMISSIONS.items():
+        views = []
+        for permission_name, view_name in pairs:
+            pv = sm.find_permission_view_menu(permission_name, view_name)
+            if pv is None:
+                missing.append(f"{role_name}: {permission_name} on {view_name}")
+            else:
+                views.append(pv)
+        wanted[role_name] = views
+    if missing:
+        db.session.rollback()
+        raise UnknownPermission("Unknown permissions in the role table:\n  " + "\n  ".join(missing))
+
+    wanted[ADMIN] = db.session.query(PermissionView).all()
+    counts = {}
+    for role_name in [*ROLE_NAMES, sm.auth_role_public]:
+        role = sm.find_role(role_name)
+        permissions = wanted.get(role_name, [])
+        role.permissions = sorted(set(permissions), key=lambda pv: pv.id)
+        counts[role_name] = len(role.permissions)
+    db.session.commit()
+    return counts

@@ -1,0 +1,80 @@
+"""Organisation tree and staff pages (domain.md §2)."""
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, SelectField
+from wtforms.validators import InputRequired
+
+from .. import labels
+from ..models import OrgUnit, Staff
+from ..models.org import UNIT_KIND_LABELS
+from ..models.staff import POSITION_LABELS
+from ..security import permissions as p
+from ..services.org import check_staff, check_unit, check_unit_deletable
+from .base import CheckedModelView
+
+
+def _choices(label_map):
+    return [(value, label) for value, label in label_map.items()]
+
+
+class OrgUnitView(CheckedModelView):
+    """Organisation units; the tree shows through the parent column and its filter."""
+
+    datamodel = SQLAInterface(OrgUnit)
+    class_permission_name = p.ORG_UNIT
+    method_permission_name = p.MODEL_VIEW_READ_WRITE
+
+    list_title = _l("Organisation units")
+    show_title = _l("Organisation unit")
+    add_title = _l("Add organisation unit")
+    edit_title = _l("Edit organisation unit")
+    label_columns = labels.ORG_UNIT_LABELS
+
+    list_columns = ["name", "code", "kind", "parent", "active"]
+    show_columns = ["name", "code", "kind", "parent", "active"]
+    add_columns = ["name", "code", "kind", "parent", "active"]
+    edit_columns = add_columns
+    search_columns = ["name", "code", "kind", "parent", "active"]
+    order_columns = ["name", "code", "kind"]
+    base_order = ("code", "asc")
+    formatters_columns = {"kind": lambda value: UNIT_KIND_LABELS.get(value, value)}
+    add_form_extra_fields = {
+        "kind": SelectField(_l("Kind"), choices=_choices(UNIT_KIND_LABELS), validators=[InputRequired()]),
+        "active": BooleanField(_l("Active"), default=True),
+    }
+    edit_form_extra_fields = add_form_extra_fields
+
+    check_item = staticmethod(check_unit)
+    check_delete = staticmethod(check_unit_deletable)
+
+
+class StaffView(CheckedModelView):
+    """Staff members with their unit, position and optional login."""
+
+    datamodel = SQLAInterface(Staff)
+    class_permission_name = p.STAFF
+    method_permission_name = p.MODEL_VIEW_READ_WRITE
+
+    list_title = _l("Staff members")
+    show_title = _l("Staff member")
+    add_title = _l("Add staff member")
+    edit_title = _l("Edit staff member")
+    label_columns = labels.STAFF_LABELS
+
+    list_columns = ["name", "employee_no", "unit", "position", "user", "active"]
+    show_columns = ["name", "employee_no", "unit", "position", "user", "active"]
+    add_columns = ["name", "employee_no", "unit", "position", "user", "active"]
+    edit_columns = add_columns
+    search_columns = ["name", "employee_no", "unit", "position", "active"]
+    order_columns = ["name", "employee_no", "position"]
+    base_order = ("employee_no", "asc")
+    formatters_columns = {"position": lambda value: POSITION_LABELS.get(value, value)}
+    add_form_extra_fields = {
+        "position": SelectField(_l("Position"), choices=_choices(POSITION_LABELS), validators=[InputRequired()]),
+        "active": BooleanField(_l("Active"), default=True),
+    }
+    edit_form_extra_fields = add_form_extra_fields
+
+    check_item = staticmethod(check_staff)
+
+

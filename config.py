@@ -1,0 +1,109 @@
+"""Application configuration.
+
+Every setting can be overridden by an environment variable; the defaults are safe for a
+developer's machine. ``Config.validate`` refuses to start a production instance that still
+uses the development secret key.
+"""
+import os
+from datetime import timedelta
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = os.path.abspath(os.path.dirname(__file__))
+INSTANCE_DIR = os.path.join(BASE_DIR, "instance")
+DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Runtime configuration read from the environment."""
+
+    APP_NAME = "客户投诉管理系统"
+    APP_ICON = None
+    APP_THEME = ""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    PRODUCTION = _bool("PRODUCTION", os.environ.get("FLASK_ENV") == "production")
+
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", "sqlite:///" + os.path.join(INSTANCE_DIR, "complaints.db")
+    )
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Never echo bound parameters (complainant data) into logs or error messages.
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True, "pool_pre_ping": True}
+
+    # Start-up never writes to the database by itself: `flask --app run deploy`
+    # (migrate + sync-roles) does it once per deploy. Development may opt in.
+    FAB_CREATE_DB = False
+    FAB_UPDATE_PERMS = False
+
+    AUTH_TYPE = AUTH_DB
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_USER_REGISTRATION = False
+    FAB_ADD_SECURITY_API = True
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    FAB_API_SWAGGER_UI = False
+    FAB_API_MAX_PAGE_SIZE = 100
+    FAB_SAFE_REDIRECT_HOSTS = [
+        h.strip() for h in os.environ.get("SAFE_REDIRECT_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+    ]
+    FAB_INDEX_VIEW = "app.views.home.HomeView"
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    # Must be absolute: a relative path would resolve inside app/.
+    BABEL_TRANSLATION_DIRECTORIES = os.path.join(BASE_DIR, "translations")
+    LANGUAGES = {
+        "zh": {"flag": "cn", "name": "简体中文"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("HTTPS", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=int(os.environ.get("JWT_ACCESS_MINUTES", "15")))
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(hours=int(os.environ.get("JWT_REFRESH_HOURS", "12")))
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    AUTH_RATE_LIMITED = RATELIMIT_ENABLED
+    AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 1 minute")
+
+    @classmethod
+    def validate(cls, config: dict) -> None:
+        """Refuse unsafe production settings."""
+        if config.get("PRODUCTION") and config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value when PRODUCTION/FLASK_ENV=production."
+            )
+
+
+class DevConfig(Config):
+    """Local development: `make run` migrates explicitly, nothing created at start-up."""
+
+
+class TestConfig(Config):
+    """Tests: a fresh database per test (see tests/conftest.py); CSRF stays on."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-0123456789abcdef0123456789"
+    PRODUCTION = False
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_ENABLED = False
+    AUTH_RATE_LIMITED = False
+    # Tests only: a cheap hash keeps per-test user creation fast (production keeps scrypt).
+    FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

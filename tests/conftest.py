@@ -1,0 +1,199 @@
+"""Shared fixtures: a fresh app and database per test, real users per role, logins.
+
+Tests never mock security: users are created with real roles synced from the role table,
+and log in through the real web form or the real API login.
+"""
+import re
+import sqlite3
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from app import create_app
+from app.extensions import db
+from app.models import OrgUnit, Staff
+from app.security import roles as r
+from app.security.sync import sync_roles
+from config import TestConfig
+
+PASSWORD = "Test@12345"
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """Schema and synced roles built once; each test starts from a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+
+    class TemplateConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{path}"
+
+    template = create_app(TemplateConfig)
+    with template.app_context():
+        db.create_all()
+        sync_roles(template.appbuilder)
+        db.session.remove()
+        db.engine.dispose()
+    return str(path)
+
+
+@pytest.fixture
+def app(template_db):
+    """A new application over a new in-memory database (a copy of the template)."""
+    application = create_app(TestConfig)
+    with application.app_context():
+        raw = db.engine.raw_connection()
+        source = sqlite3.connect(template_db)
+        try:
+            source.backup(raw.driver_connection)
+        finally:
+            source.close()
+            raw.close()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Factory:
+    """Builds org units, staff and users with real roles."""
+
+    def __init__(self, app):
+        self.app = app
+        self._n = 0
+
+    def _next(self):
+        self._n += 1
+        return self._n
+
+    def unit(self, name=None, kind="branch", parent=None, code=None):
+        n = self._next()
+        unit = OrgUnit(name=name or f"单位{n}", code=code or f"U{n:04d}", kind=kind, parent=parent, active=True)
+        db.session.add(unit)
+        db.session.commit()
+        return unit
+
+    def user(self, role, username=None, unit=None, position="other", staff_name=None):
+        """A login with ``role``; linked to a new staff record in ``unit`` when given."""
+        n = self._next()
+        username = username or f"{role.lower()}{n}"
+        sm = self.app.appbuilder.sm
+        user = sm.add_user(username, staff_name or username, "测试", f"{username}@test.invalid", sm.find_role(role), password=PASSWORD)
+        assert user, "user creation failed"
+        if unit is not None:
+            staff = Staff(name=staff_name or f"员工{n}", employee_no=f"E{n:05d}", unit=unit, position=position, user=user, active=True)
+            db.session.add(staff)
+            db.session.commit()
+        return user
+
+
+@pytest.fixture
+def factory(app):
+    return Factory(app)
+
+
+@pytest.fixture
+def org(factory):
+    """A small county: union → discipline office, two cooperatives, three branches."""
+    union = factory.unit("测试联社", "union", code="LS")
+    office = factory.unit("纪检监察室", "department", union, code="JJ")
+    coop_a = factory.unit("甲信用社", "cooperative", union, code="A")
+    coop_b = factory.unit("乙信用社", "cooperative", union, code="B")
+    branch_a1 = factory.unit("甲一分社", "branch", coop_a, code="A1")
+    branch_a2 = factory.unit("甲二分社", "branch", coop_a, code="A2")
+    branch_b1 = factory.unit("乙一分社", "branch", coop_b, code="B1")
+    return dict(union=union, office=office, coop_a=coop_a, coop_b=coop_b, a1=branch_a1, a2=branch_a2, b1=branch_b1)
+
+
+@pytest.fixture
+def users(factory, org):
+    """One user per role, each linked to a staff record where the role has a unit."""
+    return {
+        r.ADMIN: factory.user(r.ADMIN, "admin"),
+        r.DISCIPLINE_OFFICE: factory.user(r.DISCIPLINE_OFFICE, "discipline", org["office"], "discipline_officer"),
+        r.COMMITTEE: factory.user(r.COMMITTEE, "committee", org["union"], "committee_member"),
+        r.RERULING_BODY: factory.user(r.RERULING_BODY, "reruling", org["union"], "manager"),
+        r.BRANCH_HEAD: factory.user(r.BRANCH_HEAD, "branchhead", org["a1"], "branch_head"),
+        r.COUNTER_STAFF: factory.user(r.COUNTER_STAFF, "counter", org["a1"], "counter_staff"),
+        r.LEADERSHIP: factory.user(r.LEADERSHIP, "leader", org["union"], "manager"),
+    }
+
+
+def csrf_token(client, path="/login/"):
+    """The CSRF token embedded in a rendered form (``path``, else the own-password form)."""
+    for candidate in (path, "/resetmypassword/form"):
+        html = client.get(candidate).get_data(as_text=True)
+        for tag in re.findall(r"<input[^>]*>", html):
+            if 'name="csrf_token"' in tag:
+                return re.search(r'value="([^"]+)"', tag).group(1)
+    raise AssertionError(f"no CSRF token on {path}")
+
+
+def web_login(client, username, password=PASSWORD):
+    """Log in through the real login form (CSRF included); returns the response."""
+    token = csrf_token(client)
+    return client.post("/login/", data={"username": username, "password": password, "csrf_token": token})
+
+
+def api_token(client, username, password=PASSWORD):
+    """A JWT access token from the real API login."""
+    response = client.post(
+        "/api/v1/security/login",
+        json={"username": username, "password": password, "provider": "db", "refresh": True},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["access_token"]
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def login(client):
+    def _login(username, password=PASSWORD):
+        response = web_login(client, username, password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api(client):
+    """``api(username)`` → headers carrying that user's token."""
+    cache = {}
+
+    def _headers(username, password=PASSWORD):
+        if username not in cache:
+            cache[username] = bearer(api_token(client, username, password))
+        return cache[username]
+
+    return _headers
+
+
+@contextmanager
+def count_queries():
+    """Count SQL statements executed inside the block: ``with count_queries() as q: …; q.count``."""
+
+    class Counter:
+        count = 0
+        statements = []
+
+    counter = Counter()
+    counter.statements = []
+    engine = db.engine
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        counter.count += 1
+        counter.statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", before)

@@ -1,0 +1,121 @@
+"""Start-up, migrations, role sync and demo data as an operator runs them."""
+import os
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import inspect
+
+from app import create_app
+from app.extensions import db
+from app.security import roles as r
+from app.security.sync import UnknownPermission, sync_roles
+from config import DEV_SECRET_KEY, TestConfig
+
+
+def _file_app(tmp_path, **extra):
+    class FileConfig(TestConfig):
+        SQLALCHEMY_DATABASE_URI = "sqlite:///" + os.path.join(str(tmp_path), "t.db")
+
+    for key, value in extra.items():
+        setattr(FileConfig, key, value)
+    return create_app(FileConfig)
+
+
+def test_start_up_creates_nothing(tmp_path):
+    app = _file_app(tmp_path)
+    with app.app_context():
+        assert inspect(db.engine).get_table_names() == []
+
+
+def test_upgrade_builds_the_whole_schema_matching_the_models(tmp_path):
+    app = _file_app(tmp_path)
+    with app.app_context():
+        upgrade()
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"ab_user", "ab_role", "ab_permission_view", "org_unit", "staff", "alembic_version"} <= tables
+        with db.engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), db.metadata)
+        assert diff == []
+
+
+def test_sync_roles_is_idempotent_and_exact(tmp_path):
+    app = _file_app(tmp_path)
+    with app.app_context():
+        upgrade()
+        first = sync_roles(app.appbuilder)
+        second = sync_roles(app.appbuilder)
+        assert first == second
+        assert set(first) == set(r.ROLE_NAMES) | {"Public"}
+        role = app.appbuilder.sm.find_role(r.DISCIPLINE_OFFICE)
+        granted = {(pv.permission.name, pv.view_menu.name) for pv in role.permissions}
+        assert granted == set(r.ROLE_PERMISSIONS[r.DISCIPLINE_OFFICE])
+
+
+def test_sync_roles_fails_loudly_on_unknown_permission(tmp_path, monkeypatch):
+    app = _file_app(tmp_path)
+    with app.app_context():
+        upgrade()
+        sync_roles(app.appbuilder)
+        before = {pv.id for pv in app.appbuilder.sm.find_role(r.LEADERSHIP).permissions}
+        monkeypatch.setitem(r.ROLE_PERMISSIONS, r.LEADERSHIP, [("can_fly", "Complaint")])
+        with pytest.raises(UnknownPermission, match="can_fly on Complaint"):
+            sync_roles(app.appbuilder)
+        assert {pv.id for pv in app.appbuilder.sm.find_role(r.LEADERSHIP).permissions} == before
+
+
+def test_cli_deploy_and_seed_demo_are_idempotent(tmp_path):
+    app = _file_app(tmp_path)
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["deploy"])
+        assert result.exit_code == 0, result.output
+        result = runner.invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+        assert "DEMO" in result.output
+    with app.app_context():
+        from app.models import OrgUnit, Staff
+
+        assert db.session.query(OrgUnit).filter_by(kind="branch").count() >= 6
+        assert db.session.query(OrgUnit).filter_by(kind="cooperative").count() == 3
+        assert db.session.query(Staff).count() >= 20
+        for role in r.ROLE_NAMES:
+            users = [u for u in app.appbuilder.sm.get_all_users() if any(x.name == role for x in u.roles)]
+            assert [u.username for u in users if u.username.startswith("demo_")], role
+
+
+def test_demo_logins_work(tmp_path):
+    from app.demo import DEMO_PASSWORD, USERS
+
+    app = _file_app(tmp_path)
+    runner = app.test_cli_runner()
+    runner.invoke(args=["deploy"])
+    runner.invoke(args=["seed-demo"])
+    client = app.test_client()
+    for username, *_ in USERS:
+        response = client.post("/api/v1/security/login", json={"username": username, "password": DEMO_PASSWORD, "provider": "db"})
+        assert response.status_code == 200, username
+
+
+def test_production_refuses_the_development_secret():
+    class Production(TestConfig):
+        PRODUCTION = True
+        SECRET_KEY = DEV_SECRET_KEY
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(Production)
+
+
+def test_cookie_and_redirect_settings():
+    app = create_app(TestConfig)
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["FAB_SAFE_REDIRECT_HOSTS"]
+    assert app.config["BABEL_DEFAULT_LOCALE"] == "zh"
+    assert os.path.isabs(app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[-1])
+
+
+def test_sqlite_enforces_foreign_keys(app):
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
