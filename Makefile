@@ -22,11 +22,11 @@ catalogs: install
 
 # Refresh the catalog after changing user-visible strings; then translate in translations/zh/.
 extract-messages: install
-	$(BABEL) extract -F translations/babel.cfg -k _l -k lazy_gettext -k gettext -k _ --no-location -o translations/messages.pot .
+	$(BABEL) extract -F translations/babel.cfg -k _l -k lazy_gettext -k gettext -k _ -k N_ --no-location -o translations/messages.pot .
 	$(BABEL) update -i translations/messages.pot -d translations -l zh --no-fuzzy-matching
 
 deploy: catalogs
-	$(FLASK) deploy
+	$(FLASK) deploy && $(FLASK) calendar import
 
 seed: deploy
 	$(FLASK) seed-demo

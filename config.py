@@ -55,6 +55,20 @@ class Config:
         h.strip() for h in os.environ.get("SAFE_REDIRECT_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
     ]
     FAB_INDEX_VIEW = "app.views.home.HomeView"
+    # Lockout, session epochs, token-only security APIs, per-request permission cache.
+    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.ComplaintSecurityManager"
+    FAB_API_KEY_ENABLED = False
+    FAB_API_SHOW_STACKTRACE = False
+
+    # §14: who decides an appeal — the unit codes named in the appeal notice of every reply.
+    APPEAL_BODY_BRANCH_LEVEL = os.environ.get("APPEAL_BODY_BRANCH_LEVEL", "LS-JJ")
+    APPEAL_BODY_UNION_LEVEL = os.environ.get("APPEAL_BODY_UNION_LEVEL", "SL")
+    # §17 sets no period for requesting a re-ruling; calendar days after the ruling.
+    RERULING_WINDOW_DAYS = int(os.environ.get("RERULING_WINDOW_DAYS", "15"))
+    # Evidence attachments live here, outside static/.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", os.path.join(INSTANCE_DIR, "attachments"))
+    MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
+    MAX_CONTENT_LENGTH = MAX_ATTACHMENT_BYTES + 1024 * 1024
 
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -65,9 +79,17 @@ class Config:
         "en": {"flag": "gb", "name": "English"},
     }
 
+    # HTTPS=1 when served over TLS: Secure cookies and HSTS.
+    HTTPS = _bool("HTTPS", False)
+    HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", "31536000"))
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted.
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+    REFERRER_POLICY = "same-origin"
+    # Host names this instance answers to (comma-separated); any other Host header gets 400.
+    TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("HTTPS", False)
+    SESSION_COOKIE_SECURE = HTTPS
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -82,6 +104,12 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     AUTH_RATE_LIMITED = RATELIMIT_ENABLED
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 1 minute")
+    # Temporary lockout per (username, client address): failures within the window (minutes)
+    # lock the pair for the duration (minutes). See docs/security.md.
+    LOGIN_LOCKOUT_ENABLED = _bool("LOGIN_LOCKOUT_ENABLED", True)
+    LOGIN_LOCKOUT_MAX_FAILURES = int(os.environ.get("LOGIN_LOCKOUT_MAX_FAILURES", "5"))
+    LOGIN_LOCKOUT_WINDOW = int(os.environ.get("LOGIN_LOCKOUT_WINDOW_MINUTES", "15"))
+    LOGIN_LOCKOUT_DURATION = int(os.environ.get("LOGIN_LOCKOUT_DURATION_MINUTES", "15"))
 
     @classmethod
     def validate(cls, config: dict) -> None:
@@ -107,3 +135,6 @@ class TestConfig(Config):
     AUTH_RATE_LIMITED = False
     # Tests only: a cheap hash keeps per-test user creation fast (production keeps scrypt).
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # The test organisation (tests/conftest.py) uses these codes.
+    APPEAL_BODY_BRANCH_LEVEL = "JJ"
+    APPEAL_BODY_UNION_LEVEL = "LS"

@@ -59,6 +59,10 @@ def create_app(config=None) -> Flask:
         api.register(appbuilder)
         appbuilder.post_init()
 
+    from .security import headers
+
+    headers.init_app(app)
+
     from . import cli
 
     cli.register(app)

@@ -3,12 +3,15 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .cli_calendar import calendar_cli
+
 
 def register(app) -> None:
     """Attach this project's commands to ``app``."""
     app.cli.add_command(sync_roles_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(deploy_command)
+    app.cli.add_command(calendar_cli)
 
 
 def _sync():
@@ -43,9 +46,12 @@ def deploy_command():
 @with_appcontext
 def seed_demo_command():
     """Load the demo county and one DEMO login per role (idempotent)."""
-    from .demo import DEMO_PASSWORD, seed_demo
+    from .demo import DEMO_PASSWORD, seed_demo, seed_demo_complaints
 
     users = seed_demo()
+    complaints = seed_demo_complaints()
     click.echo("Demo data loaded. These are DEMO accounts for trying the system, not for production use:")
     for username, role in users:
         click.echo(f"  {username:<18} {role:<18} password: {DEMO_PASSWORD}")
+    if complaints:
+        click.echo(f"{complaints} demo complaints added (external reference DEMO-…).")

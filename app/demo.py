@@ -103,3 +103,65 @@ def seed_demo():
         created.append((username, role_name))
     db.session.commit()
     return created
+
+
+# (external ref, registering user, branch code, respondent employee no, channel, category, facts,
+#  days before today received, steps) — steps are (user, transition, body) applied in order.
+DEMO_COMPLAINTS = [
+    ("DEMO-001", "demo_counter", "CG-02", None, "phone", "attitude",
+     "客户称办理存款时柜员态度冷淡,未解释需要填写的单据。", 1, []),
+    ("DEMO-002", "demo_counter", "CG-02", "CG0203", "hotline", "efficiency",
+     "客户反映午间只开一个窗口,排队等候超过一小时。", 3,
+     [("demo_discipline", "accept", {"level": "branch"})]),
+    ("DEMO-003", "demo_branchhead", "CG-02", None, "book", "fee",
+     "意见簿记录:客户对短信通知服务费有异议,称未被告知收费标准。", 12,
+     [("demo_branchhead", "accept", {"level": "branch"})]),
+    ("DEMO-004", "demo_discipline", "CG-02", "CG0202", "hotline", "error",
+     "客户称转账金额被柜员录错,资金晚到账两天。", 20,
+     [("demo_discipline", "accept", {"level": "union", "handling_unit": "LS-JJ"}),
+      ("demo_discipline", "reply", {"method": "letter", "content": "经核实,系柜员录入错误,已向客户致歉并补偿利息损失。"}),
+      ("demo_discipline", "close", {})]),
+    ("DEMO-005", "demo_discipline", "DX-01", None, "box", "conduct",
+     "意见箱:营业厅饮水机长期无水,叫号系统故障未修复。", 8,
+     [("demo_discipline", "accept", {"level": "branch"}),
+      ("demo_discipline", "reply", {"method": "phone", "content": "已督促网点修复叫号系统并配置饮水设施。"})]),
+    ("DEMO-006", "demo_discipline", "XL-01", None, "phone", "other",
+     "客户投诉员工私下推销保险产品。", 5,
+     [("demo_discipline", "reject", {"reason": "out_of_scope", "note": "属员工违规行为,按第八条移交纪检处理。"})]),
+]
+
+
+def seed_demo_complaints():
+    """Sample cases in several states, created through the services (idempotent by external ref)."""
+    from datetime import timedelta
+
+    from .models.complaint import Complaint
+    from .services import clock
+    from .services import complaints as svc
+
+    sm = current_app.appbuilder.sm
+    units = {u.code: u for u in db.session.query(OrgUnit).all()}
+    staff = {s.employee_no: s for s in db.session.query(Staff).all()}
+    now = clock.now()
+    created = 0
+    for ref, username, branch, respondent, channel, category, facts, days_ago, steps in DEMO_COMPLAINTS:
+        if db.session.query(Complaint).filter_by(external_ref=ref).first() is not None:
+            continue
+        received = now - timedelta(days=days_ago, hours=2)
+        complaint, _ = svc.register(sm.find_user(username=username), {
+            "channel": channel, "received_at": received.isoformat(timespec="seconds"),
+            "complainant_name": "演示客户" + ref[-1], "complainant_phone": f"1380000{ref[-4:]}",
+            "complainant_id_number": f"33010219800101{ref[-4:]}", "complainant_address": "演示县城关镇人民路88号",
+            "branch_id": units[branch].id, "respondent_staff_id": staff[respondent].id if respondent else None,
+            "category": category, "facts": facts, "external_ref": ref,
+        }, now=received)
+        for step, (actor, name, body) in enumerate(steps, start=1):
+            body = dict(body)
+            if "handling_unit" in body:
+                body["handling_unit_id"] = units[body.pop("handling_unit")].id
+            at = min(received + timedelta(days=step), now)
+            if name == "reply":
+                body["replied_at"] = at.isoformat(timespec="seconds")
+            svc.apply(sm.find_user(username=actor), complaint.id, name, body, now=at)
+        created += 1
+    return created

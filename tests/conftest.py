@@ -4,6 +4,7 @@ Tests never mock security: users are created with real roles synced from the rol
 and log in through the real web form or the real API login.
 """
 import re
+from datetime import datetime
 import sqlite3
 from contextlib import contextmanager
 
@@ -187,6 +188,9 @@ def count_queries():
     counter = Counter()
     counter.statements = []
     engine = db.engine
+    # Tests share one session with the requests they make; start from a cold identity map so
+    # the count is what a production request (fresh session) issues.
+    db.session.expire_all()
 
     def before(conn, cursor, statement, parameters, context, executemany):
         counter.count += 1
@@ -197,3 +201,37 @@ def count_queries():
         yield counter
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def make_complaint(app, org):
+    """``make_complaint(user, **fields)`` registers a complaint through the service."""
+    from app.services import complaints as svc
+
+    def _make(user, now=None, **fields):
+        """Registered at ``now`` (default: 2026-12-01 09:00, so tests never depend on today)."""
+        data = {
+            "channel": "phone",
+            "complainant_name": "张三丰",
+            "complainant_phone": "13812345678",
+            "complainant_id_number": "330102199001011234",
+            "complainant_address": "浙江省杭州市西湖区文三路1号",
+            "branch_id": org["a1"].id,
+            "category": "attitude",
+            "facts": "柜员态度恶劣,拒绝解释手续费。",
+        }
+        data.update(fields)
+        complaint, _ = svc.register(user, data, now=now or datetime(2026, 12, 1, 9, 0, 0))
+        return complaint
+
+    return _make
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Freeze the services' clock: ``clock["now"] = datetime(...)`` moves it."""
+    from app.services import clock as clock_module
+
+    state = {"now": datetime(2026, 12, 1, 10, 0, 0)}
+    monkeypatch.setattr(clock_module, "now", lambda: state["now"])
+    return state

@@ -11,6 +11,9 @@ WRITE = "write"
 # Resources (FAB "view menus") of this application.
 ORG_UNIT = "OrgUnit"
 STAFF = "Staff"
+COMPLAINT = "Complaint"
+WORK_DAY = "WorkDay"
+CALENDAR_YEAR = "CalendarYear"
 
 # Method → permission maps for FAB ModelView and ModelRestApi.
 MODEL_VIEW_READ_WRITE = {
@@ -33,6 +36,23 @@ REST_API_READ_WRITE = {
 }
 
 
+# Complaint: pages and API share these; each workflow transition has its own permission.
+COMPLAINT_READ = "read"
+COMPLAINT_EDIT = "edit"
+COMPLAINT_REGISTER = "register"
+COMPLAINT_TRANSITIONS = (
+    "accept", "reject", "transfer", "request_extension", "decide_extension", "reply", "close", "follow_up",
+    "appeal", "decide_appeal", "rule", "request_reruling", "decide_reruling",
+)
+COMPLAINT_PERMISSIONS = [
+    f"can_{name}" for name in (COMPLAINT_READ, COMPLAINT_EDIT, COMPLAINT_REGISTER, *COMPLAINT_TRANSITIONS)
+]
+
+# Work calendar month view (read) and file import (write): the same two permissions on
+# WorkDay as its list page and API, so the role sync keeps both.
+CALENDAR_PAGES_READ_WRITE = {"month": READ, "import_file": WRITE, "import_confirm": WRITE}
+
+
 def can(name: str) -> str:
     """FAB's stored permission name for ``name`` (``read`` → ``can_read``)."""
     return f"can_{name}"
@@ -42,6 +62,18 @@ def can(name: str) -> str:
 MENU_ORGANISATION = "Organisation"
 MENU_ORG_UNITS = "Org units"
 MENU_STAFF = "Staff members"
+MENU_COMPLAINTS = "Complaints"
+MENU_COMPLAINT_LIST = "Complaint list"
+MENU_TODO = "My to-do"
+MENU_REGISTER = "Register complaint"
+MENU_RULING_QUEUE = "Ruling work list"
+MENU_RERULING_QUEUE = "Re-ruling queue"
+MENU_APPEAL_QUEUE = "Appeal queue"
+MENU_WORK_CALENDAR = "Work calendar"
+MENU_WORK_DAYS = "Work days"
+MENU_CALENDAR_MONTH = "Calendar month view"
+MENU_CALENDAR_YEARS = "Calendar years"
+MENU_CALENDAR_IMPORT = "Import calendar file"
 
 # FAB's own self-service views every logged-in user needs (own profile, own password).
 SELF_SERVICE = [

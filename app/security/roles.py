@@ -34,6 +34,23 @@ def _menu(name: str):
     return ("menu_access", name)
 
 
+def _complaint(*names: str):
+    """Permissions on the Complaint resource (pages and API alike)."""
+    return [(p.can(name), p.COMPLAINT) for name in names]
+
+
+COMPLAINT_MENUS = [_menu(p.MENU_COMPLAINTS), _menu(p.MENU_COMPLAINT_LIST), _menu(p.MENU_TODO)]
+
+# domain.md §5: everyone reads the work calendar (pages, month view, API); only Admin changes it.
+CALENDAR_READ = [
+    _read(p.WORK_DAY),
+    _read(p.CALENDAR_YEAR),
+    _menu(p.MENU_WORK_CALENDAR),
+    _menu(p.MENU_WORK_DAYS),
+    _menu(p.MENU_CALENDAR_MONTH),
+    _menu(p.MENU_CALENDAR_YEARS),
+]
+
 ROLE_PERMISSIONS = {
     DISCIPLINE_OFFICE: [
         *p.SELF_SERVICE,
@@ -42,12 +59,45 @@ ROLE_PERMISSIONS = {
         _menu(p.MENU_ORGANISATION),
         _menu(p.MENU_ORG_UNITS),
         _menu(p.MENU_STAFF),
+        # §3, §7, §13: registers, accepts/rejects, assigns, transfers, approves extensions,
+        # handles union-level cases, replies, closes, follows up.
+        *_complaint("read", "edit", "register", "accept", "reject", "transfer", "decide_extension",
+                    "reply", "close", "follow_up", "appeal", "decide_appeal"),
+        *COMPLAINT_MENUS,
+        _menu(p.MENU_REGISTER),
+        _menu(p.MENU_RULING_QUEUE),
+        _menu(p.MENU_APPEAL_QUEUE),
+        *CALENDAR_READ,
     ],
-    COMMITTEE: [*p.SELF_SERVICE],
-    RERULING_BODY: [*p.SELF_SERVICE],
-    BRANCH_HEAD: [*p.SELF_SERVICE],
-    COUNTER_STAFF: [*p.SELF_SERVICE],
-    LEADERSHIP: [*p.SELF_SERVICE],
+    # §17–§19: reads every case (identity masked) and records rulings.
+    COMMITTEE: [*p.SELF_SERVICE, *_complaint("read", "rule"), *COMPLAINT_MENUS, _menu(p.MENU_RULING_QUEUE),
+                *CALENDAR_READ],
+    # §17: decides re-rulings (final); §14: decides appeals sent to its unit (the union's own
+    # decisions). Sees only those cases.
+    RERULING_BODY: [*p.SELF_SERVICE, *_complaint("read", "decide_reruling", "decide_appeal"), *COMPLAINT_MENUS,
+                    _menu(p.MENU_RERULING_QUEUE), _menu(p.MENU_APPEAL_QUEUE), *CALENDAR_READ],
+    # §11, §12, §15: handles, transfers up, requests extensions, replies, follows up.
+    BRANCH_HEAD: [
+        *p.SELF_SERVICE,
+        *_complaint("read", "edit", "register", "accept", "transfer", "request_extension", "reply", "close",
+                    "follow_up", "request_reruling"),
+        *COMPLAINT_MENUS,
+        _menu(p.MENU_REGISTER),
+        *CALENDAR_READ,
+    ],
+    # §11 首问责任制: registers what it receives, handles within its authority (as handler),
+    # hands over to the branch head.
+    COUNTER_STAFF: [
+        *p.SELF_SERVICE,
+        *_complaint("read", "edit", "register", "transfer", "request_extension", "reply", "close",
+                    "request_reruling"),
+        *COMPLAINT_MENUS,
+        _menu(p.MENU_REGISTER),
+        *CALENDAR_READ,
+    ],
+    # Reads lists and statistics, identity masked.
+    LEADERSHIP: [*p.SELF_SERVICE, *_complaint("read"), _menu(p.MENU_COMPLAINTS), _menu(p.MENU_COMPLAINT_LIST),
+                 *CALENDAR_READ],
 }
 
 ROLE_LABELS = {

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import FrozenSet, Optional
 
 from flask import g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import false, or_, select, true
 
 from ..extensions import db
 from ..models import OrgUnit, Staff
@@ -41,6 +41,20 @@ def _children_map():
     if has_request_context():
         g._org_children = children
     return children
+
+
+def ancestor_ids(unit_id: Optional[int]) -> FrozenSet[int]:
+    """``unit_id`` and every unit above it (empty for None)."""
+    parents = {}
+    for parent_id, children in _children_map().items():
+        for child in children:
+            parents[child] = parent_id
+    seen = set()
+    current = unit_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        current = parents.get(current)
+    return frozenset(seen)
 
 
 def subtree_ids(unit_id: int) -> FrozenSet[int]:
@@ -81,3 +95,53 @@ def scope_of(user) -> Scope:
     if staff is None:
         return NOTHING
     return Scope(False, subtree_ids(staff.unit_id))
+
+
+# Roles that see every complaint (identity masked unless masking.sees_identity says otherwise).
+ALL_COMPLAINTS_ROLES = {"Admin", "DisciplineOffice", "Committee", "Leadership"}
+
+
+def complaint_clause(user, complaint_model):
+    """The SQL condition selecting the complaints ``user`` may see (domain.md §1, issue 6).
+
+    - Admin, DisciplineOffice, Committee, Leadership: every complaint;
+    - BranchHead: complaints against, or handled by, a unit of its subtree — except a complaint
+      that names the branch head itself (it goes to the discipline office);
+    - CounterStaff: complaints it registered or that are assigned to it;
+    - ReRulingBody: complaints with a re-ruling request, and appeals sent to its unit (§14, §17);
+    - any staff member: the complaints whose ruling holds it responsible (§17);
+    - anyone else (and a login without an active staff record): none.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return false()
+    names = role_names(user)
+    if names & ALL_COMPLAINTS_ROLES:
+        return true()
+    staff = staff_of(user)
+    clauses = []
+    if "BranchHead" in names and staff is not None:
+        units = subtree_ids(staff.unit_id)
+        in_units = or_(complaint_model.branch_id.in_(units), complaint_model.handling_unit_id.in_(units))
+        not_about_me = or_(complaint_model.respondent_staff_id.is_(None), complaint_model.respondent_staff_id != staff.id)
+        clauses.append(in_units & not_about_me)
+    if "CounterStaff" in names:
+        mine = complaint_model.created_by_id == user.id
+        if staff is not None:
+            mine = or_(mine, complaint_model.handler_id == staff.id)
+        clauses.append(mine)
+    if "ReRulingBody" in names:
+        clauses.append(complaint_model.reruling_status != "none")
+        if staff is not None:
+            clauses.append(complaint_model.appeal_unit_id.in_(subtree_ids(staff.unit_id)))
+    if staff is not None:
+        clauses.append(clauses_for_ruled_staff(complaint_model, staff.id))
+    if not clauses:
+        return false()
+    return or_(*clauses)
+
+
+def clauses_for_ruled_staff(complaint_model, staff_id):
+    """Complaints whose ruling holds ``staff_id`` responsible."""
+    from ..models.ruling import ruled_staff
+
+    return complaint_model.id.in_(select(ruled_staff.c.complaint_id).where(ruled_staff.c.staff_id == staff_id))

@@ -2,11 +2,43 @@
 from flask_babel import lazy_gettext as _l
 
 from ..security import permissions as p
+from .calendar import CalendarYearView, WorkCalendarView, WorkDayView
+from .complaint import ComplaintView, QueueView, TodoView
 from .org import OrgUnitView, StaffView
 
 
 def register(appbuilder) -> None:
     """Add every page and menu entry (called by ``create_app``)."""
+    appbuilder.add_view(
+        TodoView,
+        p.MENU_TODO,
+        label=_l("My to-do"),
+        icon="fa-tasks",
+        category=p.MENU_COMPLAINTS,
+        category_label=_l("Complaints"),
+        category_icon="fa-comments",
+    )
+    appbuilder.add_view(
+        ComplaintView,
+        p.MENU_COMPLAINT_LIST,
+        label=_l("Complaint list"),
+        icon="fa-list",
+        category=p.MENU_COMPLAINTS,
+    )
+    appbuilder.add_link(
+        p.MENU_REGISTER,
+        href="/complaints/add",
+        label=_l("Register complaint"),
+        icon="fa-plus",
+        category=p.MENU_COMPLAINTS,
+    )
+    appbuilder.add_view_no_menu(QueueView)
+    appbuilder.add_link(p.MENU_RULING_QUEUE, href="/queues/rulings", label=_l("Cases awaiting a ruling"),
+                        icon="fa-gavel", category=p.MENU_COMPLAINTS)
+    appbuilder.add_link(p.MENU_RERULING_QUEUE, href="/queues/rerulings", label=_l("Re-ruling requests"),
+                        icon="fa-balance-scale", category=p.MENU_COMPLAINTS)
+    appbuilder.add_link(p.MENU_APPEAL_QUEUE, href="/queues/appeals", label=_l("Appeals"),
+                        icon="fa-reply-all", category=p.MENU_COMPLAINTS)
     appbuilder.add_view(
         OrgUnitView,
         p.MENU_ORG_UNITS,
@@ -22,4 +54,34 @@ def register(appbuilder) -> None:
         label=_l("Staff members"),
         icon="fa-users",
         category=p.MENU_ORGANISATION,
+    )
+    appbuilder.add_view(
+        WorkCalendarView,
+        p.MENU_CALENDAR_MONTH,
+        label=_l("Month view"),
+        icon="fa-calendar",
+        category=p.MENU_WORK_CALENDAR,
+        category_label=_l("Work calendar"),
+        category_icon="fa-calendar",
+    )
+    appbuilder.add_view(
+        WorkDayView,
+        p.MENU_WORK_DAYS,
+        label=_l("Work days"),
+        icon="fa-calendar-check-o",
+        category=p.MENU_WORK_CALENDAR,
+    )
+    appbuilder.add_view(
+        CalendarYearView,
+        p.MENU_CALENDAR_YEARS,
+        label=_l("Calendar years"),
+        icon="fa-calendar-o",
+        category=p.MENU_WORK_CALENDAR,
+    )
+    appbuilder.add_link(
+        p.MENU_CALENDAR_IMPORT,
+        href="WorkCalendarView.import_file",
+        label=_l("Import calendar file"),
+        icon="fa-upload",
+        category=p.MENU_WORK_CALENDAR,
     )

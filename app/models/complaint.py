@@ -1,0 +1,202 @@
+"""The complaint record (domain.md §3) and its append-only timeline (domain.md §4)."""
+from datetime import datetime
+
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    event,
+)
+from sqlalchemy.orm import relationship
+
+from ..workflow import states as s
+
+
+def _in(column, values):
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+class Complaint(Model):
+    """One customer complaint (投诉单). Status, scope and deadline columns change only in services."""
+
+    __tablename__ = "complaint"
+    __table_args__ = (
+        CheckConstraint(_in("status", s.STATUSES), name="ck_complaint_status"),
+        CheckConstraint(_in("channel", s.CHANNELS), name="ck_complaint_channel"),
+        CheckConstraint(_in("category", s.CATEGORIES), name="ck_complaint_category"),
+        CheckConstraint("level IS NULL OR " + _in("level", s.LEVELS), name="ck_complaint_level"),
+        CheckConstraint(_in("extension_status", s.EXTENSION_STATUSES), name="ck_complaint_extension_status"),
+        CheckConstraint("disputed_fee IS NULL OR disputed_fee >= 0", name="ck_complaint_fee"),
+        CheckConstraint(_in("reruling_status", s.RERULING_STATUSES), name="ck_complaint_reruling_status"),
+        Index("ix_complaint_status_due", "status", "due_date"),
+        Index("ix_complaint_branch_received", "branch_id", "received_at"),
+        Index("ix_complaint_handling_status", "handling_unit_id", "status"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(24), nullable=False, unique=True)
+    external_ref = Column(String(64), unique=True)
+    channel = Column(String(16), nullable=False, index=True)
+    received_at = Column(DateTime, nullable=False, index=True)
+
+    complainant_name = Column(String(64), nullable=False)
+    complainant_phone = Column(String(32))
+    complainant_id_number = Column(String(32))
+    complainant_address = Column(String(200))
+    is_delegate = Column(Boolean, nullable=False, default=False)
+    principal_name = Column(String(64))
+
+    branch_id = Column(Integer, ForeignKey("org_unit.id", ondelete="RESTRICT"), nullable=False)
+    branch = relationship("OrgUnit", foreign_keys=[branch_id])
+    respondent_staff_id = Column(Integer, ForeignKey("staff.id", ondelete="RESTRICT"), index=True)
+    respondent_staff = relationship("Staff", foreign_keys=[respondent_staff_id])
+
+    category = Column(String(16), nullable=False, index=True)
+    disputed_fee = Column(Numeric(12, 2))
+    facts = Column(Text, nullable=False)
+    customer_request = Column(Text)
+    eligibility = Column(JSON)
+
+    status = Column(String(16), nullable=False, default=s.REGISTERED, index=True)
+    level = Column(String(8), index=True)
+    handling_unit_id = Column(Integer, ForeignKey("org_unit.id", ondelete="RESTRICT"))
+    handling_unit = relationship("OrgUnit", foreign_keys=[handling_unit_id])
+    handler_id = Column(Integer, ForeignKey("staff.id", ondelete="RESTRICT"), index=True)
+    handler = relationship("Staff", foreign_keys=[handler_id])
+    due_date = Column(Date, index=True)
+    due_date_provisional = Column(Boolean, nullable=False, default=False)
+    extension_status = Column(String(12), nullable=False, default=s.EXT_NONE)
+    extension_requested_due = Column(Date)
+
+    replied_at = Column(DateTime)
+    reply_method = Column(String(8))
+    reply_content = Column(Text)
+    appeal_notice = Column(Text)
+    appeal_due_date = Column(Date)
+    closed_at = Column(DateTime)
+
+    followed_up_at = Column(Date)
+    follow_up_method = Column(String(8))
+    follow_up_satisfied = Column(Boolean)
+    follow_up_note = Column(Text)
+    forwarded_to = Column(String(200))
+
+    # The unit that decided (replied); it never decides an appeal against itself (§14).
+    replied_by_unit_id = Column(Integer, ForeignKey("org_unit.id", ondelete="RESTRICT"))
+
+    # Responsibility ruling (§17–§19): the effective result; rulings hold the full record.
+    ruling_result = Column(String(16), index=True)
+    ruling_category = Column(String(8))
+    ruling_final = Column(Boolean, nullable=False, default=False)
+    ruled_on = Column(Date)
+    reruling_deadline = Column(Date)  # last day to request a re-ruling (configurable window)
+    reruling_status = Column(String(12), nullable=False, default="none", index=True)
+    reruling_requested_at = Column(DateTime)
+    reruling_reason = Column(Text)
+
+    # Appeal (复议, §14).
+    appeal_applied_on = Column(Date)
+    appeal_content = Column(Text)
+    appeal_unit_id = Column(Integer, ForeignKey("org_unit.id", ondelete="RESTRICT"))
+    appeal_unit = relationship("OrgUnit", foreign_keys=[appeal_unit_id])
+    appeal_decision_due = Column(Date, index=True)
+    appeal_decision = Column(String(8))
+    appeal_decision_content = Column(Text)
+    appeal_decided_at = Column(DateTime)
+
+    # Staff members held responsible by a ruling on this case (read-only view of ruling_staff).
+    ruled_staff = relationship(
+        "Staff",
+        secondary="ruling_staff",
+        primaryjoin="Complaint.id == ruling_staff.c.complaint_id",
+        secondaryjoin="Staff.id == ruling_staff.c.staff_id",
+        viewonly=True,
+    )
+
+    created_at = Column(DateTime, nullable=False, default=datetime.now)
+    created_by_id = Column(Integer, ForeignKey("ab_user.id", ondelete="RESTRICT"), index=True)
+    created_by = relationship(User, foreign_keys=[created_by_id])
+    version = Column(Integer, nullable=False, default=1)
+
+    # Optimistic locking: every UPDATE says "WHERE version = <what I loaded>"; services bump the
+    # version once per change (not once per flush), so clients see +1 per change.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+    def __repr__(self) -> str:
+        return self.number or "complaint"
+
+
+class ComplaintEvent(Model):
+    """One entry of a case's timeline: who did what, when, from which state to which."""
+
+    __tablename__ = "complaint_event"
+
+    id = Column(Integer, primary_key=True)
+    complaint_id = Column(Integer, ForeignKey("complaint.id", ondelete="RESTRICT"), nullable=False, index=True)
+    complaint = relationship(Complaint, backref="events")
+    at = Column(DateTime, nullable=False)
+    actor_id = Column(Integer, ForeignKey("ab_user.id", ondelete="RESTRICT"))
+    actor = relationship(User)
+    actor_name = Column(String(128))
+    name = Column(String(32), nullable=False)
+    from_status = Column(String(16))
+    to_status = Column(String(16))
+    note = Column(Text)
+    payload = Column(JSON)
+
+
+class NumberCounter(Model):
+    """Last case number handed out per day: numbers are allocated under a row lock, never reused."""
+
+    __tablename__ = "number_counter"
+
+    day = Column(String(8), primary_key=True)
+    last = Column(Integer, nullable=False, default=0)
+
+
+class Attachment(Model):
+    """Evidence attached to a case (§4(五)); the file lives outside static/ under a random name."""
+
+    __tablename__ = "complaint_attachment"
+
+    id = Column(Integer, primary_key=True)
+    complaint_id = Column(Integer, ForeignKey("complaint.id", ondelete="RESTRICT"), nullable=False, index=True)
+    complaint = relationship(Complaint, backref="attachments")
+    filename = Column(String(200), nullable=False)
+    stored_name = Column(String(64), nullable=False, unique=True)
+    content_type = Column(String(100), nullable=False)
+    size = Column(Integer, nullable=False)
+    uploaded_at = Column(DateTime, nullable=False)
+    uploaded_by_id = Column(Integer, ForeignKey("ab_user.id", ondelete="RESTRICT"))
+    uploaded_by = relationship(User)
+
+
+class AppendOnly(Exception):
+    """Raised when code tries to change or delete a timeline entry."""
+
+
+@event.listens_for(ComplaintEvent, "before_update")
+def _no_event_update(mapper, connection, target):
+    raise AppendOnly("complaint events are append-only")
+
+
+@event.listens_for(ComplaintEvent, "before_delete")
+def _no_event_delete(mapper, connection, target):
+    raise AppendOnly("complaint events are append-only")
+
+
+@event.listens_for(Complaint, "before_delete")
+def _no_complaint_delete(mapper, connection, target):
+    raise AppendOnly("complaints are never deleted")

@@ -1,0 +1,420 @@
+"""The application's security manager (``FAB_SECURITY_MANAGER_CLASS``).
+
+On top of Flask-AppBuilder's database authentication it adds (docs/security.md):
+
+- a rate limit on the web *and* the API login, and a temporary lockout per
+  (username, client address) pair (``app.security.lockout``);
+- session epochs (``app.security.sessions``): logout, password change and deactivation end
+  every web session and JWT of the user at once; a replayed cookie or token is refused;
+- logout as a CSRF-protected POST; FAB's security APIs token-only (no browser cookies);
+- the password policy on every path that sets a password, including ``flask fab`` commands;
+- translated JSON answers for every JWT problem;
+- the user's permissions read once per request instead of once per menu entry.
+"""
+import logging
+import math
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+import click
+from flask import current_app, flash, g, has_request_context, jsonify, redirect, request, session
+from flask_appbuilder.baseviews import expose
+from flask_appbuilder.api import safe
+from flask_appbuilder.const import (
+    API_SECURITY_ACCESS_TOKEN_KEY,
+    API_SECURITY_PROVIDER_DB,
+    API_SECURITY_REFRESH_TOKEN_KEY,
+)
+from flask_appbuilder.exceptions import PasswordComplexityValidationError
+from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
+from flask_appbuilder.security.decorators import no_cache
+from flask_appbuilder.security.forms import LoginForm_db
+from flask_appbuilder.security.schemas import login_post
+from flask_appbuilder.security.sqla import apis as fab_apis
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import (
+    Permission,
+    PermissionView,
+    ViewMenu,
+    assoc_permissionview_role,
+)
+from flask_appbuilder.security.views import AuthDBView as FabAuthDBView
+from flask_babel import gettext
+from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt_identity, jwt_required
+from flask_login import current_user, login_user, logout_user
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from .lockout import LockoutPolicy, LockoutStore
+from .request_cache import request_cache
+from .sessions import EPOCH_CLAIM, EPOCH_SESSION_KEY, current_epoch, end_all_sessions, ensure_epoch
+
+log = logging.getLogger(__name__)
+
+# Flask-Login's own session keys: removed when a session is found to be dead.
+_LOGIN_SESSION_KEYS = ("_user_id", "_fresh", "_id", "_remember", "_remember_seconds", EPOCH_SESSION_KEY)
+# Per-request values that Flask-Login and Flask-JWT-Extended keep in ``g``.
+_PER_REQUEST_G_KEYS = (
+    "_login_user", "_jwt_extended_jwt", "_jwt_extended_jwt_header", "_jwt_extended_jwt_user", "user", "csrf_token",
+)
+
+
+def utcnow() -> datetime:
+    """Naive UTC now, as stored in the database."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def safe_next_url(target, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default`` (no open redirect).
+
+    Only local absolute paths are accepted: no scheme, no host, no ``//`` or ``/\\``
+    (browsers read a backslash as a slash), no control characters.
+    """
+    if not target or not isinstance(target, str):
+        return default
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    if any(ord(char) < 32 or ord(char) == 127 for char in target) or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def _login_refused_message(locked_until, now) -> str:
+    if locked_until is not None:
+        minutes = max(1, math.ceil((locked_until - now).total_seconds() / 60))
+        return gettext(
+            "Too many failed logins. Login is blocked for %(minutes)d minutes; try again later "
+            "or ask an administrator.",
+            minutes=minutes,
+        )
+    return gettext("Wrong username or password.")
+
+
+class AuthDBView(FabAuthDBView):
+    """Login with lockout messages and safe ``next``; logout as a CSRF-protected POST.
+
+    The class keeps FAB's name, so the endpoints stay ``AuthDBView.login`` and ``AuthDBView.logout``.
+    """
+
+    logout_template = "security/logout.html"
+
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self):
+        index = self.appbuilder.get_url_for_index
+        next_url = safe_next_url(request.args.get("next"), index)
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(next_url)
+        form = LoginForm_db()
+        if form.validate_on_submit():
+            sm = self.appbuilder.sm
+            user = sm.auth_user_db(form.username.data, form.password.data)
+            if not user:
+                _status, message = sm.login_refusal()
+                flash(message, "warning")
+                return redirect(self.appbuilder.get_url_for_login_with(next_url))
+            login_user(user, remember=False)
+            return redirect(next_url)
+        return self.render_template(self.login_template, title=self.title, form=form, appbuilder=self.appbuilder)
+
+    @expose("/logout/", methods=["GET", "POST"])
+    @no_cache
+    def logout(self):
+        """GET shows a confirmation form; POST (with the CSRF token) ends every session of the user."""
+        user = self._get_authenticated_user()
+        if user is None:
+            return redirect(self.appbuilder.get_url_for_login)
+        if request.method == "GET":
+            return self.render_template(self.logout_template, title=gettext("Log out"), appbuilder=self.appbuilder)
+        end_all_sessions(user.id)
+        logout_user()
+        session.pop(EPOCH_SESSION_KEY, None)
+        self.appbuilder.sm.on_user_logout(user)
+        flash(gettext("You have logged out."), "info")
+        return redirect(current_app.config.get("LOGOUT_REDIRECT_URL", self.appbuilder.get_url_for_login))
+
+
+class SecurityApi(FabSecurityApi):
+    """``/api/v1/security/login|refresh|logout`` with lockout, epochs and translated answers."""
+
+    @expose("/login", methods=["POST"])
+    @safe
+    def login(self):
+        """Log in with username and password; returns an access (and refresh) token."""
+        body = request.get_json(silent=True) if request.is_json else None
+        if not isinstance(body, dict):
+            return self.response_400(message=gettext("The request body must be JSON."))
+        if body.get("provider") != API_SECURITY_PROVIDER_DB:
+            return self.response_400(message=gettext("Unsupported login provider."))
+        try:
+            payload = login_post.load(body)
+        except ValidationError as error:
+            from ..api.base import translate_messages
+
+            return self.response_400(message=translate_messages(error.messages))
+        sm = self.appbuilder.sm
+        user = sm.auth_user_db(payload["username"], payload["password"])
+        if not user:
+            status, message = sm.login_refusal()
+            return self.response(status, message=message)
+        result = {API_SECURITY_ACCESS_TOKEN_KEY: create_access_token(identity=str(user.id), fresh=True)}
+        if payload.get("refresh"):
+            result[API_SECURITY_REFRESH_TOKEN_KEY] = create_refresh_token(identity=str(user.id))
+        return self.response(200, **result)
+
+    @expose("/logout", methods=["POST"])
+    @jwt_required()
+    @safe
+    def logout(self):
+        """Revoke every token and web session of the caller."""
+        end_all_sessions(int(get_jwt_identity()))
+        return self.response(200, message=gettext("You have logged out."))
+
+
+def _token_only(base):
+    """A subclass of FAB's security API ``base`` that refuses browser-cookie authentication."""
+    return type(base.__name__, (base,), {"allow_browser_login": False, "__module__": __name__, "__doc__": base.__doc__})
+
+
+# FAB's security APIs (users, roles, permissions …) are Admin-only and, here, token-only:
+# a cookie-authenticated, CSRF-exempt API could be driven from another site.
+UserApi = _token_only(fab_apis.UserApi)
+RoleApi = _token_only(fab_apis.RoleApi)
+GroupApi = _token_only(fab_apis.GroupApi)
+PermissionApi = _token_only(fab_apis.PermissionApi)
+ViewMenuApi = _token_only(fab_apis.ViewMenuApi)
+PermissionViewMenuApi = _token_only(fab_apis.PermissionViewMenuApi)
+
+
+class ComplaintSecurityManager(SecurityManager):
+    """FAB's SQLAlchemy security manager with this application's controls."""
+
+    authdbview = AuthDBView
+    security_api = SecurityApi
+    user_api = UserApi
+    role_api = RoleApi
+    group_api = GroupApi
+    permission_api = PermissionApi
+    view_menu_api = ViewMenuApi
+    permission_view_menu_api = PermissionViewMenuApi
+
+    def __init__(self, appbuilder):
+        config = current_app.config
+        config.setdefault("LOGIN_LOCKOUT_ENABLED", True)
+        config.setdefault("LOGIN_LOCKOUT_MAX_FAILURES", 5)
+        config.setdefault("LOGIN_LOCKOUT_WINDOW", 15)
+        config.setdefault("LOGIN_LOCKOUT_DURATION", 15)
+        super().__init__(appbuilder)
+        self.lockout = LockoutStore(LockoutPolicy.from_config(config))
+        self.clock = utcnow
+        self._init_jwt_callbacks()
+
+    # ------------------------------------------------------------------ rate limit
+
+    @property
+    def is_auth_limited(self) -> bool:
+        """FAB's blueprint-wide limit is replaced by the per-endpoint limits below."""
+        return False
+
+    def register_views(self):
+        super().register_views()
+        if not current_app.config.get("AUTH_RATE_LIMITED", False):
+            return
+        rate = current_app.config.get("AUTH_RATE_LIMIT", "10 per 1 minute")
+        # Flask-Limiter enforces a decorated limit when the wrapped function runs, so the
+        # registered view functions themselves are replaced by their limited versions.
+        for endpoint in (f"{AuthDBView.__name__}.login", f"{SecurityApi.__name__}.login"):
+            view = current_app.view_functions[endpoint]
+            current_app.view_functions[endpoint] = self.limiter.limit(
+                rate, methods=["POST"], error_message=_rate_limit_message
+            )(view)
+
+    # ------------------------------------------------------------------ login and lockout
+
+    def auth_user_db(self, username, password):
+        """FAB's check, refused while the (username, address) pair is locked; failures counted."""
+        state = request_cache()
+        enabled = current_app.config.get("LOGIN_LOCKOUT_ENABLED", True)
+        address = request.remote_addr if has_request_context() else "cli"
+        now = self.clock()
+        state["login_now"] = now
+        if enabled:
+            locked_until = self.lockout.locked_until(username, address, now)
+            if locked_until is not None:
+                log.warning("Login refused: locked (address %s)", address)
+                state["login_locked_until"] = locked_until
+                return None
+        user = super().auth_user_db(username, password)
+        if user is None:
+            if enabled:
+                state["login_locked_until"] = self.lockout.record_failure(username, address, now)
+            return None
+        if enabled:
+            self.lockout.record_success(username, address)
+        ensure_epoch(user.id)
+        return user
+
+    def login_refusal(self):
+        """(HTTP status, translated message) for the refused login of this request."""
+        state = request_cache()
+        locked_until = state.get("login_locked_until")
+        message = _login_refused_message(locked_until, state.get("login_now") or self.clock())
+        return (429 if locked_until is not None else 401), message
+
+    # ------------------------------------------------------------------ sessions and tokens
+
+    def before_request(self):
+        """Start each request without another request's user, then resolve the user afresh."""
+        for key in _PER_REQUEST_G_KEYS:
+            g.pop(key, None)
+        g.user = current_user
+
+    def load_user(self, pk):
+        """Session user: active, and the cookie's epoch is the current one; else logged out."""
+        user = super().load_user(pk)
+        if user is None or not has_request_context():
+            return user
+        if session.get(EPOCH_SESSION_KEY) != current_epoch(user.id):
+            for key in _LOGIN_SESSION_KEYS:
+                session.pop(key, None)
+            flash(gettext("Your session has ended. Please log in again."), "warning")
+            return None
+        return user
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        """Token user: must exist and be active (the epoch is checked as a revocation)."""
+        try:
+            user = self.get_user_by_id(int(jwt_data["sub"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+        if user is not None and user.is_active:
+            g.user = user
+            return user
+        return None
+
+    def _init_jwt_callbacks(self) -> None:
+        jwt = self.jwt_manager
+
+        @jwt.additional_claims_loader
+        def _epoch_claim(identity):
+            return {EPOCH_CLAIM: ensure_epoch(int(identity))}
+
+        @jwt.token_in_blocklist_loader
+        def _revoked(_header, payload):
+            try:
+                user_id = int(payload["sub"])
+            except (KeyError, TypeError, ValueError):
+                return True
+            claim = payload.get(EPOCH_CLAIM)
+            return claim is None or claim != current_epoch(user_id)
+
+        def _answer(message_factory, status=401):
+            def callback(*_args):
+                return jsonify(message=message_factory()), status
+
+            return callback
+
+        jwt.unauthorized_loader(_answer(lambda: gettext("Please log in: the request carries no valid token.")))
+        jwt.invalid_token_loader(_answer(lambda: gettext("The token is not valid. Please log in again.")))
+        jwt.expired_token_loader(_answer(lambda: gettext("The token has expired. Please log in again.")))
+        jwt.revoked_token_loader(_answer(lambda: gettext("The token is no longer valid. Please log in again.")))
+        jwt.user_lookup_error_loader(_answer(lambda: gettext("The token is no longer valid. Please log in again.")))
+        jwt.needs_fresh_token_loader(_answer(lambda: gettext("Please log in again to do this.")))
+        jwt.token_verification_failed_loader(_answer(lambda: gettext("The token is not valid. Please log in again.")))
+
+    # ------------------------------------------------------------------ passwords
+
+    def _check_password_policy(self, password: str) -> None:
+        """Apply FAB_PASSWORD_COMPLEXITY_VALIDATOR; a CLI command fails with its message."""
+        config = current_app.config
+        validator = config.get("FAB_PASSWORD_COMPLEXITY_VALIDATOR")
+        if not config.get("FAB_PASSWORD_COMPLEXITY_ENABLED", False) or validator is None:
+            return
+        try:
+            validator(password)
+        except PasswordComplexityValidationError as error:
+            if click.get_current_context(silent=True) is not None and not has_request_context():
+                raise click.ClickException(str(error))
+            raise
+
+    def add_user(self, username, first_name, last_name, email, role=None, password="", hashed_password="", groups=None, commit=True):
+        """FAB's add_user, refusing a clear-text password that breaks the policy (CLI create-*)."""
+        if password and not hashed_password:
+            self._check_password_policy(password)
+        return super().add_user(
+            username, first_name, last_name, email, role, password=password,
+            hashed_password=hashed_password, groups=groups, commit=commit,
+        )
+
+    def reset_password(self, userid, password):
+        """Policy-checked password change; the epoch changes, so other sessions and tokens end.
+
+        The user's own browser session (changing their own password) is kept alive.
+        """
+        self._check_password_policy(password)
+        super().reset_password(userid, password)
+        if has_request_context() and current_user.is_authenticated and str(current_user.id) == str(userid):
+            session[EPOCH_SESSION_KEY] = current_epoch(int(userid))
+
+    # ------------------------------------------------------------------ permissions, per request
+
+    def _permission_pairs(self, roles) -> frozenset:
+        """(permission, view) pairs of the database roles ``roles``: one query per request."""
+        role_ids = tuple(sorted({role.id for role in roles if role.name not in self.builtin_roles}))
+        if not role_ids:
+            return frozenset()
+        memo = request_cache().setdefault("permissions", {})
+        if role_ids not in memo:
+            query = (
+                select(Permission.name, ViewMenu.name)
+                .select_from(PermissionView)
+                .join(Permission, PermissionView.permission_id == Permission.id)
+                .join(ViewMenu, PermissionView.view_menu_id == ViewMenu.id)
+                .join(assoc_permissionview_role, assoc_permissionview_role.c.permission_view_id == PermissionView.id)
+                .where(assoc_permissionview_role.c.role_id.in_(role_ids))
+            )
+            memo[role_ids] = frozenset(tuple(row) for row in self.session.execute(query))
+        return memo[role_ids]
+
+    def _public_roles(self):
+        memo = request_cache()
+        if "public_roles" not in memo:
+            role = self.get_public_role()
+            memo["public_roles"] = [role] if role is not None else []
+        return memo["public_roles"]
+
+    def get_user_roles(self, user):
+        if not user.is_authenticated:
+            return self._public_roles()
+        return super().get_user_roles(user)
+
+    def is_item_public(self, permission_name, view_name):
+        return (permission_name, view_name) in self._permission_pairs(self._public_roles())
+
+    def _has_view_access(self, user, permission_name, view_name) -> bool:
+        roles = self.get_user_roles(user)
+        if any(
+            role.name in self.builtin_roles and self._has_access_builtin_roles(role, permission_name, view_name)
+            for role in roles
+        ):
+            return True
+        return (permission_name, view_name) in self._permission_pairs(roles)
+
+    def _get_user_permission_view_menus(self, user, permission_name, view_menus_name):
+        roles = self._public_roles() if user is None else self.get_user_roles(user)
+        result = {
+            name
+            for role in roles
+            if role.name in self.builtin_roles
+            for name in (view_menus_name or [])
+            if self._has_access_builtin_roles(role, permission_name, name)
+        }
+        result.update(view for permission, view in self._permission_pairs(roles) if permission == permission_name)
+        return result
+
+
+def _rate_limit_message() -> str:
+    return gettext("Too many login attempts from this address. Please wait a minute and try again.")

@@ -1,0 +1,71 @@
+"""Who sees the complainant's identity (§16, domain.md §7), and the masks everyone else sees.
+
+One function decides, by (viewer, case): pages, API, exports and logs all call it.
+"""
+from ..workflow.transitions import BRANCH_HEAD, DISCIPLINE_OFFICE, Actor
+
+IDENTITY_FIELDS = ("complainant_name", "complainant_phone", "complainant_id_number", "complainant_address", "principal_name")
+
+
+def sees_identity(actor: Actor, case) -> bool:
+    """Full identity for the discipline office, the current handler and the handling branch head.
+
+    The staff member a complaint names, or a ruling holds responsible, never sees who complained.
+    """
+    if actor.staff_id is not None and case.respondent_staff_id == actor.staff_id:
+        return False
+    if actor.staff_id is not None and any(member.id == actor.staff_id for member in case.ruled_staff):
+        return False
+    if actor.has_role(DISCIPLINE_OFFICE):
+        return True
+    if actor.staff_id is not None and case.handler_id == actor.staff_id:
+        return True
+    unit = case.handling_unit_id if case.handling_unit_id is not None else case.branch_id
+    return actor.has_role(BRANCH_HEAD) and not actor.everything and unit in actor.unit_ids
+
+
+def mask_name(value):
+    """张三 → 张*, 欧阳娜娜 → 欧***."""
+    if not value:
+        return value
+    return value[0] + "*" * max(len(value) - 1, 1)
+
+
+def mask_phone(value):
+    """13812345678 → 138****5678; short numbers keep only their last two digits."""
+    if not value:
+        return value
+    if len(value) >= 11:
+        return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    return "*" * max(len(value) - 2, 1) + value[-2:]
+
+
+def mask_id_number(value):
+    """330102199001011234 → 3301**********1234."""
+    if not value:
+        return value
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_address(value):
+    """Keep the first six characters (county/town), hide the rest."""
+    if not value:
+        return value
+    return value[:6] + "****"
+
+
+MASKS = {
+    "complainant_name": mask_name,
+    "complainant_phone": mask_phone,
+    "complainant_id_number": mask_id_number,
+    "complainant_address": mask_address,
+    "principal_name": mask_name,
+}
+
+
+def identity(actor: Actor, case) -> dict:
+    """The complainant fields of ``case`` as ``actor`` may see them."""
+    full = sees_identity(actor, case)
+    return {name: (getattr(case, name) if full else MASKS[name](getattr(case, name))) for name in IDENTITY_FIELDS}

@@ -1,0 +1,631 @@
+"""Complaint services: the only code that changes a case (design.md principle 1).
+
+Each call: load the case through the scope rule → check the transition → apply it → write the
+event → commit, as one transaction. A stale version or a concurrent change is refused with
+409 and nothing is written.
+"""
+import datetime as dt
+from decimal import Decimal
+
+from flask import current_app, g, has_request_context
+from flask_babel import force_locale, gettext
+from marshmallow import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from ..extensions import db
+from ..models import OrgUnit, Staff
+from ..models.complaint import Complaint, NumberCounter
+from ..security import permissions as p
+from ..models.ruling import Ruling, RulingStaff
+from ..security.scope import ancestor_ids, complaint_clause, role_names, scope_of, staff_of
+from ..workflow import calendar as cal
+from ..workflow import states as s
+from ..workflow import transitions as t
+from ..workflow.payloads import PAYLOADS, EditSchema, RegisterSchema
+from . import clock
+from .calendar import load_calendar
+from .timeline import record_event
+
+
+# --- who is acting ---------------------------------------------------------------------------
+
+def complaint_permissions(user) -> frozenset:
+    """The user's permission names on the Complaint resource (``can_accept`` …)."""
+    names = set()
+    for role in getattr(user, "roles", None) or []:
+        for pv in role.permissions:
+            if pv.view_menu and pv.view_menu.name == p.COMPLAINT and pv.permission:
+                names.add(pv.permission.name)
+    return frozenset(names)
+
+
+def actor_for(user) -> t.Actor:
+    """The pure ``Actor`` for ``user`` (cached per request)."""
+    cache = g.setdefault("_actors", {}) if has_request_context() else {}
+    key = getattr(user, "id", None)
+    if key in cache:
+        return cache[key]
+    staff = staff_of(user)
+    scope = scope_of(user)
+    actor = t.Actor(
+        user_id=key,
+        staff_id=staff.id if staff else None,
+        roles=frozenset(role_names(user)),
+        everything=scope.everything,
+        unit_ids=scope.unit_ids,
+        permissions=complaint_permissions(user),
+        unit_id=staff.unit_id if staff else None,
+        ancestor_unit_ids=ancestor_ids(staff.unit_id) if staff else frozenset(),
+    )
+    cache[key] = actor
+    return actor
+
+
+def _require(actor, permission):
+    if f"can_{permission}" not in actor.permissions:
+        raise PermissionDenied(gettext("Your role does not have this permission."))
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def scoped_select(user):
+    """``SELECT complaint`` restricted to what ``user`` may see: the one read path."""
+    return select(Complaint).where(complaint_clause(user, Complaint))
+
+
+def get_for(user, complaint_id, for_update=False) -> Complaint:
+    """The case if ``user`` may see it; otherwise 404 (never reveal that it exists)."""
+    try:
+        complaint_id = int(complaint_id)
+    except (TypeError, ValueError):
+        raise NotFound(gettext("Complaint not found."))
+    query = scoped_select(user).where(Complaint.id == complaint_id)
+    if for_update:
+        query = query.with_for_update()
+    complaint = db.session.execute(query).scalar_one_or_none()
+    if complaint is None:
+        raise NotFound(gettext("Complaint not found."))
+    return complaint
+
+
+def today() -> dt.date:
+    return clock.now().date()
+
+
+def is_overdue(complaint, on: dt.date) -> bool:
+    """Overdue (超时): not replied by the due date (domain.md §5)."""
+    if complaint.due_date is None:
+        return False
+    if complaint.replied_at is not None:
+        return complaint.replied_at.date() > complaint.due_date
+    if complaint.status == s.PROCESSING:
+        return on > complaint.due_date
+    return False
+
+
+def available_transitions(user, complaint, on=None):
+    """What ``user`` may do to ``complaint`` now: one function for pages and API."""
+    return t.available(complaint, actor_for(user), on or today())
+
+
+# --- registration ----------------------------------------------------------------------------
+
+def _load(schema_class, data):
+    try:
+        return schema_class().load(data or {})
+    except ValidationError as error:
+        raise FieldErrors(error.messages)
+
+
+class FieldErrors(ValidationFailed):
+    """Several field errors at once: ``{field: [messages]}``."""
+
+    def __init__(self, messages):
+        super().__init__(gettext("The input is not valid."))
+        self.messages = messages
+
+    def payload(self):
+        from ..api.base import translate_messages
+
+        return translate_messages(self.messages)
+
+
+def _field(field, message):
+    raise ValidationFailed(message, field=field)
+
+
+def _unit(unit_id, field):
+    unit = db.session.get(OrgUnit, unit_id) if unit_id is not None else None
+    if unit is None or not unit.active:
+        _field(field, gettext("The unit does not exist."))
+    return unit
+
+
+def _staff(staff_id, field):
+    staff = db.session.get(Staff, staff_id) if staff_id is not None else None
+    if staff is None:
+        _field(field, gettext("The staff member does not exist."))
+    return staff
+
+
+def next_number(on: dt.date) -> str:
+    """TSyyyymmdd-NNNN: allocated by incrementing a per-day counter row (locked), never reused."""
+    day = on.strftime("%Y%m%d")
+    bumped = db.session.execute(
+        update(NumberCounter).where(NumberCounter.day == day).values(last=NumberCounter.last + 1)
+    ).rowcount
+    if not bumped:
+        try:
+            with db.session.begin_nested():
+                db.session.add(NumberCounter(day=day, last=1))
+        except IntegrityError:
+            db.session.execute(
+                update(NumberCounter).where(NumberCounter.day == day).values(last=NumberCounter.last + 1)
+            )
+    last = db.session.execute(select(NumberCounter.last).where(NumberCounter.day == day)).scalar_one()
+    return f"TS{day}-{last:04d}"
+
+
+def register(user, data, now=None):
+    """§7, §11: record a complaint; the registering staff member is its first handler.
+
+    Returns ``(complaint, created)``; a repeated ``external_ref`` returns the first complaint.
+    """
+    actor = actor_for(user)
+    _require(actor, t.REGISTER_PERMISSION)
+    payload = _load(RegisterSchema, data)
+    now = now or clock.now()
+
+    if payload.get("external_ref"):
+        existing = db.session.execute(
+            select(Complaint).where(Complaint.external_ref == payload["external_ref"])
+        ).scalar_one_or_none()
+        if existing is not None:
+            visible = db.session.execute(
+                scoped_select(user).where(Complaint.id == existing.id)
+            ).scalar_one_or_none()
+            if visible is None:
+                raise Conflict(gettext("This external reference is already used."), field="external_ref")
+            return existing, False
+
+    received = payload.get("received_at") or now
+    if received > now:
+        _field("received_at", gettext("The time of receipt cannot be in the future."))
+    branch = _unit(payload["branch_id"], "branch_id")
+    if branch.kind != "branch":
+        _field("branch_id", gettext("The complaint must name a branch (营业网点)."))
+    if not actor.covers(branch.id):
+        _field("branch_id", gettext("You can only register complaints against a branch in your own scope."))
+    if payload.get("respondent_staff_id") is not None:
+        respondent = _staff(payload["respondent_staff_id"], "respondent_staff_id")
+        if respondent.unit_id != branch.id:
+            _field("respondent_staff_id", gettext("The staff member complained about must belong to that branch."))
+
+    staff = staff_of(user)
+    handler_id = staff.id if staff is not None and staff.id != payload.get("respondent_staff_id") else None
+    complaint = Complaint(
+        number=next_number(now.date()),
+        external_ref=payload.get("external_ref"),
+        channel=payload["channel"],
+        received_at=received.replace(microsecond=0),
+        complainant_name=payload["complainant_name"].strip(),
+        complainant_phone=payload.get("complainant_phone"),
+        complainant_id_number=payload.get("complainant_id_number"),
+        complainant_address=payload.get("complainant_address"),
+        is_delegate=payload.get("is_delegate", False),
+        principal_name=payload.get("principal_name"),
+        branch_id=branch.id,
+        respondent_staff_id=payload.get("respondent_staff_id"),
+        category=payload["category"],
+        disputed_fee=payload.get("disputed_fee"),
+        facts=payload["facts"],
+        customer_request=payload.get("customer_request"),
+        status=s.REGISTERED,
+        handler_id=handler_id,
+        handling_unit_id=staff.unit_id if staff is not None else None,
+        extension_status=s.EXT_NONE,
+        version=1,
+        created_at=now,
+        created_by_id=getattr(user, "id", None),
+    )
+    db.session.add(complaint)
+    record_event(
+        complaint, "register", user, now, None, s.REGISTERED,
+        payload={"channel": complaint.channel, "branch_id": branch.id, "category": complaint.category},
+    )
+    commit_change()
+    return complaint, True
+
+
+# --- editing descriptive fields --------------------------------------------------------------
+
+def edit(user, complaint_id, data, now=None):
+    """Change descriptive fields only, with the version the editor saw (stale → 409)."""
+    actor = actor_for(user)
+    _require(actor, t.EDIT_PERMISSION)
+    payload = _load(EditSchema, data)
+    complaint = get_for(user, complaint_id)
+    if complaint.status in (s.REJECTED, s.CLOSED):
+        raise Conflict(gettext("A closed or rejected complaint can no longer be edited."))
+    if not (actor.has_role(t.DISCIPLINE_OFFICE) or t.heads_case(complaint, actor) or t.is_handler(complaint, actor)
+            or complaint.created_by_id == actor.user_id):
+        raise PermissionDenied(gettext(t.NOT_YOURS))
+    _check_version(complaint, payload.pop("version"))
+    changed = {}
+    for field, value in payload.items():
+        if getattr(complaint, field) != value:
+            changed[field] = value
+            setattr(complaint, field, value)
+    if changed:
+        now = now or clock.now()
+        record_event(complaint, "edit", user, now, complaint.status, complaint.status,
+                     payload={"fields": sorted(changed)})
+        commit_change(complaint)
+    return complaint
+
+
+def _check_version(complaint, expected):
+    if expected is not None and int(expected) != complaint.version:
+        raise Conflict(gettext("This complaint was modified by someone else; reload it and try again."), field="version")
+
+
+def commit_change(complaint=None):
+    """Commit the change (bumping ``complaint``'s version once); stale or conflicting → 409."""
+    if complaint is not None and complaint.id is not None:
+        complaint.version = (complaint.version or 0) + 1
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict(gettext("This complaint was modified by someone else; reload it and try again."))
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(gettext("The data conflicts with existing records."))
+
+
+# --- transitions -----------------------------------------------------------------------------
+
+def apply(user, complaint_id, name, data, now=None):
+    """Apply transition ``name`` with ``data`` (its JSON body) as ``user``: one transaction."""
+    transition = t.BY_NAME.get(name)
+    if transition is None:
+        raise NotFound(gettext("Unknown action."))
+    complaint = get_for(user, complaint_id)
+    data = dict(data or {})
+    expected_version = data.pop("version", None)
+    actor = actor_for(user)
+    now = now or clock.now()
+    refusal = t.check(transition, complaint, actor, now.date())
+    if refusal is not None:
+        error = PermissionDenied if refusal.kind == t.FORBIDDEN else Conflict
+        raise error(gettext(refusal.message))
+    _check_version(complaint, expected_version)
+    payload = _load(PAYLOADS[name], data)
+    before = complaint.status
+    note = APPLY[name](complaint, payload, actor, user, now)
+    if transition.target is not None:
+        complaint.status = transition.target
+    record_event(complaint, name, user, now, before, complaint.status, note=note, payload=_jsonable(payload))
+    commit_change(complaint)
+    return complaint
+
+
+def _jsonable(payload):
+    def convert(value):
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        return value
+
+    return {k: convert(v) for k, v in payload.items() if v is not None}
+
+
+def _deadline(complaint, level):
+    return cal.handling_deadline(load_calendar(), complaint.received_at.date(), level)
+
+
+def _set_due(complaint, deadline):
+    complaint.due_date = deadline.date
+    complaint.due_date_provisional = deadline.provisional
+
+
+def _assign(complaint, unit, staff_id, field):
+    """Give the case to ``unit`` (and optionally a staff member of it); recusal enforced (§11)."""
+    if staff_id is not None:
+        staff = _staff(staff_id, field)
+        if staff.unit_id != unit.id:
+            _field(field, gettext("The staff member must belong to the receiving unit."))
+        if not staff.active:
+            _field(field, gettext("The staff member is not active."))
+        if staff.id == complaint.respondent_staff_id:
+            _field(field, gettext("A complaint is never handed to the staff member it complains about."))
+    complaint.handling_unit_id = unit.id
+    complaint.handler_id = staff_id
+
+
+def _apply_accept(complaint, payload, actor, user, now):
+    """§12: set the level (branch 10 / union 20 working days), the handling unit and the due date."""
+    level = payload["level"]
+    if level == "union" and not actor.has_role(t.DISCIPLINE_OFFICE):
+        _field("level", gettext("Only the discipline office may accept a complaint at union level."))
+    unit_id = payload.get("handling_unit_id")
+    if unit_id is None:
+        unit_id = complaint.branch_id if level == "branch" else (complaint.handling_unit_id if actor.has_role(t.DISCIPLINE_OFFICE) else None)
+    if unit_id is None:
+        _field("handling_unit_id", gettext("Choose the unit that will handle the complaint."))
+    unit = _unit(unit_id, "handling_unit_id")
+    if level == "branch" and unit.kind not in ("branch", "cooperative"):
+        _field("handling_unit_id", gettext("A branch-level complaint is handled by a branch or cooperative."))
+    if level == "union" and unit.kind not in ("union", "department"):
+        _field("handling_unit_id", gettext("A union-level complaint is handled by the union or one of its departments."))
+    if not actor.covers(unit.id):
+        _field("handling_unit_id", gettext("You can only hand the complaint to a unit in your own scope."))
+    handler_id = payload.get("handler_id")
+    if handler_id is None and complaint.handler_id is not None:
+        current = db.session.get(Staff, complaint.handler_id)
+        if current is not None and current.unit_id == unit.id and current.id != complaint.respondent_staff_id:
+            handler_id = current.id
+    _assign(complaint, unit, handler_id, "handler_id")
+    complaint.level = level
+    # Without an explicit checklist, acceptance itself confirms the §4 conditions.
+    complaint.eligibility = payload.get("eligibility") or (
+        {item: True for item in s.ELIGIBILITY_ITEMS} | {"confirmed_by_acceptance": True}
+    )
+    _set_due(complaint, _deadline(complaint, level))
+    return payload.get("note")
+
+
+def _apply_reject(complaint, payload, actor, user, now):
+    """§4, §8: a failed condition or out of scope; the record stays and is counted."""
+    complaint.due_date = None
+    return payload["note"]
+
+
+def _apply_transfer(complaint, payload, actor, user, now):
+    """§11, §12(三): to the branch head, up to the union, or down to a branch, with a reason."""
+    unit = _unit(payload["to_unit_id"], "to_unit_id")
+    union_level_unit = unit.kind in ("union", "department")
+    if not actor.has_role(t.DISCIPLINE_OFFICE) and not (actor.covers(unit.id) or union_level_unit):
+        _field("to_unit_id", gettext("You can only transfer to a unit in your own scope or up to the union."))
+    level = payload.get("level") or ("union" if union_level_unit else complaint.level or "branch")
+    if union_level_unit and level != "union":
+        _field("level", gettext("A complaint handled by the union is a union-level complaint."))
+    if unit.id == complaint.handling_unit_id and payload.get("to_staff_id") in (None, complaint.handler_id):
+        _field("to_unit_id", gettext("The complaint is already with this unit and handler."))
+    _assign(complaint, unit, payload.get("to_staff_id"), "to_staff_id")
+    if level != complaint.level:
+        complaint.level = level
+        deadline = _deadline(complaint, level)
+        if complaint.extension_status == s.EXT_APPROVED and complaint.due_date and complaint.due_date > deadline.date:
+            deadline = cal.Deadline(complaint.due_date, complaint.due_date_provisional)
+        _set_due(complaint, deadline)
+    return payload["reason"]
+
+
+def _apply_request_extension(complaint, payload, actor, user, now):
+    """§13: explain to the customer within the deadline and report in writing to the office."""
+    if payload["customer_informed_at"] > now:
+        _field("customer_informed_at", gettext("This time cannot be in the future."))
+    if payload["customer_informed_at"] < complaint.received_at:
+        _field("customer_informed_at", gettext("This time cannot be before the complaint was received."))
+    if complaint.due_date and payload["customer_informed_at"].date() > complaint.due_date:
+        _field("customer_informed_at", gettext("The customer must be informed before the deadline."))
+    if complaint.due_date and payload["requested_due_date"] <= complaint.due_date:
+        _field("requested_due_date", gettext("The new deadline must be after the current one."))
+    complaint.extension_status = s.EXT_REQUESTED
+    complaint.extension_requested_due = payload["requested_due_date"]
+    return payload["reason"]
+
+
+def _apply_decide_extension(complaint, payload, actor, user, now):
+    """§13: the discipline office approves (with a new due date) or refuses."""
+    if payload["approved"]:
+        new_due = payload.get("due_date") or complaint.extension_requested_due
+        if complaint.due_date and new_due <= complaint.due_date:
+            _field("due_date", gettext("The new deadline must be after the current one."))
+        complaint.due_date = new_due
+        complaint.due_date_provisional = False
+        complaint.extension_status = s.EXT_APPROVED
+    else:
+        complaint.extension_status = s.EXT_REFUSED
+    return payload.get("note")
+
+
+def _apply_reply(complaint, payload, actor, user, now):
+    """§10, §14: the reply carries the appeal notice; the appeal window end is stored."""
+    replied = payload.get("replied_at") or now
+    if replied > now:
+        _field("replied_at", gettext("This time cannot be in the future."))
+    if replied < complaint.received_at:
+        _field("replied_at", gettext("The reply cannot be before the complaint was received."))
+    complaint.replied_at = replied.replace(microsecond=0)
+    complaint.replied_by_unit_id = complaint.handling_unit_id
+    complaint.reply_method = payload["method"]
+    complaint.reply_content = payload["content"]
+    complaint.appeal_due_date = cal.appeal_window_end(replied.date())
+    complaint.appeal_notice = appeal_notice(complaint)
+    return None
+
+
+def _apply_close(complaint, payload, actor, user, now):
+    complaint.closed_at = now
+    return payload.get("note")
+
+
+def _apply_follow_up(complaint, payload, actor, user, now):
+    """§15: every closed case is revisited; dissatisfaction is analysed and, where the branch
+    was not responsible, forwarded to the department concerned."""
+    visited = payload["visited_at"]
+    if visited > now.date():
+        _field("visited_at", gettext("This date cannot be in the future."))
+    if complaint.closed_at and visited < complaint.closed_at.date():
+        _field("visited_at", gettext("The follow-up cannot be before the case was closed."))
+    if (payload["satisfied"] is False and getattr(complaint, "ruling_result", None) == "not_responsible"
+            and not (payload.get("forwarded_to") or "").strip()):
+        _field("forwarded_to", gettext("Name the department the complaint was forwarded to (§15)."))
+    complaint.followed_up_at = visited
+    complaint.follow_up_method = payload["method"]
+    complaint.follow_up_satisfied = payload["satisfied"]
+    complaint.follow_up_note = payload.get("note")
+    complaint.forwarded_to = payload.get("forwarded_to")
+    return payload.get("note")
+
+
+def _appeal_body(complaint):
+    """§14: the superior of the body that decided — the discipline office for a branch's decision,
+    the configured higher unit for the union's own decisions."""
+    decided_by = db.session.get(OrgUnit, complaint.replied_by_unit_id) if complaint.replied_by_unit_id else None
+    union_decision = complaint.level == "union" or (decided_by is not None and decided_by.kind in ("union", "department"))
+    code = current_app.config.get("APPEAL_BODY_UNION_LEVEL" if union_decision else "APPEAL_BODY_BRANCH_LEVEL")
+    unit = db.session.execute(select(OrgUnit).where(OrgUnit.code == code)).scalar_one_or_none() if code else None
+    if unit is None:
+        raise Conflict(gettext("No appeal body is configured for this decision; ask the administrator."))
+    if unit.id == complaint.replied_by_unit_id:
+        raise Conflict(gettext("The unit that made the decision cannot decide an appeal against it."))
+    return unit
+
+
+def _apply_appeal(complaint, payload, actor, user, now):
+    """§14: the application is dated at most 15 days after the reply (back-dating allowed, not the
+    future); it goes to the superior body and is decided within 30 working days."""
+    applied = payload["applied_at"]
+    if applied > now.date():
+        _field("applied_at", gettext("This date cannot be in the future."))
+    if complaint.replied_at is not None and applied < complaint.replied_at.date():
+        _field("applied_at", gettext("An appeal cannot be dated before the reply."))
+    if complaint.appeal_due_date is not None and applied > complaint.appeal_due_date:
+        _field("applied_at", gettext("An appeal must be made within 15 days of the reply (by %(date)s).",
+                                     date=complaint.appeal_due_date.isoformat()))
+    unit = _appeal_body(complaint)
+    complaint.appeal_applied_on = applied
+    complaint.appeal_content = payload["content"]
+    complaint.appeal_unit_id = unit.id
+    complaint.appeal_decision_due = cal.appeal_decision_deadline(load_calendar(), applied).date
+    return None
+
+
+def _apply_decide_appeal(complaint, payload, actor, user, now):
+    """§14: upheld or changed, with the reply to the applicant; the case returns to 'replied'."""
+    replied = payload.get("replied_at") or now
+    if replied > now:
+        _field("replied_at", gettext("This time cannot be in the future."))
+    if replied.date() < complaint.appeal_applied_on:
+        _field("replied_at", gettext("The decision cannot be dated before the application."))
+    complaint.appeal_decision = payload["decision"]
+    complaint.appeal_decision_content = payload["content"]
+    complaint.appeal_decided_at = replied.replace(microsecond=0)
+    return None
+
+
+def _check_fee(complaint, fee):
+    """§18(四): the responsible person bears the fee in dispute — never more than it."""
+    if fee is None:
+        return
+    if complaint.disputed_fee is None or fee > complaint.disputed_fee:
+        _field("fee_borne", gettext("The fee borne cannot exceed the disputed fee of the complaint."))
+
+
+def _apply_rule(complaint, payload, actor, user, now):
+    """§17–§19: the committee's ruling; responsible staff come from the branch complained about."""
+    members = []
+    for staff_id in dict.fromkeys(payload["staff_ids"]):
+        member = _staff(staff_id, "staff_ids")
+        if member.unit_id != complaint.branch_id:
+            _field("staff_ids", gettext("The staff held responsible must belong to the branch complained about."))
+        members.append(member)
+    _check_fee(complaint, payload.get("fee_borne"))
+    ruling = Ruling(
+        complaint=complaint, kind="ruling", result=payload["result"], category=payload["category"],
+        verified=payload["verified"], basis=payload["basis"], members=payload["members"],
+        fee_borne=payload.get("fee_borne"), ruled_on=now.date(), recorded_at=now,
+        recorded_by_id=getattr(user, "id", None),
+        links=[RulingStaff(staff_id=m.id, complaint_id=complaint.id) for m in members],
+    )
+    db.session.add(ruling)
+    complaint.ruling_result = payload["result"]
+    complaint.ruling_category = payload["category"]
+    complaint.ruling_final = False
+    complaint.ruled_on = now.date()
+    complaint.reruling_deadline = now.date() + dt.timedelta(days=current_app.config.get("RERULING_WINDOW_DAYS", 15))
+    return payload["basis"]
+
+
+def _apply_request_reruling(complaint, payload, actor, user, now):
+    """§17: the ruled staff member contests the ruling before the higher ruling body."""
+    complaint.reruling_status = s.RERULING_REQUESTED
+    complaint.reruling_requested_at = now
+    complaint.reruling_reason = payload["reason"]
+    return payload["reason"]
+
+
+def _apply_decide_reruling(complaint, payload, actor, user, now):
+    """§17: the final ruling replaces the effective result; the original stays on record."""
+    original = db.session.execute(
+        select(Ruling).where(Ruling.complaint_id == complaint.id, Ruling.kind == "ruling")
+    ).scalar_one()
+    _check_fee(complaint, payload.get("fee_borne"))
+    responsible = payload["result"] == s.RESPONSIBLE
+    ruling = Ruling(
+        complaint=complaint, kind="reruling", result=payload["result"], category=payload["category"],
+        verified=responsible, basis=payload["basis"], members=None, fee_borne=payload.get("fee_borne"),
+        ruled_on=now.date(), recorded_at=now, recorded_by_id=getattr(user, "id", None),
+        links=[RulingStaff(staff_id=m.id, complaint_id=complaint.id) for m in original.staff] if responsible else [],
+    )
+    db.session.add(ruling)
+    complaint.ruling_result = payload["result"]
+    complaint.ruling_category = payload["category"]
+    complaint.ruling_final = True
+    complaint.reruling_status = s.RERULING_DECIDED
+    return payload["basis"]
+
+
+APPLY = {
+    "accept": _apply_accept,
+    "reject": _apply_reject,
+    "transfer": _apply_transfer,
+    "request_extension": _apply_request_extension,
+    "decide_extension": _apply_decide_extension,
+    "reply": _apply_reply,
+    "close": _apply_close,
+    "follow_up": _apply_follow_up,
+    "appeal": _apply_appeal,
+    "decide_appeal": _apply_decide_appeal,
+    "rule": _apply_rule,
+    "request_reruling": _apply_request_reruling,
+    "decide_reruling": _apply_decide_reruling,
+}
+
+
+# --- the appeal notice (§14) -----------------------------------------------------------------
+
+def appeal_body_name(complaint) -> str:
+    """The superior of the body that decided (§14): the discipline office for a branch's
+    decision, the union's own superior for a union-level decision."""
+    code_key = "APPEAL_BODY_UNION_LEVEL" if complaint.level == "union" else "APPEAL_BODY_BRANCH_LEVEL"
+    code = current_app.config.get(code_key)
+    unit = db.session.execute(select(OrgUnit).where(OrgUnit.code == code)).scalar_one_or_none() if code else None
+    if unit is not None:
+        return unit.name
+    return gettext("the superior unit of the body that decided")
+
+
+def appeal_notice(complaint) -> str:
+    """§14: how, where and by when the customer may apply for review (always in Chinese:
+    it is written to the customer, whatever language the clerk's screen uses)."""
+    with force_locale("zh"):
+        return _appeal_notice_text(complaint)
+
+
+def _appeal_notice_text(complaint) -> str:
+    return gettext(
+        "If you are not satisfied with this result, you may apply for review to %(body)s in writing or by "
+        "telephone within 15 days of receiving this reply, that is by %(date)s.",
+        body=appeal_body_name(complaint),
+        date=complaint.appeal_due_date.isoformat(),
+    )

@@ -1,0 +1,68 @@
+"""How a complaint looks to a viewer: masked identity, derived fields (api.md field names)."""
+from ..security.masking import identity
+from . import complaints as svc
+
+
+def _dt(value):
+    return value.isoformat(timespec="seconds") if value is not None else None
+
+
+def _d(value):
+    return value.isoformat() if value is not None else None
+
+
+def complaint_dict(complaint, actor, today) -> dict:
+    """The complaint resource as ``actor`` may see it on ``today``."""
+    data = {
+        "id": complaint.id,
+        "number": complaint.number,
+        "external_ref": complaint.external_ref,
+        "channel": complaint.channel,
+        "received_at": _dt(complaint.received_at),
+        "is_delegate": complaint.is_delegate,
+        "branch_id": complaint.branch_id,
+        "respondent_staff_id": complaint.respondent_staff_id,
+        "category": complaint.category,
+        "disputed_fee": float(complaint.disputed_fee) if complaint.disputed_fee is not None else None,
+        "facts": complaint.facts,
+        "customer_request": complaint.customer_request,
+        "eligibility": complaint.eligibility,
+        "status": complaint.status,
+        "level": complaint.level,
+        "handling_unit_id": complaint.handling_unit_id,
+        "handler_id": complaint.handler_id,
+        "due_date": _d(complaint.due_date),
+        "due_date_provisional": bool(complaint.due_date_provisional),
+        "overdue": svc.is_overdue(complaint, today),
+        "extension_status": complaint.extension_status,
+        "extension_requested_due": _d(complaint.extension_requested_due),
+        "replied_at": _dt(complaint.replied_at),
+        "reply_method": complaint.reply_method,
+        "reply_content": complaint.reply_content,
+        "appeal_notice": complaint.appeal_notice,
+        "appeal_due_date": _d(complaint.appeal_due_date),
+        "closed_at": _dt(complaint.closed_at),
+        "followed_up_at": _d(complaint.followed_up_at),
+        "follow_up_method": complaint.follow_up_method,
+        "follow_up_satisfied": complaint.follow_up_satisfied,
+        "forwarded_to": complaint.forwarded_to,
+        "ruling_result": getattr(complaint, "ruling_result", None),
+        "ruling_category": getattr(complaint, "ruling_category", None),
+        "ruling_final": bool(getattr(complaint, "ruling_final", False)),
+        "reruling_status": getattr(complaint, "reruling_status", None) or "none",
+        "created_at": _dt(complaint.created_at),
+        "version": complaint.version,
+    }
+    data.update(identity(actor, complaint))
+    return data
+
+
+def event_dict(event) -> dict:
+    return {
+        "at": _dt(event.at),
+        "actor": event.actor_name,
+        "name": event.name,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "note": event.note,
+    }

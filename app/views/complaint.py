@@ -1,0 +1,430 @@
+"""Complaint pages: list with filters, case page with timeline and one button per allowed
+transition, register and edit forms, the printable written reply, evidence, and 我的待办."""
+from datetime import timedelta
+
+from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder.models.sqla.filters import FilterInFunction
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy import case, or_, select
+from sqlalchemy.orm import selectinload
+
+from .. import labels
+from ..errors import DomainError
+from ..extensions import db
+from ..models import OrgUnit
+from ..models.complaint import Complaint, ComplaintEvent
+from ..security import permissions as p
+from ..security.filters import ComplaintScopeFilter
+from ..security.masking import identity
+from ..services import attachments
+from ..services import complaints as svc
+from ..services.calendar import load_calendar
+from ..workflow import calendar as cal
+from ..workflow import states as s
+from ..workflow import transitions as t
+from . import choices as c
+from . import forms
+
+MAX_PAGE_SIZE = 100
+
+COMPLAINT_METHODS = {
+    "list": "read",
+    "show": "read",
+    "add": "register",
+    "edit": "edit",
+    "transition": "read",
+    "print_reply": "read",
+    "print_ruling": "read",
+    "upload": "edit",
+    "attachment": "read",
+}
+
+
+class EagerInterface(SQLAInterface):
+    """SQLAInterface that eager-loads the named relations of its own model's list queries."""
+
+    def __init__(self, obj, session=None, eager=()):
+        super().__init__(obj, session)
+        self._eager = tuple(eager)
+
+    def apply_all(self, query, *args, **kwargs):
+        query = super().apply_all(query, *args, **kwargs)
+        if self._eager:
+            query = query.options(*[selectinload(getattr(self.obj, name)) for name in self._eager])
+        return query
+
+
+def _scoped_unit_ids():
+    """Unit ids offered in the list's relation filters: the user's scope only."""
+    actor = svc.actor_for(g.user)
+    if actor.everything:
+        return [row for row in db.session.execute(select(OrgUnit.id)).scalars()]
+    return sorted(actor.unit_ids)
+
+
+def _error_messages(error):
+    """Flat, translated messages of a domain error for flashing."""
+    payload = error.payload()
+    if isinstance(payload, dict):
+        out = []
+        for field, messages in payload.items():
+            label = labels.COMPLAINT_LABELS.get(field) or labels.TRANSITION_FIELD_LABELS.get(field) or field
+            for message in messages if isinstance(messages, list) else [messages]:
+                out.append(f"{label}:{message}" if not isinstance(message, dict) else f"{label}:{message}")
+        return out
+    return [str(payload)]
+
+
+def flash_error(error):
+    for message in _error_messages(error):
+        flash(message, "danger")
+
+
+class ComplaintView(ModelView):
+    """投诉单: the list and the case pages (all changes go through services)."""
+
+    route_base = "/complaints"
+    datamodel = EagerInterface(Complaint, eager=("branch", "handling_unit", "handler"))
+    class_permission_name = p.COMPLAINT
+    base_permissions = list(p.COMPLAINT_PERMISSIONS)
+    method_permission_name = COMPLAINT_METHODS
+    exclude_route_methods = {"delete", "download", "action", "action_post"}
+    base_filters = [["id", ComplaintScopeFilter, lambda: None]]
+
+    list_title = _l("Complaints")
+    show_title = _l("Complaint")
+    add_title = _l("Register complaint")
+    edit_title = _l("Edit complaint")
+    label_columns = labels.COMPLAINT_LABELS
+    list_columns = ["number", "received_at", "branch", "category", "status", "level", "handling_unit", "handler", "due_date"]
+    search_columns = ["number", "status", "channel", "category", "level", "branch", "handling_unit", "received_at",
+                      "due_date", "extension_status"]
+    search_form_query_rel_fields = {
+        "branch": [["id", FilterInFunction, _scoped_unit_ids]],
+        "handling_unit": [["id", FilterInFunction, _scoped_unit_ids]],
+    }
+    order_columns = ["number", "received_at", "due_date", "status"]
+    base_order = ("received_at", "desc")
+    page_size = 25
+    formatters_columns = {
+        "status": lambda v: c.label(c.STATUSES, v),
+        "category": lambda v: c.label(c.CATEGORIES, v),
+        "level": lambda v: c.label(c.LEVELS, v),
+        "channel": lambda v: c.label(c.CHANNELS, v),
+        "extension_status": lambda v: c.label(c.EXTENSIONS, v),
+        "received_at": lambda v: v.strftime("%Y-%m-%d %H:%M") if v else "",
+        "due_date": lambda v: v.isoformat() if v else "—",
+        "handler": lambda v: v.name if v else "—",
+        "handling_unit": lambda v: v.name if v else "—",
+        "branch": lambda v: v.name if v else "—",
+    }
+    list_template = "complaint/list.html"
+
+    # --- list: sorting and page size only on declared terms -----------------------------------
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        name = self.__class__.__name__
+        order = request.args.get(f"_oc_{name}")
+        if order is not None and order not in self.order_columns:
+            abort(400)
+        if request.args.get(f"_od_{name}") not in (None, "asc", "desc"):
+            abort(400)
+        size = request.args.get(f"psize_{name}")
+        if size is not None and (not size.isdigit() or not 0 < int(size) <= MAX_PAGE_SIZE):
+            abort(400)
+        today = svc.today()
+        calendar = load_calendar()
+        soon = cal.add_working_days(calendar, today, 2).date
+        self.extra_args = {
+            "quick": [
+                (_l("Overdue"), {"_flt_0_status": "processing", "_flt_2_due_date": today.isoformat()}),
+                (_l("Due within 2 working days"), {"_flt_0_status": "processing", "_flt_1_due_date": (today - timedelta(days=1)).isoformat(), "_flt_2_due_date": (soon + timedelta(days=1)).isoformat()}),
+                (_l("Awaiting acceptance"), {"_flt_0_status": "registered"}),
+                (_l("Extension requested"), {"_flt_0_extension_status": "requested"}),
+            ]
+        }
+        return super().list()
+
+    # --- case page --------------------------------------------------------------------------
+
+    @expose("/show/<pk>")
+    @has_access
+    def show(self, pk):
+        try:
+            complaint = svc.get_for(g.user, pk)
+        except DomainError:
+            abort(404)
+        actor = svc.actor_for(g.user)
+        today = svc.today()
+        allowed = svc.available_transitions(g.user, complaint, today)
+        events = db.session.execute(
+            select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id).order_by(ComplaintEvent.id)
+        ).scalars().all()
+        action_forms = [
+            (tr, forms.transition_fields(tr.name, actor, complaint)) for tr in allowed
+        ]
+        return self.render_template(
+            "complaint/show.html",
+            complaint=complaint,
+            who=identity(actor, complaint),
+            overdue=svc.is_overdue(complaint, today),
+            events=events,
+            action_forms=action_forms,
+            can_edit="can_edit" in actor.permissions and complaint.status not in (s.REJECTED, s.CLOSED),
+            c=c,
+            gettext=gettext,
+            title=gettext("Complaint %(number)s", number=complaint.number),
+        )
+
+    @expose("/transition/<int:pk>/<name>", methods=["POST"])
+    @has_access
+    def transition(self, pk, name):
+        """Apply one transition from its form on the case page."""
+        if name not in t.BY_NAME:
+            abort(404)
+        try:
+            complaint = svc.get_for(g.user, pk)
+            fields = forms.transition_fields(name, svc.actor_for(g.user), complaint)
+            data = forms.parse(fields, request.form)
+            data["version"] = request.form.get("version")
+            svc.apply(g.user, pk, name, data)
+        except DomainError as error:
+            if error.status == 404:
+                abort(404)
+            flash_error(error)
+        else:
+            flash(gettext("%(action)s: done.", action=gettext(t.BY_NAME[name].label)), "success")
+        return redirect(url_for(".show", pk=pk))
+
+    # --- register and edit ------------------------------------------------------------------
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        actor = svc.actor_for(g.user)
+        fields = forms.register_fields(actor)
+        values = {}
+        if request.method == "POST":
+            values = request.form
+            data = forms.parse(fields, request.form)
+            try:
+                complaint, _ = svc.register(g.user, data)
+            except DomainError as error:
+                flash_error(error)
+            else:
+                flash(gettext("Complaint %(number)s registered.", number=complaint.number), "success")
+                return redirect(url_for(".show", pk=complaint.id))
+        return self.render_template(
+            "complaint/form.html", fields=fields, values=values, title=self.add_title,
+            action=url_for(".add"), version=None,
+        )
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        actor = svc.actor_for(g.user)
+        try:
+            complaint = svc.get_for(g.user, pk)
+        except DomainError:
+            abort(404)
+        fields = forms.edit_fields(actor)
+        if request.method == "POST":
+            data = forms.parse(fields, request.form)
+            data["version"] = request.form.get("version")
+            try:
+                svc.edit(g.user, pk, data)
+            except DomainError as error:
+                flash_error(error)
+                values = request.form
+            else:
+                flash(gettext("Saved."), "success")
+                return redirect(url_for(".show", pk=pk))
+        else:
+            values = {f.name: getattr(complaint, f.name) for f in fields}
+            values.update({k: v for k, v in identity(actor, complaint).items() if k in values})
+        return self.render_template(
+            "complaint/form.html", fields=fields, values=values, title=self.edit_title,
+            action=url_for(".edit", pk=pk), version=complaint.version,
+        )
+
+    # --- printable written reply (书面回复) ------------------------------------------------------
+
+    @expose("/print_reply/<int:pk>")
+    @has_access
+    def print_reply(self, pk):
+        try:
+            complaint = svc.get_for(g.user, pk)
+        except DomainError:
+            abort(404)
+        if complaint.replied_at is None:
+            abort(404)
+        actor = svc.actor_for(g.user)
+        return self.render_template(
+            "complaint/print_reply.html", complaint=complaint, who=identity(actor, complaint), c=c,
+        )
+
+    @expose("/print_ruling/<int:pk>")
+    @has_access
+    def print_ruling(self, pk):
+        """责任认定书 and, after a re-ruling, the final decision (§17)."""
+        try:
+            complaint = svc.get_for(g.user, pk)
+        except DomainError:
+            abort(404)
+        if not complaint.rulings:
+            abort(404)
+        return self.render_template("complaint/print_ruling.html", complaint=complaint, c=c)
+
+    # --- evidence ---------------------------------------------------------------------------
+
+    @expose("/upload/<int:pk>", methods=["POST"])
+    @has_access
+    def upload(self, pk):
+        upload = request.files.get("file")
+        try:
+            if upload is None:
+                from ..errors import ValidationFailed
+
+                raise ValidationFailed(gettext("Choose a file to attach."), field="file")
+            attachments.save(g.user, pk, upload.filename, upload.stream)
+        except DomainError as error:
+            if error.status == 404:
+                abort(404)
+            flash_error(error)
+        else:
+            flash(gettext("File attached."), "success")
+        return redirect(url_for(".show", pk=pk))
+
+    @expose("/attachment/<int:pk>/<int:attachment_id>")
+    @has_access
+    def attachment(self, pk, attachment_id):
+        try:
+            item, path = attachments.open_for(g.user, pk, attachment_id)
+        except DomainError:
+            abort(404)
+        response = send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.filename)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+class TodoView(BaseView):
+    """我的待办: the cases waiting for the current user's action, overdue first."""
+
+    route_base = "/todo"
+    default_view = "index"
+    class_permission_name = p.COMPLAINT
+    base_permissions = list(p.COMPLAINT_PERMISSIONS)
+    method_permission_name = {"index": "read"}
+
+    @expose("/")
+    @has_access
+    def index(self):
+        actor = svc.actor_for(g.user)
+        today = svc.today()
+        query = (
+            svc.scoped_select(g.user)
+            .where(Complaint.status != s.REJECTED)
+            .where(_needs_me(actor))
+            .order_by(
+                case((Complaint.due_date < today, 0), else_=1),
+                Complaint.due_date.is_(None),
+                Complaint.due_date,
+                Complaint.received_at,
+            )
+            .options(selectinload(Complaint.branch), selectinload(Complaint.handling_unit), selectinload(Complaint.handler))
+            .limit(200)
+        )
+        rows = db.session.execute(query).scalars().all()
+        calendar = load_calendar()
+        items = []
+        for complaint in rows:
+            actions = t.available(complaint, actor, today)
+            if not actions:
+                continue
+            soon = complaint.due_date is not None and complaint.status == s.PROCESSING and cal.due_soon(calendar, today, complaint.due_date, 2)
+            items.append((complaint, actions, svc.is_overdue(complaint, today), soon))
+        return self.render_template("complaint/todo.html", items=items, c=c, gettext=gettext, title=gettext("My to-do"))
+
+
+QUEUES = {
+    # name: (title, condition, order)
+    "rulings": (_l("Cases awaiting a ruling"),
+                lambda: Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None),
+                lambda: Complaint.received_at),
+    "rerulings": (_l("Re-ruling requests"),
+                  lambda: Complaint.reruling_status == s.RERULING_REQUESTED,
+                  lambda: Complaint.reruling_requested_at),
+    "appeals": (_l("Appeals"),
+                lambda: Complaint.status == s.APPEALED,
+                lambda: Complaint.appeal_decision_due),
+}
+
+
+class QueueView(BaseView):
+    """Work lists: the committee's cases awaiting a ruling, the higher body's re-ruling requests,
+    appeals with their decision deadlines (§14, §17). Scoped and masked like every list."""
+
+    route_base = "/queues"
+    default_view = "rulings"
+    class_permission_name = p.COMPLAINT
+    base_permissions = list(p.COMPLAINT_PERMISSIONS)
+    method_permission_name = {"rulings": "read", "rerulings": "read", "appeals": "read"}
+
+    def _render(self, name):
+        title, condition, order = QUEUES[name]
+        rows = db.session.execute(
+            svc.scoped_select(g.user).where(condition()).order_by(order(), Complaint.id)
+            .options(selectinload(Complaint.branch), selectinload(Complaint.handling_unit))
+            .limit(500)
+        ).scalars().all()
+        return self.render_template("complaint/queue.html", rows=rows, queue=name, title=title, c=c,
+                                    today=svc.today())
+
+    @expose("/rulings")
+    @has_access
+    def rulings(self):
+        return self._render("rulings")
+
+    @expose("/rerulings")
+    @has_access
+    def rerulings(self):
+        return self._render("rerulings")
+
+    @expose("/appeals")
+    @has_access
+    def appeals(self):
+        return self._render("appeals")
+
+
+def _needs_me(actor):
+    """A cheap SQL pre-filter for the to-do page; the transition table decides exactly."""
+    conditions = []
+    if actor.has_role(t.COMMITTEE):
+        conditions.append(Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None))
+    if actor.has_role(t.RERULING_BODY):
+        conditions.append(Complaint.reruling_status == s.RERULING_REQUESTED)
+    if actor.ancestor_unit_ids:
+        conditions.append((Complaint.status == s.APPEALED) & Complaint.appeal_unit_id.in_(actor.ancestor_unit_ids))
+    if actor.staff_id is not None:
+        from ..security.scope import clauses_for_ruled_staff
+
+        conditions.append((Complaint.reruling_status == s.RERULING_NONE) & Complaint.ruling_result.isnot(None)
+                          & clauses_for_ruled_staff(Complaint, actor.staff_id))
+    if actor.has_role(t.DISCIPLINE_OFFICE):
+        conditions.append(Complaint.status == s.REGISTERED)
+        conditions.append(Complaint.extension_status == s.EXT_REQUESTED)
+        conditions.append(Complaint.level == "union")
+        conditions.append((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None))
+    if actor.staff_id is not None:
+        conditions.append(Complaint.handler_id == actor.staff_id)
+    if actor.has_role(t.BRANCH_HEAD) and actor.unit_ids:
+        conditions.append(Complaint.handling_unit_id.in_(actor.unit_ids))
+        conditions.append((Complaint.status == s.REGISTERED) & Complaint.branch_id.in_(actor.unit_ids))
+    if not conditions:
+        return Complaint.id.is_(None)
+    return or_(*conditions)

@@ -1,0 +1,234 @@
+"""The transition table as data (domain.md §4) and the rule "what may this actor do now".
+
+Read it beside the spec's table: name, from-states, to-state, permission, guard. A guard
+states who, besides holding the permission, may act on this particular case, and what the
+case must look like. Labels are msgids, translated where they are shown.
+"""
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, FrozenSet, Optional, Tuple
+
+from . import states as s
+
+
+def N_(message: str) -> str:
+    """Mark a msgid for extraction without translating it here (no Flask in this package)."""
+    return message
+
+
+DISCIPLINE_OFFICE = "DisciplineOffice"
+BRANCH_HEAD = "BranchHead"
+COMMITTEE = "Committee"
+RERULING_BODY = "ReRulingBody"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: login, staff record, roles, scope and Complaint permissions."""
+
+    user_id: Optional[int]
+    staff_id: Optional[int]
+    roles: FrozenSet[str]
+    everything: bool
+    unit_ids: FrozenSet[int]
+    permissions: FrozenSet[str]
+    unit_id: Optional[int] = None  # the actor's own unit
+    ancestor_unit_ids: FrozenSet[int] = frozenset()  # its own unit and every unit above it
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+    def covers(self, unit_id: Optional[int]) -> bool:
+        return self.everything or (unit_id is not None and unit_id in self.unit_ids)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a transition is refused: ``forbidden`` (this actor) or ``conflict`` (this state)."""
+
+    kind: str
+    message: str
+
+
+FORBIDDEN = "forbidden"
+CONFLICT = "conflict"
+
+
+# --- who -------------------------------------------------------------------------------------
+
+def is_discipline_office(case, actor: Actor) -> bool:
+    return actor.has_role(DISCIPLINE_OFFICE)
+
+
+def is_handler(case, actor: Actor) -> bool:
+    """The staff member currently holding the case."""
+    return actor.staff_id is not None and case.handler_id == actor.staff_id
+
+
+def heads_case(case, actor: Actor) -> bool:
+    """A branch head whose scope covers the unit handling the case (or its branch before acceptance)."""
+    unit = case.handling_unit_id if case.handling_unit_id is not None else case.branch_id
+    return actor.has_role(BRANCH_HEAD) and not actor.everything and unit in actor.unit_ids
+
+
+def _who(*checks: Callable, message: str) -> Callable:
+    def guard(case, actor, today):
+        if any(check(case, actor) for check in checks):
+            return None
+        return Refusal(FORBIDDEN, message)
+
+    return guard
+
+
+NOT_YOURS = N_("Only the discipline office, the branch head or the handler of this case may do this.")
+
+
+# --- guards per transition -------------------------------------------------------------------
+
+def guard_accept(case, actor, today):
+    """Discipline office for any case; a branch head for its own branch (§11)."""
+    if is_discipline_office(case, actor):
+        return None
+    if actor.has_role(BRANCH_HEAD) and not actor.everything and case.branch_id in actor.unit_ids:
+        return None
+    return Refusal(FORBIDDEN, N_("Only the discipline office or the head of the branch concerned may accept this complaint."))
+
+
+guard_reject = _who(is_discipline_office, message=N_("Only the discipline office may reject a complaint."))
+guard_transfer = _who(is_discipline_office, heads_case, is_handler, message=NOT_YOURS)
+guard_reply = guard_transfer
+guard_close = guard_transfer
+
+
+def guard_request_extension(case, actor, today):
+    """§13: the handler or branch head asks, before the deadline, while no request is pending."""
+    if not (heads_case(case, actor) or is_handler(case, actor)):
+        return Refusal(FORBIDDEN, N_("Only the branch head or the handler of this case may request an extension."))
+    if case.extension_status == s.EXT_REQUESTED:
+        return Refusal(CONFLICT, N_("An extension request is already waiting for a decision."))
+    if case.due_date is not None and today > case.due_date:
+        return Refusal(CONFLICT, N_("An extension must be requested before the deadline has passed."))
+    return None
+
+
+def guard_decide_extension(case, actor, today):
+    """§13: only the discipline office decides, and only on a pending request."""
+    if not is_discipline_office(case, actor):
+        return Refusal(FORBIDDEN, N_("Only the discipline office may decide on an extension."))
+    if case.extension_status != s.EXT_REQUESTED:
+        return Refusal(CONFLICT, N_("There is no pending extension request."))
+    return None
+
+
+def guard_follow_up(case, actor, today):
+    """§15: the branch head or the discipline office revisits each closed case once."""
+    if not (is_discipline_office(case, actor) or heads_case(case, actor)):
+        return Refusal(FORBIDDEN, N_("Only the discipline office or the branch head may record a follow-up."))
+    if case.followed_up_at is not None:
+        return Refusal(CONFLICT, N_("The follow-up of this case has already been recorded."))
+    return None
+
+
+def guard_rule(case, actor, today):
+    """§17: one ruling per case, by the committee; corrections only through a re-ruling."""
+    if not actor.has_role(COMMITTEE):
+        return Refusal(FORBIDDEN, N_("Only members of the responsibility-ruling committee may record a ruling."))
+    if case.ruling_result is not None:
+        return Refusal(CONFLICT, N_("This case already has a ruling; it can only be changed through a re-ruling."))
+    return None
+
+
+def guard_request_reruling(case, actor, today):
+    """§17: the ruled staff member (or its branch head on its behalf) asks once, in time."""
+    if case.ruling_result is None:
+        return Refusal(CONFLICT, N_("There is no ruling to contest."))
+    if case.reruling_status != s.RERULING_NONE or case.ruling_final:
+        return Refusal(CONFLICT, N_("A re-ruling has already been requested; its decision is final."))
+    ruled = list(case.ruled_staff)
+    is_ruled = actor.staff_id is not None and any(member.id == actor.staff_id for member in ruled)
+    heads_ruled = actor.has_role(BRANCH_HEAD) and not actor.everything and any(
+        member.unit_id in actor.unit_ids for member in ruled
+    )
+    if not (is_ruled or heads_ruled):
+        return Refusal(FORBIDDEN, N_("Only a staff member held responsible, or that member's branch head, may request a re-ruling."))
+    if case.reruling_deadline is not None and today > case.reruling_deadline:
+        return Refusal(CONFLICT, N_("The period for requesting a re-ruling has ended."))
+    return None
+
+
+def guard_decide_reruling(case, actor, today):
+    """§17: the higher ruling body decides a pending request; its ruling is final."""
+    if not actor.has_role(RERULING_BODY):
+        return Refusal(FORBIDDEN, N_("Only the higher ruling body may decide a re-ruling."))
+    if case.reruling_status != s.RERULING_REQUESTED:
+        return Refusal(CONFLICT, N_("There is no pending re-ruling request."))
+    return None
+
+
+def guard_appeal(case, actor, today):
+    """§14: the discipline office records the customer's application, once per case."""
+    if not actor.has_role(DISCIPLINE_OFFICE):
+        return Refusal(FORBIDDEN, N_("Only the discipline office records an appeal."))
+    if case.appeal_applied_on is not None:
+        return Refusal(CONFLICT, N_("An appeal has already been recorded for this case."))
+    return None
+
+
+def guard_decide_appeal(case, actor, today):
+    """§14: the superior of the body that decided; never the deciding unit itself."""
+    if case.appeal_unit_id is None or case.appeal_unit_id not in actor.ancestor_unit_ids:
+        return Refusal(FORBIDDEN, N_("Only the superior body the appeal was sent to may decide it."))
+    if actor.unit_id is not None and actor.unit_id == case.replied_by_unit_id:
+        return Refusal(FORBIDDEN, N_("The unit that made the decision cannot decide an appeal against it."))
+    return None
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: Tuple[str, ...]
+    target: Optional[str]  # None: the status stays as it is
+    permission: str  # FAB permission "can_<permission>" on the Complaint resource
+    guard: Optional[Callable]
+
+
+TRANSITIONS = (
+    #          name                 label                               from                        to              permission            guard
+    Transition("accept",            N_("Accept"),                       (s.REGISTERED,),            s.PROCESSING,   "accept",             guard_accept),
+    Transition("reject",            N_("Reject"),                       (s.REGISTERED,),            s.REJECTED,     "reject",             guard_reject),
+    Transition("transfer",          N_("Transfer"),                     (s.PROCESSING,),            None,           "transfer",           guard_transfer),
+    Transition("request_extension", N_("Request extension"),            (s.PROCESSING,),            None,           "request_extension",  guard_request_extension),
+    Transition("decide_extension",  N_("Decide extension"),             (s.PROCESSING,),            None,           "decide_extension",   guard_decide_extension),
+    Transition("reply",             N_("Reply to customer"),            (s.PROCESSING,),            s.REPLIED,      "reply",              guard_reply),
+    Transition("close",             N_("Close"),                        (s.REPLIED,),               s.CLOSED,       "close",              guard_close),
+    Transition("follow_up",         N_("Record follow-up"),             (s.CLOSED,),                None,           "follow_up",          guard_follow_up),
+    Transition("appeal",            N_("Record appeal"),                (s.REPLIED, s.CLOSED),      s.APPEALED,     "appeal",             guard_appeal),
+    Transition("decide_appeal",     N_("Decide appeal"),                (s.APPEALED,),              s.REPLIED,      "decide_appeal",      guard_decide_appeal),
+    Transition("rule",              N_("Record ruling"),                s.RULEABLE,                 None,           "rule",               guard_rule),
+    Transition("request_reruling",  N_("Request re-ruling"),            s.RULEABLE + (s.APPEALED,), None,           "request_reruling",   guard_request_reruling),
+    Transition("decide_reruling",   N_("Decide re-ruling"),             s.RULEABLE + (s.APPEALED,), None,           "decide_reruling",    guard_decide_reruling),
+)
+
+BY_NAME = {t.name: t for t in TRANSITIONS}
+
+# Registration creates the case; it has no from-state (domain.md §4 "register").
+REGISTER_PERMISSION = "register"
+READ_PERMISSION = "read"
+EDIT_PERMISSION = "edit"
+
+
+def check(transition: Transition, case, actor: Actor, today: date) -> Optional[Refusal]:
+    """Why ``actor`` may not apply ``transition`` to ``case`` today, or None when it may."""
+    if f"can_{transition.permission}" not in actor.permissions:
+        return Refusal(FORBIDDEN, N_("Your role does not have this permission."))
+    if case.status not in transition.sources:
+        return Refusal(CONFLICT, N_("This action is not allowed in the case's current status."))
+    if transition.guard is not None:
+        return transition.guard(case, actor, today)
+    return None
+
+
+def available(case, actor: Actor, today: date):
+    """The transitions ``actor`` may apply to ``case`` now, in table order."""
+    return [t for t in TRANSITIONS if check(t, case, actor, today) is None]
