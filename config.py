@@ -63,6 +63,20 @@ class Config:
     # §14: who decides an appeal — the unit codes named in the appeal notice of every reply.
     APPEAL_BODY_BRANCH_LEVEL = os.environ.get("APPEAL_BODY_BRANCH_LEVEL", "LS-JJ")
     APPEAL_BODY_UNION_LEVEL = os.environ.get("APPEAL_BODY_UNION_LEVEL", "SL")
+    # Advisory clock: the national calendar-day ceiling (15 days, 30 when extended); the case
+    # page and the to-do list warn when the internal working-day deadline falls after it.
+    REGULATORY_CEILING_ENABLED = os.environ.get("REGULATORY_CEILING_ENABLED", "1") not in ("0", "false", "no")
+    REGULATORY_CEILING_DAYS = int(os.environ.get("REGULATORY_CEILING_DAYS", "15"))
+    REGULATORY_CEILING_EXTENDED_DAYS = int(os.environ.get("REGULATORY_CEILING_EXTENDED_DAYS", "30"))
+    # "Due soon" in to-do lists and reminders: within this many working days.
+    DUE_SOON_WORKING_DAYS = int(os.environ.get("DUE_SOON_WORKING_DAYS", "2"))
+    # Reminder e-mails (off unless MAIL_SERVER is set).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") in ("1", "true", "yes")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "complaints@localhost")
     # §17 sets no period for requesting a re-ruling; calendar days after the ruling.
     RERULING_WINDOW_DAYS = int(os.environ.get("RERULING_WINDOW_DAYS", "15"))
     # Evidence attachments live here, outside static/.

@@ -11,6 +11,7 @@ def register(app) -> None:
     app.cli.add_command(sync_roles_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(deploy_command)
+    app.cli.add_command(remind_command)
     app.cli.add_command(calendar_cli)
 
 
@@ -55,3 +56,14 @@ def seed_demo_command():
         click.echo(f"  {username:<18} {role:<18} password: {DEMO_PASSWORD}")
     if complaints:
         click.echo(f"{complaints} demo complaints added (external reference DEMO-…).")
+
+
+@click.command("remind")
+@click.option("--no-mail", is_flag=True, help="Record reminders but send no e-mail.")
+@with_appcontext
+def remind_command(no_mail):
+    """Record today's reminders for cases due soon or overdue (run daily from cron/systemd)."""
+    from .services.deadlines import remind
+
+    counts = remind(send_mail=not no_mail)
+    click.echo(" ".join(f"{key}={value}" for key, value in counts.items()))

@@ -3,5 +3,6 @@ from .org import OrgUnit, UnitKind  # noqa: F401
 from .staff import Position, Staff  # noqa: F401
 from .complaint import Attachment, Complaint, ComplaintEvent, NumberCounter  # noqa: F401
 from .ruling import Ruling, RulingStaff, ruled_staff  # noqa: F401
+from .reminder import Reminder  # noqa: F401
 from .calendar import CalendarYear, WorkDay  # noqa: F401
 from .auth import LoginFailure, SessionEpoch  # noqa: F401

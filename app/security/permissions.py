@@ -69,6 +69,7 @@ MENU_REGISTER = "Register complaint"
 MENU_RULING_QUEUE = "Ruling work list"
 MENU_RERULING_QUEUE = "Re-ruling queue"
 MENU_APPEAL_QUEUE = "Appeal queue"
+MENU_ACCOUNTABILITY = "Overdue accountability"
 MENU_WORK_CALENDAR = "Work calendar"
 MENU_WORK_DAYS = "Work days"
 MENU_CALENDAR_MONTH = "Calendar month view"
@@ -85,3 +86,4 @@ SELF_SERVICE = [
     ("can_this_form_get", "UserInfoEditView"),
     ("can_this_form_post", "UserInfoEditView"),
 ]
+

@@ -67,6 +67,7 @@ ROLE_PERMISSIONS = {
         _menu(p.MENU_REGISTER),
         _menu(p.MENU_RULING_QUEUE),
         _menu(p.MENU_APPEAL_QUEUE),
+        _menu(p.MENU_ACCOUNTABILITY),
         *CALENDAR_READ,
     ],
     # §17–§19: reads every case (identity masked) and records rulings.
@@ -97,8 +98,10 @@ ROLE_PERMISSIONS = {
     ],
     # Reads lists and statistics, identity masked.
     LEADERSHIP: [*p.SELF_SERVICE, *_complaint("read"), _menu(p.MENU_COMPLAINTS), _menu(p.MENU_COMPLAINT_LIST),
-                 *CALENDAR_READ],
+                 _menu(p.MENU_ACCOUNTABILITY), *CALENDAR_READ],
 }
+
+
 
 ROLE_LABELS = {
     ADMIN: "系统管理员",

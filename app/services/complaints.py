@@ -234,7 +234,8 @@ def register(user, data, now=None):
     db.session.add(complaint)
     record_event(
         complaint, "register", user, now, None, s.REGISTERED,
-        payload={"channel": complaint.channel, "branch_id": branch.id, "category": complaint.category},
+        payload={"channel": complaint.channel, "branch_id": branch.id, "category": complaint.category,
+                 "assigned": {"unit_id": complaint.handling_unit_id, "handler_id": complaint.handler_id}},
     )
     commit_change()
     return complaint, True
@@ -305,10 +306,15 @@ def apply(user, complaint_id, name, data, now=None):
     _check_version(complaint, expected_version)
     payload = _load(PAYLOADS[name], data)
     before = complaint.status
+    holder = (complaint.handling_unit_id, complaint.handler_id)
     note = APPLY[name](complaint, payload, actor, user, now)
     if transition.target is not None:
         complaint.status = transition.target
-    record_event(complaint, name, user, now, before, complaint.status, note=note, payload=_jsonable(payload))
+    recorded = _jsonable(payload)
+    if (complaint.handling_unit_id, complaint.handler_id) != holder:
+        # Who holds the case from now on: the accountability list (§13) reads it back.
+        recorded["assigned"] = {"unit_id": complaint.handling_unit_id, "handler_id": complaint.handler_id}
+    record_event(complaint, name, user, now, before, complaint.status, note=note, payload=recorded)
     commit_change(complaint)
     return complaint
 

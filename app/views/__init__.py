@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..security import permissions as p
 from .calendar import CalendarYearView, WorkCalendarView, WorkDayView
-from .complaint import ComplaintView, QueueView, TodoView
+from .complaint import AccountabilityView, ComplaintView, QueueView, TodoView
 from .org import OrgUnitView, StaffView
 
 
@@ -39,6 +39,8 @@ def register(appbuilder) -> None:
                         icon="fa-balance-scale", category=p.MENU_COMPLAINTS)
     appbuilder.add_link(p.MENU_APPEAL_QUEUE, href="/queues/appeals", label=_l("Appeals"),
                         icon="fa-reply-all", category=p.MENU_COMPLAINTS)
+    appbuilder.add_view(AccountabilityView, p.MENU_ACCOUNTABILITY, label=_l("Overdue accountability"),
+                        icon="fa-exclamation-triangle", category=p.MENU_COMPLAINTS)
     appbuilder.add_view(
         OrgUnitView,
         p.MENU_ORG_UNITS,

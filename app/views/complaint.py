@@ -2,12 +2,12 @@
 transition, register and edit forms, the printable written reply, evidence, and 我的待办."""
 from datetime import timedelta
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import case, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import labels
@@ -18,7 +18,8 @@ from ..models.complaint import Complaint, ComplaintEvent
 from ..security import permissions as p
 from ..security.filters import ComplaintScopeFilter
 from ..security.masking import identity
-from ..services import attachments
+from ..models.reminder import Reminder
+from ..services import attachments, deadlines
 from ..services import complaints as svc
 from ..services.calendar import load_calendar
 from ..workflow import calendar as cal
@@ -167,6 +168,7 @@ class ComplaintView(ModelView):
         action_forms = [
             (tr, forms.transition_fields(tr.name, actor, complaint)) for tr in allowed
         ]
+        ceiling, beyond_ceiling = deadlines.regulatory_ceiling(complaint)
         return self.render_template(
             "complaint/show.html",
             complaint=complaint,
@@ -175,6 +177,8 @@ class ComplaintView(ModelView):
             events=events,
             action_forms=action_forms,
             can_edit="can_edit" in actor.permissions and complaint.status not in (s.REJECTED, s.CLOSED),
+            ceiling=ceiling,
+            beyond_ceiling=beyond_ceiling,
             c=c,
             gettext=gettext,
             title=gettext("Complaint %(number)s", number=complaint.number),
@@ -341,13 +345,18 @@ class TodoView(BaseView):
         )
         rows = db.session.execute(query).scalars().all()
         calendar = load_calendar()
+        reminded = set(db.session.execute(
+            select(Reminder.complaint_id).where(Reminder.day == today, Reminder.complaint_id.in_([c.id for c in rows]))
+        ).scalars())
         items = []
         for complaint in rows:
             actions = t.available(complaint, actor, today)
             if not actions:
                 continue
-            soon = complaint.due_date is not None and complaint.status == s.PROCESSING and cal.due_soon(calendar, today, complaint.due_date, 2)
-            items.append((complaint, actions, svc.is_overdue(complaint, today), soon))
+            soon = complaint.due_date is not None and complaint.status == s.PROCESSING and cal.due_soon(
+                calendar, today, complaint.due_date, current_app.config.get("DUE_SOON_WORKING_DAYS", 2))
+            items.append((complaint, actions, svc.is_overdue(complaint, today), soon,
+                          deadlines.regulatory_ceiling(complaint)[1], complaint.id in reminded))
         return self.render_template("complaint/todo.html", items=items, c=c, gettext=gettext, title=gettext("My to-do"))
 
 
@@ -399,6 +408,49 @@ class QueueView(BaseView):
     @has_access
     def appeals(self):
         return self._render("appeals")
+
+
+class AccountabilityView(BaseView):
+    """超时追责 (§13): cases that went past their deadline without an approved extension, with the
+    unit and handler that held them on the due date. Scoped like every list."""
+
+    route_base = "/accountability"
+    default_view = "index"
+    class_permission_name = p.COMPLAINT
+    base_permissions = list(p.COMPLAINT_PERMISSIONS)
+    method_permission_name = {"index": "read"}
+    page_size = 50
+
+    @expose("/")
+    @has_access
+    def index(self):
+        today = svc.today()
+        page = request.args.get("page", "0")
+        page = int(page) if page.isdigit() else 0
+        base = svc.scoped_select(g.user).where(deadlines.overdue_without_extension_clause(today))
+        total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        rows = db.session.execute(
+            base.order_by(Complaint.due_date, Complaint.id)
+            .options(selectinload(Complaint.branch))
+            .limit(self.page_size).offset(page * self.page_size)
+        ).scalars().all()
+        holders = deadlines.holders_at_deadline(rows)
+        units = {u.id: u for u in db.session.execute(select(OrgUnit).where(
+            OrgUnit.id.in_({h[0] for h in holders.values() if h[0]}))).scalars()}
+        from ..models import Staff
+
+        staff = {m.id: m for m in db.session.execute(select(Staff).where(
+            Staff.id.in_({h[1] for h in holders.values() if h[1]}))).scalars()}
+        calendar = load_calendar()
+        items = []
+        for complaint in rows:
+            unit_id, handler_id = holders.get(complaint.id, (None, None))
+            end = complaint.replied_at.date() if complaint.replied_at else today
+            items.append((complaint, units.get(unit_id), staff.get(handler_id),
+                          cal.working_days_between(calendar, complaint.due_date, end)))
+        return self.render_template("complaint/accountability.html", items=items, total=total, page=page,
+                                    pages=(total + self.page_size - 1) // self.page_size, c=c,
+                                    title=gettext("Overdue without approved extension (§13)"))
 
 
 def _needs_me(actor):

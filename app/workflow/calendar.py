@@ -96,3 +96,16 @@ def due_soon(calendar: WorkCalendar, today: date, due: date, within: int) -> boo
     if due < today:
         return False
     return working_days_between(calendar, today, due) <= within
+
+
+# The national rules for banking complaints (《银行业保险业消费投诉处理管理办法》) give a
+# calendar-day ceiling: a decision within 15 days of receipt, extendable to 30. It is an
+# advisory clock beside the union's working-day deadline.
+REGULATORY_CEILING_DAYS = 15
+REGULATORY_CEILING_EXTENDED_DAYS = 30
+
+
+def regulatory_ceiling(received: date, extended: bool, days: int = REGULATORY_CEILING_DAYS,
+                       extended_days: int = REGULATORY_CEILING_EXTENDED_DAYS) -> date:
+    """Last calendar day of the national ceiling for a complaint received on ``received``."""
+    return received + timedelta(days=extended_days if extended else days)
