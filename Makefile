@@ -8,7 +8,7 @@ BABEL  := $(VENV)/bin/pybabel
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install catalogs extract-messages deploy seed clean
+.PHONY: run test install catalogs extract-messages deploy seed clean security-scan
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,58 @@ test: catalogs
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Static security checks: bandit must find nothing; pip-audit reports known vulnerabilities
+# in the pinned requirements (it needs the PyPI/OSV vulnerability service; where that is not
+# reachable it says so and the step does not fail).
+SECTOOLS := .venv-sectools
+$(SECTOOLS)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(SECTOOLS)
+	$(SECTOOLS)/bin/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+security-scan: $(SECTOOLS)/.installed
+	$(SECTOOLS)/bin/bandit -q -r app
+	-timeout 300 $(SECTOOLS)/bin/pip-audit -r requirements.txt --progress-spinner off --strict || echo "pip-audit could not complete (vulnerability service unreachable?) — see output above"
+
+# Browser end-to-end tests (tests/e2e): Playwright drives Debian's Chromium against a live server
+# over a fresh demo database; Playwright never downloads a browser. As root, installs chromium and
+# CJK fonts with apt-get when they are missing. Failure screenshots and the server log go to
+# test-artifacts/e2e/. `make screenshots` runs the same tests and refreshes docs/screenshots/.
+CHROMIUM ?= /usr/bin/chromium
+E2E_SCREENSHOT_DIR ?=
+export E2E_SCREENSHOT_DIR
+
+$(VENV)/.e2e-installed: requirements-e2e.txt $(VENV)/.installed
+	$(PIP) install --disable-pip-version-check -q -r requirements-e2e.txt
+	touch $@
+
+e2e-browser:
+	@if [ ! -x $(CHROMIUM) ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	  else \
+	    echo "$(CHROMIUM) or a CJK font is missing: run apt-get install -y chromium fonts-noto-cjk as root" >&2; exit 1; \
+	  fi; \
+	fi
+
+e2e: catalogs $(VENV)/.e2e-installed e2e-browser
+	@start=$$(date +%s); rc=0; \
+	$(VENV)/bin/pytest -p no:cacheprovider tests/e2e || rc=$$?; \
+	echo "make e2e: $$(( $$(date +%s) - start )) s (exit $$rc)"; exit $$rc
+
+screenshots:
+	$(MAKE) e2e E2E_SCREENSHOT_DIR=docs/screenshots
+
+.PHONY: e2e e2e-browser screenshots
+
+# The whole suite on PostgreSQL: scripts/pg-throwaway.sh starts a throwaway server (initdb into
+# a temporary directory, 127.0.0.1 on a free port, run as `postgres` when root), runs pytest with
+# TEST_DATABASE_URL pointing at it, then stops and removes the server. Installs the Debian
+# postgresql package when the server binaries are missing (as root).
+test-postgres: catalogs
+	@start=$$(date +%s); rc=0; \
+	PYTHON=$(PYTHON) scripts/pg-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider || rc=$$?; \
+	echo "make test-postgres: $$(( $$(date +%s) - start )) s (exit $$rc)"; exit $$rc
+
+.PHONY: test-postgres

@@ -77,12 +77,21 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_FROM = os.environ.get("MAIL_FROM", "complaints@localhost")
+    # Reports: the longest period a report or export may cover, in years.
+    REPORT_MAX_YEARS = int(os.environ.get("REPORT_MAX_YEARS", "3"))
     # §17 sets no period for requesting a re-ruling; calendar days after the ruling.
     RERULING_WINDOW_DAYS = int(os.environ.get("RERULING_WINDOW_DAYS", "15"))
+    # FAB's generic file columns (unused; its download routes need the setting to answer 404).
+    UPLOAD_FOLDER = os.path.join(INSTANCE_DIR, "fab-uploads")
     # Evidence attachments live here, outside static/.
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", os.path.join(INSTANCE_DIR, "attachments"))
     MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
     MAX_CONTENT_LENGTH = MAX_ATTACHMENT_BYTES + 1024 * 1024
+    # Operations (docs/deploy.md): where `flask backup` and `flask archive` write by default;
+    # closed cases are archived no earlier than this many years after closing (at least 3).
+    BACKUP_DIR = os.environ.get("BACKUP_DIR", os.path.join(INSTANCE_DIR, "backups"))
+    ARCHIVE_DIR = os.environ.get("ARCHIVE_DIR", os.path.join(INSTANCE_DIR, "archive"))
+    ARCHIVE_RETENTION_YEARS = max(3, int(os.environ.get("ARCHIVE_RETENTION_YEARS", "3")))
 
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

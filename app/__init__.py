@@ -13,12 +13,21 @@ log = logging.getLogger(__name__)
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite enforces foreign keys only when asked, on every connection."""
+    """SQLite enforces foreign keys only when asked, on every connection.
+
+    Parallel writers (several threads or gunicorn workers): a writer waits up to 5 s for the
+    write lock instead of failing, and a file database runs in WAL mode, where readers never
+    block the writer nor the writer the readers (the mode is stored in the file; in-memory
+    databases ignore it).
+    """
     module = type(dbapi_connection).__module__
     if module.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode")
+        if cursor.fetchone()[0].lower() not in ("wal", "memory"):
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
 
@@ -56,12 +65,17 @@ def create_app(config=None) -> Flask:
         from . import api, views
 
         views.register(appbuilder)
+        app.before_request(views.refuse_fab_file_downloads)
         api.register(appbuilder)
         appbuilder.post_init()
 
     from .security import headers
 
     headers.init_app(app)
+    from . import health, observability
+
+    health.init_app(app)
+    observability.init_app(app)
 
     from . import cli
 

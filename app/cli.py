@@ -3,6 +3,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from . import cli_ops
 from .cli_calendar import calendar_cli
 
 
@@ -13,6 +14,7 @@ def register(app) -> None:
     app.cli.add_command(deploy_command)
     app.cli.add_command(remind_command)
     app.cli.add_command(calendar_cli)
+    cli_ops.register(app)  # backup, restore, archive
 
 
 def _sync():

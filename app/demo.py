@@ -9,7 +9,8 @@ from .extensions import db
 from .models import OrgUnit, Staff
 from .security import roles as r
 
-DEMO_PASSWORD = "Demo@12345"
+# Documented demo accounts only, never production (bandit B105 reviewed).
+DEMO_PASSWORD = "Demo@12345"  # nosec B105
 
 # (code, name, kind, parent code)
 UNITS = [

@@ -88,3 +88,11 @@ TRANSITION_FIELD_LABELS = {
     "forwarded_to": _l("Forwarded to"),
     "file": _l("File"),
 }
+
+PII_LOG_LABELS = {
+    "at": _l("Time"),
+    "username": _l("User"),
+    "user": _l("User"),
+    "complaint": _l("Complaint"),
+    "channel": _l("Channel of access"),
+}

@@ -17,42 +17,36 @@ from app.models import OrgUnit, Staff
 from app.security import roles as r
 from app.security.sync import sync_roles
 from config import TestConfig
+from tests.databases import app_from_template, build_template, drop_template, empty_database_url
 
 PASSWORD = "Test@12345"
 
 
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory):
-    """Schema and synced roles built once; each test starts from a copy of it."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
+    """Schema and synced roles built once; each test starts from a copy of it.
 
-    class TemplateConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{path}"
-
-    template = create_app(TemplateConfig)
-    with template.app_context():
-        db.create_all()
-        sync_roles(template.appbuilder)
-        db.session.remove()
-        db.engine.dispose()
-    return str(path)
+    SQLite: a template file. PostgreSQL (``TEST_DATABASE_URL=postgresql+psycopg://…``): a
+    template database, dropped at the end of the session (see tests/databases.py).
+    """
+    template = build_template(str(tmp_path_factory.mktemp("template")))
+    yield template
+    drop_template(template)
 
 
 @pytest.fixture
 def app(template_db):
-    """A new application over a new in-memory database (a copy of the template)."""
-    application = create_app(TestConfig)
-    with application.app_context():
-        raw = db.engine.raw_connection()
-        source = sqlite3.connect(template_db)
-        try:
-            source.backup(raw.driver_connection)
-        finally:
-            source.close()
-            raw.close()
+    """A new application over a new database: an in-memory SQLite copy of the template, or a
+    PostgreSQL database created from the template (dropped after the test)."""
+    with app_from_template(template_db) as application:
         yield application
-        db.session.remove()
-        db.engine.dispose()
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """URL of a new, empty database on the suite's backend (migrations, deploy, gunicorn)."""
+    with empty_database_url(str(tmp_path)) as url:
+        yield url
 
 
 @pytest.fixture

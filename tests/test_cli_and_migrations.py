@@ -14,23 +14,25 @@ from app.security.sync import UnknownPermission, sync_roles
 from config import DEV_SECRET_KEY, TestConfig
 
 
-def _file_app(tmp_path, **extra):
+def _file_app(database_url, **extra):
+    """An app over a new, empty database of the suite's backend (SQLite file or PostgreSQL)."""
+
     class FileConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = "sqlite:///" + os.path.join(str(tmp_path), "t.db")
+        SQLALCHEMY_DATABASE_URI = database_url
 
     for key, value in extra.items():
         setattr(FileConfig, key, value)
     return create_app(FileConfig)
 
 
-def test_start_up_creates_nothing(tmp_path):
-    app = _file_app(tmp_path)
+def test_start_up_creates_nothing(empty_database):
+    app = _file_app(empty_database)
     with app.app_context():
         assert inspect(db.engine).get_table_names() == []
 
 
-def test_upgrade_builds_the_whole_schema_matching_the_models(tmp_path):
-    app = _file_app(tmp_path)
+def test_upgrade_builds_the_whole_schema_matching_the_models(empty_database):
+    app = _file_app(empty_database)
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
@@ -40,8 +42,8 @@ def test_upgrade_builds_the_whole_schema_matching_the_models(tmp_path):
         assert diff == []
 
 
-def test_sync_roles_is_idempotent_and_exact(tmp_path):
-    app = _file_app(tmp_path)
+def test_sync_roles_is_idempotent_and_exact(empty_database):
+    app = _file_app(empty_database)
     with app.app_context():
         upgrade()
         first = sync_roles(app.appbuilder)
@@ -53,8 +55,8 @@ def test_sync_roles_is_idempotent_and_exact(tmp_path):
         assert granted == set(r.ROLE_PERMISSIONS[r.DISCIPLINE_OFFICE])
 
 
-def test_sync_roles_fails_loudly_on_unknown_permission(tmp_path, monkeypatch):
-    app = _file_app(tmp_path)
+def test_sync_roles_fails_loudly_on_unknown_permission(empty_database, monkeypatch):
+    app = _file_app(empty_database)
     with app.app_context():
         upgrade()
         sync_roles(app.appbuilder)
@@ -65,8 +67,8 @@ def test_sync_roles_fails_loudly_on_unknown_permission(tmp_path, monkeypatch):
         assert {pv.id for pv in app.appbuilder.sm.find_role(r.LEADERSHIP).permissions} == before
 
 
-def test_cli_deploy_and_seed_demo_are_idempotent(tmp_path):
-    app = _file_app(tmp_path)
+def test_cli_deploy_and_seed_demo_are_idempotent(empty_database):
+    app = _file_app(empty_database)
     runner = app.test_cli_runner()
     for _ in range(2):
         result = runner.invoke(args=["deploy"])
@@ -85,10 +87,10 @@ def test_cli_deploy_and_seed_demo_are_idempotent(tmp_path):
             assert [u.username for u in users if u.username.startswith("demo_")], role
 
 
-def test_demo_logins_work(tmp_path):
+def test_demo_logins_work(empty_database):
     from app.demo import DEMO_PASSWORD, USERS
 
-    app = _file_app(tmp_path)
+    app = _file_app(empty_database)
     runner = app.test_cli_runner()
     runner.invoke(args=["deploy"])
     runner.invoke(args=["seed-demo"])
@@ -116,6 +118,16 @@ def test_cookie_and_redirect_settings():
     assert os.path.isabs(app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[-1])
 
 
-def test_sqlite_enforces_foreign_keys(app):
-    with db.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+def test_database_enforces_foreign_keys(app):
+    """SQLite only when asked on every connection (app/__init__.py); PostgreSQL always."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.models import Staff
+
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    db.session.add(Staff(name="无单位", employee_no="FK1", unit_id=999999, position="other", active=True))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()

@@ -2,6 +2,7 @@
 from .calendar import WorkDayApi
 from .complaint import ComplaintApi
 from .org import OrgUnitApi, StaffApi
+from .report import ReportApi
 
 
 def register(appbuilder) -> None:
@@ -10,3 +11,4 @@ def register(appbuilder) -> None:
     appbuilder.add_api(StaffApi)
     appbuilder.add_api(ComplaintApi)
     appbuilder.add_api(WorkDayApi)
+    appbuilder.add_api(ReportApi)

@@ -1,19 +1,37 @@
 """/api/v1/complaint/: register, list, get, edit, transitions and timeline (api.md)."""
-from flask import request
+import functools
+
+from flask import g, request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import labels
-from ..errors import DomainError
+from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..models.complaint import Complaint, ComplaintEvent
 from ..security import permissions as p
 from ..security.filters import ComplaintScopeFilter
 from ..services import complaints as svc
+from ..security.masking import sees_identity
+from ..services.pii import log_identity_views
 from ..services.presenter import complaint_dict, event_dict
 from .base import DomainApi
+
+
+def contract_errors(method):
+    """Map a domain error to the contract's answer (status + {"message"}); nothing is kept."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except DomainError as error:
+            db.session.rollback()
+            return self.response(error.status, message=error.payload())
+
+    return wrapper
 
 
 class ComplaintApi(DomainApi):
@@ -53,15 +71,15 @@ class ComplaintApi(DomainApi):
     order_columns = ["id", "number", "received_at", "due_date", "status"]
     base_order = ("received_at", "desc")
 
-    def _error(self, error: DomainError):
-        db.session.rollback()
-        return self.response(error.status, message=error.payload())
-
     def _json_body(self):
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
-            return None
+            raise ValidationFailed(gettext("The request body must be a JSON object."))
         return body
+
+    def _result(self, complaint, status=200):
+        actor = svc.actor_for(g.user)
+        return self.response(status, id=complaint.id, result=complaint_dict(complaint, actor, svc.today()))
 
     def pre_get_list(self, data):
         """Replace FAB's rows with the scoped, masked representation (same order)."""
@@ -69,97 +87,67 @@ class ComplaintApi(DomainApi):
         if not ids:
             data["result"] = []
             return
-        rows = db.session.execute(svc.scoped_select(self._user()).where(Complaint.id.in_(ids))).scalars().all()
+        rows = db.session.execute(svc.scoped_select(g.user).where(Complaint.id.in_(ids))).scalars().all()
         by_id = {row.id: row for row in rows}
-        actor = svc.actor_for(self._user())
+        actor = svc.actor_for(g.user)
         today = svc.today()
-        data["result"] = [complaint_dict(by_id[i], actor, today) for i in ids if i in by_id]
-
-    @staticmethod
-    def _user():
-        from flask import g
-
-        return g.user
+        # Lists never carry full identity: it is shown (and logged) one case at a time.
+        data["result"] = [complaint_dict(by_id[i], actor, today, masked=True) for i in ids if i in by_id]
 
     @expose("/<int:pk>", methods=["GET"])
     @protect()
     @safe
+    @contract_errors
     def get(self, pk, **kwargs):
         """One complaint, masked for the caller; 404 outside the caller's scope."""
-        try:
-            complaint = svc.get_for(self._user(), pk)
-        except DomainError as error:
-            return self._error(error)
-        actor = svc.actor_for(self._user())
-        return self.response(200, id=complaint.id, result=complaint_dict(complaint, actor, svc.today()))
+        complaint = svc.get_for(g.user, pk)
+        if sees_identity(svc.actor_for(g.user), complaint):
+            log_identity_views(g.user, [complaint.id], "api")
+        return self._result(complaint)
 
     @expose("/", methods=["POST"])
     @protect()
     @safe
+    @contract_errors
     def post(self):
         """Register a complaint (201), or return the first one for a repeated external_ref (200)."""
-        body = self._json_body()
-        if body is None:
-            return self.response_400(message=gettext("The request body must be a JSON object."))
-        try:
-            complaint, created = svc.register(self._user(), body)
-        except DomainError as error:
-            return self._error(error)
-        actor = svc.actor_for(self._user())
-        return self.response(201 if created else 200, id=complaint.id,
-                             result=complaint_dict(complaint, actor, svc.today()))
+        complaint, created = svc.register(g.user, self._json_body())
+        return self._result(complaint, 201 if created else 200)
 
     @expose("/<int:pk>", methods=["PUT"])
     @protect()
     @safe
+    @contract_errors
     def put(self, pk):
         """Edit descriptive fields; the body must carry the current ``version``."""
-        body = self._json_body()
-        if body is None:
-            return self.response_400(message=gettext("The request body must be a JSON object."))
-        try:
-            complaint = svc.edit(self._user(), pk, body)
-        except DomainError as error:
-            return self._error(error)
-        actor = svc.actor_for(self._user())
-        return self.response(200, id=complaint.id, result=complaint_dict(complaint, actor, svc.today()))
+        return self._result(svc.edit(g.user, pk, self._json_body()))
 
     @expose("/<int:pk>/transitions", methods=["GET"])
     @protect()
     @safe
+    @contract_errors
     def transitions(self, pk):
         """What the caller may do to this complaint now."""
-        try:
-            complaint = svc.get_for(self._user(), pk)
-        except DomainError as error:
-            return self._error(error)
-        allowed = svc.available_transitions(self._user(), complaint)
+        complaint = svc.get_for(g.user, pk)
+        allowed = svc.available_transitions(g.user, complaint)
         return self.response(200, result=[{"name": tr.name, "label": gettext(tr.label)} for tr in allowed])
 
     @expose("/<int:pk>/transitions/<name>", methods=["POST"])
     @protect()
     @safe
+    @contract_errors
     def apply_transition(self, pk, name):
         """Apply one transition: 200 with the updated complaint, or 400/403/404/409."""
         body = self._json_body()
-        if body is None:
-            return self.response_400(message=gettext("The request body must be a JSON object."))
-        try:
-            complaint = svc.apply(self._user(), pk, name, body)
-        except DomainError as error:
-            return self._error(error)
-        actor = svc.actor_for(self._user())
-        return self.response(200, id=complaint.id, result=complaint_dict(complaint, actor, svc.today()))
+        return self._result(svc.apply(g.user, pk, name, body))
 
     @expose("/<int:pk>/events", methods=["GET"])
     @protect()
     @safe
+    @contract_errors
     def events(self, pk):
         """The case timeline, oldest first."""
-        try:
-            complaint = svc.get_for(self._user(), pk)
-        except DomainError as error:
-            return self._error(error)
+        complaint = svc.get_for(g.user, pk)
         rows = db.session.execute(
             select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id).order_by(ComplaintEvent.id)
         ).scalars()

@@ -4,5 +4,8 @@ from .staff import Position, Staff  # noqa: F401
 from .complaint import Attachment, Complaint, ComplaintEvent, NumberCounter  # noqa: F401
 from .ruling import Ruling, RulingStaff, ruled_staff  # noqa: F401
 from .reminder import Reminder  # noqa: F401
+from .audit import PiiAccess  # noqa: F401
 from .calendar import CalendarYear, WorkDay  # noqa: F401
 from .auth import LoginFailure, SessionEpoch  # noqa: F401
+from .assessment import AssessmentRule  # noqa: F401
+from .admin_audit import AdminAudit  # noqa: F401

@@ -86,6 +86,7 @@ class Complaint(Model):
     appeal_notice = Column(Text)
     appeal_due_date = Column(Date)
     closed_at = Column(DateTime)
+    archived_at = Column(DateTime)  # exported by `flask archive` after the retention period; never deleted
 
     followed_up_at = Column(Date)
     follow_up_method = Column(String(8))

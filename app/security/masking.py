@@ -65,7 +65,7 @@ MASKS = {
 }
 
 
-def identity(actor: Actor, case) -> dict:
-    """The complainant fields of ``case`` as ``actor`` may see them."""
-    full = sees_identity(actor, case)
+def identity(actor: Actor, case, force_mask=False) -> dict:
+    """The complainant fields of ``case`` as ``actor`` may see them (always masked with ``force_mask``)."""
+    full = not force_mask and sees_identity(actor, case)
     return {name: (getattr(case, name) if full else MASKS[name](getattr(case, name))) for name in IDENTITY_FIELDS}

@@ -12,6 +12,7 @@ WRITE = "write"
 ORG_UNIT = "OrgUnit"
 STAFF = "Staff"
 COMPLAINT = "Complaint"
+PII_LOG = "PiiAccess"
 WORK_DAY = "WorkDay"
 CALENDAR_YEAR = "CalendarYear"
 
@@ -70,6 +71,7 @@ MENU_RULING_QUEUE = "Ruling work list"
 MENU_RERULING_QUEUE = "Re-ruling queue"
 MENU_APPEAL_QUEUE = "Appeal queue"
 MENU_ACCOUNTABILITY = "Overdue accountability"
+MENU_PII_LOG = "Identity access log"
 MENU_WORK_CALENDAR = "Work calendar"
 MENU_WORK_DAYS = "Work days"
 MENU_CALENDAR_MONTH = "Calendar month view"
@@ -87,3 +89,15 @@ SELF_SERVICE = [
     ("can_this_form_post", "UserInfoEditView"),
 ]
 
+# Reports (issue 7, domain.md §8): dashboard and summary (read), the assessment report (assess),
+# Excel export (export); assessment scoring rules (AssessmentRule: read/write, Admin).
+REPORT = "Report"
+REPORT_READ = "read"
+REPORT_ASSESS = "assess"
+REPORT_EXPORT = "export"
+REPORT_PERMISSIONS = [f"can_{name}" for name in (REPORT_READ, REPORT_ASSESS, REPORT_EXPORT)]
+ASSESSMENT_RULE = "AssessmentRule"
+MENU_REPORTS = "Reports"
+MENU_DASHBOARD = "Dashboard"
+MENU_ASSESSMENT = "Assessment report"
+MENU_ASSESSMENT_RULES = "Assessment rules"

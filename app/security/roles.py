@@ -68,6 +68,9 @@ ROLE_PERMISSIONS = {
         _menu(p.MENU_RULING_QUEUE),
         _menu(p.MENU_APPEAL_QUEUE),
         _menu(p.MENU_ACCOUNTABILITY),
+        # §16: reads the identity access log (nobody can change it).
+        _read(p.PII_LOG),
+        _menu(p.MENU_PII_LOG),
         *CALENDAR_READ,
     ],
     # §17–§19: reads every case (identity masked) and records rulings.
@@ -101,6 +104,25 @@ ROLE_PERMISSIONS = {
                  _menu(p.MENU_ACCOUNTABILITY), *CALENDAR_READ],
 }
 
+
+# Reports (issue 7, domain.md §1, §8). The discipline office runs the assessment (§3 考核) and
+# leadership reads every report: dashboard, assessment and export. A branch head sees its own
+# branch's figures and exports them (scope: its unit's subtree). The committee reads the
+# dashboard (rulings by category serve its work) but neither assesses nor exports case lists.
+# Counter staff and the re-ruling body have no reports.
+def _report(*names: str):
+    return [(p.can(name), p.REPORT) for name in names]
+
+
+REPORT_MENUS = [_menu(p.MENU_REPORTS), _menu(p.MENU_DASHBOARD)]
+REPORT_GRANTS = {
+    DISCIPLINE_OFFICE: [*_report("read", "assess", "export"), *REPORT_MENUS, _menu(p.MENU_ASSESSMENT)],
+    LEADERSHIP: [*_report("read", "assess", "export"), *REPORT_MENUS, _menu(p.MENU_ASSESSMENT)],
+    BRANCH_HEAD: [*_report("read", "export"), *REPORT_MENUS],
+    COMMITTEE: [*_report("read"), *REPORT_MENUS],
+}
+for _role, _pairs in REPORT_GRANTS.items():
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_pairs]
 
 
 ROLE_LABELS = {

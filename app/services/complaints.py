@@ -180,15 +180,8 @@ def register(user, data, now=None):
     now = now or clock.now()
 
     if payload.get("external_ref"):
-        existing = db.session.execute(
-            select(Complaint).where(Complaint.external_ref == payload["external_ref"])
-        ).scalar_one_or_none()
+        existing = _registered_as(user, payload["external_ref"])
         if existing is not None:
-            visible = db.session.execute(
-                scoped_select(user).where(Complaint.id == existing.id)
-            ).scalar_one_or_none()
-            if visible is None:
-                raise Conflict(gettext("This external reference is already used."), field="external_ref")
             return existing, False
 
     received = payload.get("received_at") or now
@@ -237,8 +230,32 @@ def register(user, data, now=None):
         payload={"channel": complaint.channel, "branch_id": branch.id, "category": complaint.category,
                  "assigned": {"unit_id": complaint.handling_unit_id, "handler_id": complaint.handler_id}},
     )
-    commit_change()
+    try:
+        commit_change()
+    except Conflict:
+        # A concurrent request registered the same external_ref first (its unique constraint
+        # refused ours, and our number was rolled back with it): answer as for a repeat.
+        existing = _registered_as(user, payload["external_ref"]) if payload.get("external_ref") else None
+        if existing is None:
+            raise
+        return existing, False
     return complaint, True
+
+
+def _registered_as(user, external_ref):
+    """The complaint already registered under ``external_ref`` (``None`` if there is none);
+    409 if it exists outside ``user``'s scope (never reveal its content)."""
+    existing = db.session.execute(
+        select(Complaint).where(Complaint.external_ref == external_ref)
+    ).scalar_one_or_none()
+    if existing is None:
+        return None
+    visible = db.session.execute(
+        scoped_select(user).where(Complaint.id == existing.id)
+    ).scalar_one_or_none()
+    if visible is None:
+        raise Conflict(gettext("This external reference is already used."), field="external_ref")
+    return existing
 
 
 # --- editing descriptive fields --------------------------------------------------------------
@@ -307,14 +324,18 @@ def apply(user, complaint_id, name, data, now=None):
     payload = _load(PAYLOADS[name], data)
     before = complaint.status
     holder = (complaint.handling_unit_id, complaint.handler_id)
-    note = APPLY[name](complaint, payload, actor, user, now)
-    if transition.target is not None:
-        complaint.status = transition.target
-    recorded = _jsonable(payload)
-    if (complaint.handling_unit_id, complaint.handler_id) != holder:
-        # Who holds the case from now on: the accountability list (§13) reads it back.
-        recorded["assigned"] = {"unit_id": complaint.handling_unit_id, "handler_id": complaint.handler_id}
-    record_event(complaint, name, user, now, before, complaint.status, note=note, payload=recorded)
+    # No flush before the commit: the version compare-and-set then runs in commit_change,
+    # where losing a race to a concurrent change becomes 409 (an early autoflush would raise
+    # it from inside a rule's query), and write locks are held only for the commit itself.
+    with db.session.no_autoflush:
+        note = APPLY[name](complaint, payload, actor, user, now)
+        if transition.target is not None:
+            complaint.status = transition.target
+        recorded = _jsonable(payload)
+        if (complaint.handling_unit_id, complaint.handler_id) != holder:
+            # Who holds the case from now on: the accountability list (§13) reads it back.
+            recorded["assigned"] = {"unit_id": complaint.handling_unit_id, "handler_id": complaint.handler_id}
+        record_event(complaint, name, user, now, before, complaint.status, note=note, payload=recorded)
     commit_change(complaint)
     return complaint
 

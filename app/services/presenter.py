@@ -11,8 +11,9 @@ def _d(value):
     return value.isoformat() if value is not None else None
 
 
-def complaint_dict(complaint, actor, today) -> dict:
-    """The complaint resource as ``actor`` may see it on ``today``."""
+def complaint_dict(complaint, actor, today, masked=False) -> dict:
+    """The complaint resource as ``actor`` may see it on ``today`` (``masked``: identity masked
+    even for those who may see it — lists never show full identity)."""
     data = {
         "id": complaint.id,
         "number": complaint.number,
@@ -53,7 +54,7 @@ def complaint_dict(complaint, actor, today) -> dict:
         "created_at": _dt(complaint.created_at),
         "version": complaint.version,
     }
-    data.update(identity(actor, complaint))
+    data.update(identity(actor, complaint, force_mask=masked))
     return data
 
 

@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..security import permissions as p
 from .calendar import CalendarYearView, WorkCalendarView, WorkDayView
-from .complaint import AccountabilityView, ComplaintView, QueueView, TodoView
+from .complaint import AccountabilityView, ComplaintView, PiiAccessView, QueueView, TodoView
 from .org import OrgUnitView, StaffView
 
 
@@ -41,6 +41,8 @@ def register(appbuilder) -> None:
                         icon="fa-reply-all", category=p.MENU_COMPLAINTS)
     appbuilder.add_view(AccountabilityView, p.MENU_ACCOUNTABILITY, label=_l("Overdue accountability"),
                         icon="fa-exclamation-triangle", category=p.MENU_COMPLAINTS)
+    appbuilder.add_view(PiiAccessView, p.MENU_PII_LOG, label=_l("Identity access log"),
+                        icon="fa-user-secret", category=p.MENU_COMPLAINTS)
     appbuilder.add_view(
         OrgUnitView,
         p.MENU_ORG_UNITS,
@@ -87,3 +89,21 @@ def register(appbuilder) -> None:
         icon="fa-upload",
         category=p.MENU_WORK_CALENDAR,
     )
+    # Reports (issue 7): dashboard and assessment report, and the Admin's scoring rules.
+    from .reports import AssessmentRuleView, ReportView
+
+    appbuilder.add_view(ReportView, p.MENU_DASHBOARD, label=_l("Dashboard"), icon="fa-bar-chart",
+                        category=p.MENU_REPORTS, category_label=_l("Reports"), category_icon="fa-line-chart")
+    appbuilder.add_link(p.MENU_ASSESSMENT, href="/reports/assessment", label=_l("Assessment report"),
+                        icon="fa-check-square-o", category=p.MENU_REPORTS)
+    appbuilder.add_view(AssessmentRuleView, p.MENU_ASSESSMENT_RULES, label=_l("Assessment rules"),
+                        icon="fa-sliders", category=p.MENU_REPORTS)
+
+
+def refuse_fab_file_downloads():
+    """FAB's generic ``/<view>/download/<file>`` routes serve file columns, which no view here has;
+    for FAB's own security pages they would only fail. Answer 404 for all of them."""
+    from flask import abort, request
+
+    if request.endpoint and request.endpoint.endswith(".download"):
+        abort(404)

@@ -14,6 +14,9 @@ class CheckedModelView(ModelView):
 
     check_item = None
     check_delete = None
+    # No bulk actions and no file columns here: FAB's action dispatch and file download routes
+    # would only be attack surface (the download route even fails without UPLOAD_FOLDER).
+    exclude_route_methods = {"download", "action", "action_post"}
 
     def _run(self, check, item):
         if check is None:

@@ -157,6 +157,8 @@ def _format_kind(value):
 class WorkDayView(ModelView):
     """§5: the stored calendar days (holidays, make-up working days, confirmed days)."""
 
+    exclude_route_methods = {"download", "action", "action_post"}
+
     datamodel = WorkDayInterface(WorkDay)
     class_permission_name = p.WORK_DAY
     method_permission_name = p.MODEL_VIEW_READ_WRITE
@@ -214,7 +216,7 @@ class CalendarYearView(ModelView):
     datamodel = CalendarYearInterface(CalendarYear)
     class_permission_name = p.CALENDAR_YEAR
     method_permission_name = p.MODEL_VIEW_READ_WRITE
-    exclude_route_methods = {"delete", "action", "action_post"}
+    exclude_route_methods = {"delete", "action", "action_post", "download"}
 
     list_title = _l("Calendar years")
     show_title = _l("Calendar year")

@@ -78,3 +78,5 @@ def label(mapping, value):
     if value is None:
         return ""
     return mapping.get(value, value)
+
+PII_CHANNELS = {"page": _l("Case page"), "api": _l("API"), "export": _l("Export"), "print": _l("Printout")}

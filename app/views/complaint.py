@@ -17,7 +17,9 @@ from ..models import OrgUnit
 from ..models.complaint import Complaint, ComplaintEvent
 from ..security import permissions as p
 from ..security.filters import ComplaintScopeFilter
-from ..security.masking import identity
+from ..security.masking import identity, sees_identity
+from ..services.pii import log_identity_views
+from ..models.audit import PiiAccess
 from ..models.reminder import Reminder
 from ..services import attachments, deadlines
 from ..services import complaints as svc
@@ -73,7 +75,9 @@ def _error_messages(error):
         for field, messages in payload.items():
             label = labels.COMPLAINT_LABELS.get(field) or labels.TRANSITION_FIELD_LABELS.get(field) or field
             for message in messages if isinstance(messages, list) else [messages]:
-                out.append(f"{label}:{message}" if not isinstance(message, dict) else f"{label}:{message}")
+                # Schema messages are msgids (N_): translate them here, as the page is shown.
+                text = gettext(message) if isinstance(message, str) else message
+                out.append(f"{label}:{text}")
         return out
     return [str(payload)]
 
@@ -98,7 +102,9 @@ class ComplaintView(ModelView):
     show_title = _l("Complaint")
     add_title = _l("Register complaint")
     edit_title = _l("Edit complaint")
-    label_columns = labels.COMPLAINT_LABELS
+    # A copy: FAB adds English prettified names for unlabelled columns to this dict in place,
+    # which would otherwise leak into labels.COMPLAINT_LABELS (used for the error messages).
+    label_columns = dict(labels.COMPLAINT_LABELS)
     list_columns = ["number", "received_at", "branch", "category", "status", "level", "handling_unit", "handler", "due_date"]
     search_columns = ["number", "status", "channel", "category", "level", "branch", "handling_unit", "received_at",
                       "due_date", "extension_status"]
@@ -169,10 +175,12 @@ class ComplaintView(ModelView):
             (tr, forms.transition_fields(tr.name, actor, complaint)) for tr in allowed
         ]
         ceiling, beyond_ceiling = deadlines.regulatory_ceiling(complaint)
-        return self.render_template(
+        who = identity(actor, complaint)
+        full_identity = sees_identity(actor, complaint)
+        page = self.render_template(
             "complaint/show.html",
             complaint=complaint,
-            who=identity(actor, complaint),
+            who=who,
             overdue=svc.is_overdue(complaint, today),
             events=events,
             action_forms=action_forms,
@@ -183,6 +191,10 @@ class ComplaintView(ModelView):
             gettext=gettext,
             title=gettext("Complaint %(number)s", number=complaint.number),
         )
+        if full_identity:
+            # Logged after rendering: the log's commit must not expire what the page still reads.
+            log_identity_views(g.user, [complaint.id], "page")
+        return page
 
     @expose("/transition/<int:pk>/<name>", methods=["POST"])
     @has_access
@@ -235,10 +247,13 @@ class ComplaintView(ModelView):
             complaint = svc.get_for(g.user, pk)
         except DomainError:
             abort(404)
-        fields = forms.edit_fields(actor)
+        full_identity = sees_identity(actor, complaint)
+        fields = forms.edit_fields(actor, full_identity)
         if request.method == "POST":
             data = forms.parse(fields, request.form)
-            data["version"] = request.form.get("version")
+            version = request.form.get("version") or ""
+            # EditSchema takes the version as a strict integer; a form sends text.
+            data["version"] = int(version) if version.isdigit() else version
             try:
                 svc.edit(g.user, pk, data)
             except DomainError as error:
@@ -249,7 +264,8 @@ class ComplaintView(ModelView):
                 return redirect(url_for(".show", pk=pk))
         else:
             values = {f.name: getattr(complaint, f.name) for f in fields}
-            values.update({k: v for k, v in identity(actor, complaint).items() if k in values})
+            if full_identity:
+                log_identity_views(g.user, [complaint.id], "page")
         return self.render_template(
             "complaint/form.html", fields=fields, values=values, title=self.edit_title,
             action=url_for(".edit", pk=pk), version=complaint.version,
@@ -267,6 +283,8 @@ class ComplaintView(ModelView):
         if complaint.replied_at is None:
             abort(404)
         actor = svc.actor_for(g.user)
+        if sees_identity(actor, complaint):
+            log_identity_views(g.user, [complaint.id], "print")
         return self.render_template(
             "complaint/print_reply.html", complaint=complaint, who=identity(actor, complaint), c=c,
         )
@@ -408,6 +426,27 @@ class QueueView(BaseView):
     @has_access
     def appeals(self):
         return self._render("appeals")
+
+
+class PiiAccessView(ModelView):
+    """The PII access log for the discipline office: read and filter, never change (§16)."""
+
+    route_base = "/pii-log"
+    datamodel = SQLAInterface(PiiAccess)
+    class_permission_name = p.PII_LOG
+    method_permission_name = {"list": "read", "show": "read"}
+    include_route_methods = {"list", "show"}
+    list_title = _l("Identity access log")
+    show_title = _l("Identity access")
+    add_title = _l("Identity access log")
+    edit_title = _l("Identity access log")
+    label_columns = labels.PII_LOG_LABELS
+    list_columns = ["at", "username", "complaint", "channel"]
+    show_columns = list_columns
+    search_columns = ["at", "username", "complaint", "channel"]
+    order_columns = ["at", "username", "channel"]
+    base_order = ("at", "desc")
+    formatters_columns = {"channel": lambda v: c.label(c.PII_CHANNELS, v)}
 
 
 class AccountabilityView(BaseView):

@@ -77,15 +77,21 @@ def register_fields(actor):
     ]
 
 
-def edit_fields(actor):
-    return [
+def edit_fields(actor, full_identity):
+    """Descriptive fields; the contact fields only for those who see them in full (a masked
+    value must never be offered for editing, or saving would overwrite the real one)."""
+    fields = [
         Field("category", _l("Category"), "select", True, lambda: c.CATEGORIES.items()),
         Field("facts", _l("Facts"), "textarea", True),
         Field("customer_request", _l("Customer's request"), "textarea"),
         Field("disputed_fee", _l("Disputed fee (yuan)"), "number"),
-        Field("complainant_phone", _l("Phone"), "text"),
-        Field("complainant_address", _l("Address"), "text"),
     ]
+    if full_identity:
+        fields += [
+            Field("complainant_phone", _l("Phone"), "text"),
+            Field("complainant_address", _l("Address"), "text"),
+        ]
+    return fields
 
 
 def transition_fields(name, actor, complaint):

@@ -1,9 +1,15 @@
-"""The landing page: who you are, your unit and what you can open."""
-from flask import g
+"""The landing page: the statistics dashboard for the discipline office and leadership; for
+everyone else who you are, your unit and what you can open."""
+from flask import g, request
 from flask_appbuilder import IndexView, expose
 
-from ..security.roles import ROLE_LABELS
+from ..reports.period import may
+from ..security.permissions import REPORT_READ
+from ..security.roles import DISCIPLINE_OFFICE, LEADERSHIP, ROLE_LABELS
 from ..security.scope import role_names, scope_of, staff_of
+
+
+DASHBOARD_HOME_ROLES = {DISCIPLINE_OFFICE, LEADERSHIP}
 
 
 class HomeView(IndexView):
@@ -15,6 +21,13 @@ class HomeView(IndexView):
     def index(self):
         user = g.user if getattr(g.user, "is_authenticated", False) else None
         context = {}
+        if user is not None and role_names(user) & DASHBOARD_HOME_ROLES and may(user, REPORT_READ):
+            # The discipline office and leadership land on the statistics dashboard (issue 7).
+            from .reports import render_dashboard
+
+            home = {"roles": [ROLE_LABELS.get(name, name) for name in sorted(role_names(user))],
+                    "staff": staff_of(user)}
+            return render_dashboard(self, request.args, home=home)
         if user is not None:
             staff = staff_of(user)
             scope = scope_of(user)

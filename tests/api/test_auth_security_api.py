@@ -4,7 +4,6 @@ Rate limit and lockout on /api/v1/security/login, token revocation through sessi
 (logout, deactivation, password change), refresh tokens, JSON errors without details, the
 token-only rule for every API that changes data and FAB's security APIs for Admin only.
 """
-import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -15,6 +14,7 @@ from app import create_app
 from app.extensions import db
 from app.security import roles as r
 from config import TestConfig
+from tests.databases import app_from_template
 from tests.conftest import PASSWORD, Factory, bearer, csrf_token, web_login
 
 LOGIN = "/api/v1/security/login"
@@ -27,18 +27,8 @@ REVOKED = "令牌已失效，请重新登录。"
 @contextmanager
 def app_with(template_db, **settings):
     """A fresh app over a copy of the template database, with ``settings`` over TestConfig."""
-    application = create_app(type("Config", (TestConfig,), dict(settings)))
-    with application.app_context():
-        raw = db.engine.raw_connection()
-        source = sqlite3.connect(template_db)
-        try:
-            source.backup(raw.driver_connection)
-        finally:
-            source.close()
-            raw.close()
+    with app_from_template(template_db, type("Config", (TestConfig,), dict(settings))) as application:
         yield application
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _login(client, username, password=PASSWORD, address="10.0.0.1", refresh=True):

@@ -5,7 +5,6 @@ changes), the password policy on every path, security headers and cookies, open 
 error pages, CSRF and the per-request permission cache.
 """
 import re
-import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -16,6 +15,7 @@ from app.extensions import db
 from app.security import roles as r
 from tests.conftest import PASSWORD, Factory, count_queries, csrf_token, web_login
 from config import TestConfig
+from tests.databases import app_from_template
 
 STRONG = "Better#Pass2026"
 WEAK = ["short1A!", "alllowercaseletters", "NoDigitsOrSymbols", "1234567890123"]
@@ -29,20 +29,10 @@ POLICY = "密码至少 10 位"
 def app_with(template_db, routes=None, **settings):
     """A fresh app over a copy of the template database, with ``settings`` over TestConfig."""
     config = type("Config", (TestConfig,), dict(settings))
-    application = create_app(config)
-    if routes is not None:
-        routes(application)
-    with application.app_context():
-        raw = db.engine.raw_connection()
-        source = sqlite3.connect(template_db)
-        try:
-            source.backup(raw.driver_connection)
-        finally:
-            source.close()
-            raw.close()
+    with app_from_template(template_db, config) as application:
+        if routes is not None:
+            routes(application)
         yield application
-        db.session.remove()
-        db.engine.dispose()
 
 
 class Clock:

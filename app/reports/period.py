@@ -1,0 +1,158 @@
+"""The reporting period and unit (domain.md §8): parsed once for pages, API and export.
+
+A period is [start, end] of the date of receipt, both days included. Bad input raises
+``ValidationFailed`` (400, translated); a unit outside the caller's scope raises ``NotFound``
+(404: never reveal that it exists).
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import FrozenSet, Optional
+
+from flask import current_app, has_app_context
+from flask_babel import gettext
+
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..models import OrgUnit
+from ..security.scope import scope_of, staff_of, subtree_ids
+
+DEFAULT_MAX_YEARS = 3
+
+
+@dataclass(frozen=True)
+class Period:
+    """Dates of receipt from ``start`` to ``end`` inclusive, for ``unit`` (None: the caller's scope)."""
+
+    start: date
+    end: date
+    unit: Optional[OrgUnit] = None
+    unit_ids: Optional[FrozenSet[int]] = None  # the unit's subtree; None = no unit restriction
+
+    @property
+    def starts_at(self) -> datetime:
+        return datetime.combine(self.start, time.min)
+
+    @property
+    def ends_before(self) -> datetime:
+        """The first instant after the period (half-open bound keeps the index usable)."""
+        return datetime.combine(self.end + timedelta(days=1), time.min)
+
+    def query_args(self) -> dict:
+        """The period as URL parameters (for links and the export button)."""
+        args = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        if self.unit is not None:
+            args["unit_id"] = self.unit.id
+        return args
+
+
+def max_years() -> int:
+    """``REPORT_MAX_YEARS`` (default 3): the longest period a report covers."""
+    if has_app_context():
+        return int(current_app.config.get("REPORT_MAX_YEARS", DEFAULT_MAX_YEARS))
+    return DEFAULT_MAX_YEARS
+
+
+def _date(value, field):
+    try:
+        return date.fromisoformat(str(value).strip())
+    except (TypeError, ValueError):
+        raise ValidationFailed(gettext("Enter a date as YYYY-MM-DD."), field=field)
+
+
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def default_period(today: date):
+    """The year to date: 1 January of ``today``'s year to ``today``."""
+    return date(today.year, 1, 1), today
+
+
+def parse_period(user, args, today: date) -> Period:
+    """Parse ``start``, ``end`` and ``unit_id`` from ``args`` (a mapping of strings).
+
+    Missing dates default to the year to date; ``end`` before ``start`` or a span longer than
+    ``REPORT_MAX_YEARS`` years is refused. ``unit_id`` must be a unit inside the caller's scope;
+    without it a user whose scope is part of the organisation reports on its own unit's subtree.
+    """
+    default_start, default_end = default_period(today)
+    raw_start = (args.get("start") or "").strip()
+    raw_end = (args.get("end") or "").strip()
+    end = _date(raw_end, "end") if raw_end else default_end
+    start = _date(raw_start, "start") if raw_start else (date(end.year, 1, 1) if raw_end else default_start)
+    if end < start:
+        raise ValidationFailed(gettext("The end of the period cannot be before its start."), field="end")
+    years = max_years()
+    if end >= _years_later(start, years):
+        raise ValidationFailed(
+            gettext("The period cannot be longer than %(years)d years.", years=years), field="end"
+        )
+
+    scope = scope_of(user)
+    raw_unit = args.get("unit_id")
+    unit = None
+    if raw_unit not in (None, ""):
+        try:
+            unit_id = int(str(raw_unit).strip())
+        except (TypeError, ValueError):
+            raise ValidationFailed(gettext("Not a valid integer."), field="unit_id")
+        unit = db.session.get(OrgUnit, unit_id)
+        if unit is None or not scope.covers(unit.id):
+            raise NotFound(gettext("The unit does not exist."))
+    elif not scope.everything:
+        staff = staff_of(user)
+        unit = db.session.get(OrgUnit, staff.unit_id) if staff is not None else None
+    unit_ids = subtree_ids(unit.id) if unit is not None else None
+    if unit is None and not scope.everything:
+        unit_ids = frozenset()
+    return Period(start=start, end=end, unit=unit, unit_ids=unit_ids)
+
+
+def units_for_picker(user):
+    """(id, name, depth) of the units the caller may report on, in tree order."""
+    scope = scope_of(user)
+    rows = db.session.execute(
+        db.select(OrgUnit.id, OrgUnit.name, OrgUnit.parent_id, OrgUnit.kind, OrgUnit.code).order_by(OrgUnit.code)
+    ).all()
+    children = {}
+    for row in rows:
+        children.setdefault(row.parent_id, []).append(row)
+    ids = {row.id for row in rows}
+    roots = [row for row in rows if row.parent_id is None or row.parent_id not in ids]
+    out = []
+
+    def walk(row, depth):
+        if scope.covers(row.id):
+            out.append((row.id, row.name, depth))
+        for child in children.get(row.id, ()):
+            walk(child, depth + 1 if scope.covers(row.id) else depth)
+
+    for root in roots:
+        walk(root, 0)
+    return out
+
+
+def report_permissions(user) -> frozenset:
+    """The user's permission names on the Report resource (``can_read``, ``can_assess`` …)."""
+    from ..security import permissions as p
+    from ..security.request_cache import request_cache
+
+    memo = request_cache()
+    key = ("report_permissions", getattr(user, "id", None))
+    if key in memo:
+        return memo[key]
+    names = set()
+    for role in getattr(user, "roles", None) or []:
+        for pv in role.permissions:
+            if pv.view_menu and pv.view_menu.name == p.REPORT and pv.permission:
+                names.add(pv.permission.name)
+    memo[key] = frozenset(names)
+    return memo[key]
+
+
+def may(user, permission: str) -> bool:
+    """``user`` holds ``permission`` (``read``, ``assess``, ``export``) on the Report resource."""
+    return f"can_{permission}" in report_permissions(user)

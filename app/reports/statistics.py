@@ -1,0 +1,551 @@
+"""Complaint statistics (domain.md §8; §9 考核, §12–§15, §17–§19) as SQL aggregates.
+
+Every query is restricted by ``complaint_clause(user, Complaint)`` — the caller's scope — and by
+the period of receipt and the unit's subtree (``Period``). Figures come from GROUP BY and
+SUM(CASE WHEN …) aggregates; Python only loops over the aggregated groups, never over cases,
+so a call issues the same number of statements whatever the data size.
+
+The period selects complaints by their date of receipt (a cohort): every figure describes the
+complaints received in the period, whatever happened to them later.
+
+Portable SQL only (SQLite and PostgreSQL): ``date()`` of a timestamp, ``EXTRACT`` of year and
+month, ``TRIM``, CASE — no dialect-specific date arithmetic. Working days to reply need the work
+calendar, which lives in Python: the query groups replied complaints by (date received, date
+replied) and each distinct pair is counted once with the calendar (at most one group per pair
+of days, not per case).
+"""
+from collections import OrderedDict
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Dict, List, Optional
+
+from flask import current_app, has_app_context
+from sqlalchemy import Date, and_, case, extract, false, func, literal, or_, select, type_coerce
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import OrgUnit, Staff
+from ..models.complaint import Complaint
+from ..models.ruling import Ruling, RulingStaff
+from ..security.scope import complaint_clause
+from ..services.calendar import load_calendar
+from ..workflow import calendar as cal
+from ..workflow import states as s
+from .period import Period
+
+RULING_CATEGORIES = (*s.RULING_CATEGORIES[s.RESPONSIBLE], *s.RULING_CATEGORIES[s.NOT_RESPONSIBLE])
+RESPONSIBLE_CATEGORIES = s.RULING_CATEGORIES[s.RESPONSIBLE]
+CENT = Decimal("0.01")
+ATTENTION_LIMIT = 20
+
+
+# --- building blocks --------------------------------------------------------------------------
+
+def day_of(column):
+    """The date part of a timestamp column, portable: ``date(x)`` on SQLite and PostgreSQL."""
+    return type_coerce(func.date(column), Date)
+
+
+def _count(condition):
+    """SUM(CASE WHEN condition THEN 1 ELSE 0 END), never NULL."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def base_conditions(user, period: Period) -> list:
+    """The caller's scope, the period of receipt and the unit's subtree."""
+    conditions = [
+        complaint_clause(user, Complaint),
+        Complaint.received_at >= period.starts_at,
+        Complaint.received_at < period.ends_before,
+    ]
+    if period.unit_ids is not None:
+        conditions.append(Complaint.branch_id.in_(sorted(period.unit_ids)) if period.unit_ids else false())
+    return conditions
+
+
+def replied():
+    return Complaint.replied_at.isnot(None)
+
+
+def on_time():
+    """§12: replied by the due date (the date of the reply counts, not its hour)."""
+    return and_(replied(), Complaint.due_date.isnot(None), day_of(Complaint.replied_at) <= Complaint.due_date)
+
+
+def overdue(today: date):
+    """§12, §13 (same rule as ``services.complaints.is_overdue``): replied after the due date, or
+    still processing past it on ``today``."""
+    return and_(
+        Complaint.due_date.isnot(None),
+        or_(
+            and_(replied(), day_of(Complaint.replied_at) > Complaint.due_date),
+            and_(Complaint.replied_at.is_(None), Complaint.status == s.PROCESSING, Complaint.due_date < today),
+        ),
+    )
+
+
+def extended():
+    return Complaint.extension_status == s.EXT_APPROVED
+
+
+def overdue_without_extension(today: date):
+    """§13: overdue without an approved extension (未经许可超时) — listed for accountability."""
+    return and_(overdue(today), Complaint.extension_status != s.EXT_APPROVED)
+
+
+def effective_ruling():
+    """The ruling that counts (§17): the re-ruling once decided, else the committee's ruling."""
+    return or_(
+        Ruling.kind == "reruling",
+        and_(Ruling.kind == "ruling", Complaint.reruling_status != s.RERULING_DECIDED),
+    )
+
+
+def money(value) -> Decimal:
+    """A sum of yuan rounded to the fen (0.01)."""
+    if value is None:
+        return Decimal("0.00")
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def rate(part: int, whole: int) -> Optional[float]:
+    """``part / whole`` rounded to 4 places; None when nothing to divide."""
+    return round(part / whole, 4) if whole else None
+
+
+# --- the queries ------------------------------------------------------------------------------
+
+def _totals(conditions, today):
+    """One row: received, status/channel/category counts, deadlines, rulings, appeals, follow-ups."""
+    columns = [func.count(Complaint.id).label("received")]
+    columns += [_count(Complaint.status == code).label(f"status_{code}") for code in s.STATUSES]
+    columns += [_count(Complaint.channel == code).label(f"channel_{code}") for code in s.CHANNELS]
+    columns += [_count(Complaint.category == code).label(f"category_{code}") for code in s.CATEGORIES]
+    columns += [_count(Complaint.ruling_category == code).label(f"ruling_{code.replace('.', '_')}")
+                for code in RULING_CATEGORIES]
+    columns += [
+        _count(Complaint.status.in_(s.OPEN_STATUSES)).label("open"),
+        _count(replied()).label("replied"),
+        _count(on_time()).label("on_time"),
+        _count(overdue(today)).label("overdue"),
+        _count(and_(overdue(today), extended())).label("overdue_with_extension"),
+        _count(overdue_without_extension(today)).label("overdue_without_extension"),
+        _count(and_(overdue(today), Complaint.replied_at.is_(None))).label("overdue_open"),
+        _count(extended()).label("extended"),
+        _count(Complaint.extension_status == s.EXT_REQUESTED).label("extension_pending"),
+        _count(Complaint.ruling_result == s.RESPONSIBLE).label("responsible"),
+        _count(Complaint.ruling_result == s.NOT_RESPONSIBLE).label("not_responsible"),
+        _count(Complaint.ruling_final.is_(True)).label("rulings_final"),
+        _count(Complaint.appeal_applied_on.isnot(None)).label("appeals_filed"),
+        _count(Complaint.appeal_decision.isnot(None)).label("appeals_decided"),
+        _count(Complaint.appeal_decision == "changed").label("appeals_changed"),
+        _count(Complaint.appeal_decision == "upheld").label("appeals_upheld"),
+        _count(Complaint.status == s.APPEALED).label("appeals_pending"),
+        _count(Complaint.followed_up_at.isnot(None)).label("follow_up_done"),
+        _count(Complaint.follow_up_satisfied.is_(True)).label("follow_up_satisfied"),
+        _count(Complaint.follow_up_satisfied.is_(False)).label("follow_up_unsatisfied"),
+        _count(and_(Complaint.status == s.CLOSED, Complaint.followed_up_at.is_(None))).label("follow_up_awaiting"),
+    ]
+    return db.session.execute(select(*columns).where(*conditions)).one()._mapping
+
+
+def _by_branch(conditions, today):
+    """Per branch complained about: counts, categories, deadlines, rulings, appeals, follow-ups."""
+    columns = [
+        Complaint.branch_id.label("branch_id"),
+        OrgUnit.name.label("branch"),
+        OrgUnit.code.label("code"),
+        func.count(Complaint.id).label("received"),
+        *[_count(Complaint.category == code).label(f"category_{code}") for code in s.CATEGORIES],
+        *[_count(Complaint.ruling_category == code).label(f"ruling_{code.replace('.', '_')}")
+          for code in RESPONSIBLE_CATEGORIES],
+        _count(replied()).label("replied"),
+        _count(on_time()).label("on_time"),
+        _count(overdue(today)).label("overdue"),
+        _count(overdue_without_extension(today)).label("overdue_without_extension"),
+        _count(Complaint.ruling_result == s.RESPONSIBLE).label("responsible"),
+        _count(Complaint.ruling_result == s.NOT_RESPONSIBLE).label("not_responsible"),
+        _count(Complaint.appeal_decision == "changed").label("appeals_changed"),
+        _count(Complaint.follow_up_satisfied.is_(False)).label("follow_up_unsatisfied"),
+    ]
+    query = (
+        select(*columns)
+        .join(OrgUnit, OrgUnit.id == Complaint.branch_id)
+        .where(*conditions)
+        .group_by(Complaint.branch_id, OrgUnit.name, OrgUnit.code)
+        .order_by(OrgUnit.code)
+    )
+    return [row._mapping for row in db.session.execute(query)]
+
+
+def _fees_by_branch(conditions) -> Dict[int, Decimal]:
+    """§18(四): fees borne under the effective rulings, per branch complained about."""
+    query = (
+        select(Complaint.branch_id, func.sum(Ruling.fee_borne))
+        .join(Complaint, Complaint.id == Ruling.complaint_id)
+        .where(*conditions, effective_ruling(), Ruling.fee_borne.isnot(None))
+        .group_by(Complaint.branch_id)
+    )
+    return {branch_id: money(total) for branch_id, total in db.session.execute(query)}
+
+
+def _by_month(conditions, today):
+    year = extract("year", Complaint.received_at)
+    month = extract("month", Complaint.received_at)
+    query = (
+        select(
+            year.label("year"), month.label("month"),
+            func.count(Complaint.id).label("received"),
+            _count(replied()).label("replied"),
+            _count(on_time()).label("on_time"),
+            _count(overdue(today)).label("overdue"),
+            _count(Complaint.ruling_result == s.RESPONSIBLE).label("responsible"),
+        )
+        .where(*conditions)
+        .group_by(year, month)
+    )
+    return {(int(row.year), int(row.month)): row._mapping for row in db.session.execute(query)}
+
+
+def _months(start: date, end: date):
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        yield year, month
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _staff_rulings(conditions):
+    """Per staff member held responsible by an effective ruling: counts by §18 category and the
+    fee share — a fee on a ruling naming several staff is split equally among them (§18(四))."""
+    shares = (
+        select(RulingStaff.ruling_id.label("ruling_id"), func.count(RulingStaff.staff_id).label("n"))
+        .group_by(RulingStaff.ruling_id)
+        .subquery()
+    )
+    unit = aliased(OrgUnit)
+    fee_share = func.sum(func.coalesce(Ruling.fee_borne, 0) * literal(1.0) / shares.c.n)
+    query = (
+        select(
+            RulingStaff.staff_id.label("staff_id"),
+            Staff.name.label("staff"),
+            Staff.employee_no.label("employee_no"),
+            unit.name.label("unit"),
+            func.count(RulingStaff.ruling_id).label("responsible"),
+            *[_count(Ruling.category == code).label(f"ruling_{code.replace('.', '_')}")
+              for code in RESPONSIBLE_CATEGORIES],
+            fee_share.label("fee_borne"),
+        )
+        .join(Ruling, Ruling.id == RulingStaff.ruling_id)
+        .join(Complaint, Complaint.id == Ruling.complaint_id)
+        .join(shares, shares.c.ruling_id == Ruling.id)
+        .join(Staff, Staff.id == RulingStaff.staff_id)
+        .join(unit, unit.id == Staff.unit_id)
+        .where(*conditions, effective_ruling(), Ruling.result == s.RESPONSIBLE)
+        .group_by(RulingStaff.staff_id, Staff.name, Staff.employee_no, unit.name)
+        .order_by(Staff.employee_no)
+    )
+    return [row._mapping for row in db.session.execute(query)]
+
+
+def _staff_cases(conditions, today):
+    """Per staff member: complaints naming it (respondent) and overdue cases it handled without an
+    approved extension (§13) — one grouped query over both roles of a staff member."""
+    unit = aliased(OrgUnit)
+    named = (
+        select(Complaint.respondent_staff_id.label("staff_id"), literal(1).label("named"), literal(0).label("late"))
+        .where(*conditions, Complaint.respondent_staff_id.isnot(None))
+    )
+    late = (
+        select(Complaint.handler_id.label("staff_id"), literal(0).label("named"), literal(1).label("late"))
+        .where(*conditions, Complaint.handler_id.isnot(None), overdue_without_extension(today))
+    )
+    both = named.union_all(late).subquery()
+    query = (
+        select(
+            both.c.staff_id, Staff.name.label("staff"), Staff.employee_no.label("employee_no"),
+            unit.name.label("unit"),
+            func.sum(both.c.named).label("named"), func.sum(both.c.late).label("overdue_without_extension"),
+        )
+        .join(Staff, Staff.id == both.c.staff_id)
+        .join(unit, unit.id == Staff.unit_id)
+        .group_by(both.c.staff_id, Staff.name, Staff.employee_no, unit.name)
+    )
+    return [row._mapping for row in db.session.execute(query)]
+
+
+def _repeat_complainants(conditions):
+    """Complainants (same phone number) with more than one complaint in the period: how many, and
+    how many complaints they made. The numbers themselves never leave the database."""
+    phone = func.trim(Complaint.complainant_phone)
+    repeats = (
+        select(phone.label("phone"), func.count(Complaint.id).label("n"))
+        .where(*conditions, Complaint.complainant_phone.isnot(None), phone != "")
+        .group_by(phone)
+        .having(func.count(Complaint.id) > 1)
+        .subquery()
+    )
+    row = db.session.execute(select(func.count(), func.coalesce(func.sum(repeats.c.n), 0)).select_from(repeats)).one()
+    return int(row[0]), int(row[1])
+
+
+def _reply_day_pairs(conditions):
+    """(date received, date replied, count) of the replied complaints, one row per pair of days."""
+    received_day = day_of(Complaint.received_at)
+    replied_day = day_of(Complaint.replied_at)
+    query = (
+        select(received_day, replied_day, func.count(Complaint.id))
+        .where(*conditions, replied())
+        .group_by(received_day, replied_day)
+    )
+    return [(_as_date(a), _as_date(b), int(n)) for a, b, n in db.session.execute(query)]
+
+
+def _as_date(value):
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def average_working_days(pairs, calendar) -> Optional[float]:
+    """§12: mean working days from receipt to reply (the receipt day not counted), weighted by
+    the number of complaints per pair; one pass over the calendar span via a running count."""
+    total = sum(n for _, _, n in pairs)
+    if not total:
+        return None
+    first = min(received for received, _, _ in pairs)
+    last = max(max(received, reply) for received, reply, _ in pairs)
+    running = {}
+    count = 0
+    day = first
+    while day <= last:
+        if day > first and calendar.is_workday(day):
+            count += 1
+        running[day] = count
+        day += timedelta(days=1)
+    days = sum(max(running[reply] - running[received], 0) * n for received, reply, n in pairs)
+    return round(days / total, 2)
+
+
+def due_soon_days() -> int:
+    """Working days ahead that count as "due soon" (``DUE_SOON_WORKING_DAYS``, default 2)."""
+    if has_app_context():
+        return int(current_app.config.get("DUE_SOON_WORKING_DAYS", 2))
+    return 2
+
+
+def _attention_conditions(user, period: Period, today: date, calendar):
+    """Open cases overdue now, and due within the "due soon" window (§5), in scope and unit.
+
+    These are current work lists, so they ignore the period of receipt.
+    """
+    scoped = [complaint_clause(user, Complaint), Complaint.status == s.PROCESSING, Complaint.due_date.isnot(None)]
+    if period.unit_ids is not None:
+        scoped.append(Complaint.branch_id.in_(sorted(period.unit_ids)) if period.unit_ids else false())
+    limit = cal.add_working_days(calendar, today, due_soon_days() + 1).date
+    return scoped, Complaint.due_date < today, and_(Complaint.due_date >= today, Complaint.due_date < limit)
+
+
+def attention(user, period: Period, today: date, limit: int = ATTENTION_LIMIT) -> dict:
+    """The overdue and due-soon lists (no complainant identity at all) and their full counts."""
+    calendar = load_calendar()
+    scoped, is_overdue, is_soon = _attention_conditions(user, period, today, calendar)
+    counts = db.session.execute(select(_count(is_overdue), _count(is_soon)).where(*scoped)).one()
+    branch = aliased(OrgUnit)
+    handling = aliased(OrgUnit)
+    handler = aliased(Staff)
+
+    def rows(condition):
+        query = (
+            select(
+                Complaint.id, Complaint.number, Complaint.received_at, Complaint.category, Complaint.level,
+                Complaint.due_date, Complaint.extension_status,
+                branch.name.label("branch"), handling.name.label("handling_unit"), handler.name.label("handler"),
+            )
+            .join(branch, branch.id == Complaint.branch_id)
+            .outerjoin(handling, handling.id == Complaint.handling_unit_id)
+            .outerjoin(handler, handler.id == Complaint.handler_id)
+            .where(*scoped, condition)
+            .order_by(Complaint.due_date, Complaint.id)
+            .limit(limit)
+        )
+        return [dict(row._mapping) for row in db.session.execute(query)]
+
+    return {
+        "overdue_count": int(counts[0]),
+        "due_soon_count": int(counts[1]),
+        "overdue": rows(is_overdue),
+        "due_soon": rows(is_soon),
+    }
+
+
+# --- the summary -----------------------------------------------------------------------------
+
+def _ruling_key(code: str) -> str:
+    return f"ruling_{code.replace('.', '_')}"
+
+
+def summary(user, period: Period, today: date) -> dict:
+    """All figures of the period as JSON-ready data (api.md "Reports")."""
+    conditions = base_conditions(user, period)
+    totals = _totals(conditions, today)
+    branches = _by_branch(conditions, today)
+    fees = _fees_by_branch(conditions)
+    months = _by_month(conditions, today)
+    staff = _staff_rulings(conditions)
+    repeat_people, repeat_complaints = _repeat_complainants(conditions)
+    average = average_working_days(_reply_day_pairs(conditions), load_calendar())
+
+    replied_count = int(totals["replied"])
+    on_time_count = int(totals["on_time"])
+    follow_up_done = int(totals["follow_up_done"])
+    satisfied = int(totals["follow_up_satisfied"])
+    fees_total = sum(fees.values(), Decimal("0.00"))
+    return {
+        "period": {
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "unit_id": period.unit.id if period.unit is not None else None,
+            "unit": period.unit.name if period.unit is not None else None,
+        },
+        "today": today.isoformat(),
+        "received": int(totals["received"]),
+        "open": int(totals["open"]),
+        "by_status": {code: int(totals[f"status_{code}"]) for code in s.STATUSES},
+        "by_channel": {code: int(totals[f"channel_{code}"]) for code in s.CHANNELS},
+        "by_category": {code: int(totals[f"category_{code}"]) for code in s.CATEGORIES},
+        "by_branch": [
+            {
+                "branch_id": row["branch_id"],
+                "branch": row["branch"],
+                "received": int(row["received"]),
+                "by_category": {code: int(row[f"category_{code}"]) for code in s.CATEGORIES},
+                "replied": int(row["replied"]),
+                "on_time": int(row["on_time"]),
+                "on_time_rate": rate(int(row["on_time"]), int(row["replied"])),
+                "overdue": int(row["overdue"]),
+                "overdue_without_extension": int(row["overdue_without_extension"]),
+                "responsible": int(row["responsible"]),
+                "not_responsible": int(row["not_responsible"]),
+                "fees_borne": float(fees.get(row["branch_id"], Decimal("0.00"))),
+            }
+            for row in branches
+        ],
+        "by_month": [
+            {
+                "month": f"{year:04d}-{month:02d}",
+                "received": int(months[(year, month)]["received"]) if (year, month) in months else 0,
+                "replied": int(months[(year, month)]["replied"]) if (year, month) in months else 0,
+                "on_time": int(months[(year, month)]["on_time"]) if (year, month) in months else 0,
+                "overdue": int(months[(year, month)]["overdue"]) if (year, month) in months else 0,
+                "responsible": int(months[(year, month)]["responsible"]) if (year, month) in months else 0,
+            }
+            for year, month in _months(period.start, period.end)
+        ],
+        "replied": replied_count,
+        "on_time": on_time_count,
+        "on_time_rate": rate(on_time_count, replied_count),
+        "average_working_days_to_reply": average,
+        "overdue": {
+            "total": int(totals["overdue"]),
+            "with_extension": int(totals["overdue_with_extension"]),
+            "without_extension": int(totals["overdue_without_extension"]),
+            "open": int(totals["overdue_open"]),
+        },
+        "extensions": {"approved": int(totals["extended"]), "pending": int(totals["extension_pending"])},
+        "rulings": {
+            "responsible": int(totals["responsible"]),
+            "not_responsible": int(totals["not_responsible"]),
+            "final": int(totals["rulings_final"]),
+            "by_category": {code: int(totals[_ruling_key(code)]) for code in RULING_CATEGORIES},
+            "by_staff": [
+                {
+                    "staff_id": row["staff_id"],
+                    "staff": row["staff"],
+                    "unit": row["unit"],
+                    "responsible": int(row["responsible"]),
+                    "fee_borne": float(money(row["fee_borne"])),
+                }
+                for row in staff
+            ],
+        },
+        "fees_borne": float(fees_total),
+        "appeals": {
+            "filed": int(totals["appeals_filed"]),
+            "decided": int(totals["appeals_decided"]),
+            "changed": int(totals["appeals_changed"]),
+            "upheld": int(totals["appeals_upheld"]),
+            "pending": int(totals["appeals_pending"]),
+        },
+        "follow_up": {
+            "done": follow_up_done,
+            "satisfied": satisfied,
+            "unsatisfied": int(totals["follow_up_unsatisfied"]),
+            "awaiting": int(totals["follow_up_awaiting"]),
+            "satisfaction_rate": rate(satisfied, follow_up_done),
+        },
+        "repeat_complainants": {"complainants": repeat_people, "complaints": repeat_complaints},
+    }
+
+
+# --- the assessment (考核表) -------------------------------------------------------------------
+
+def assessment(user, period: Period, today: date, rules) -> dict:
+    """Per branch and per staff member: the counted events and the points under ``rules``
+    (active ``AssessmentRule`` rows; see ``reports.rules``)."""
+    from .rules import BRANCH_COUNTS, STAFF_COUNTS, score
+
+    conditions = base_conditions(user, period)
+    fees = _fees_by_branch(conditions)
+    branches = []
+    for row in _by_branch(conditions, today):
+        counts = {key: int(row[column]) for key, column in BRANCH_COUNTS.items()}
+        branches.append({
+            "branch_id": row["branch_id"],
+            "branch": row["branch"],
+            "received": int(row["received"]),
+            "responsible": int(row["responsible"]),
+            "responsible_by_category": {code: int(row[_ruling_key(code)]) for code in RESPONSIBLE_CATEGORIES},
+            "overdue_without_extension": int(row["overdue_without_extension"]),
+            "appeals_changed": int(row["appeals_changed"]),
+            "follow_up_unsatisfied": int(row["follow_up_unsatisfied"]),
+            "fees_borne": float(fees.get(row["branch_id"], Decimal("0.00"))),
+            "points": float(score(rules, counts)),
+        })
+
+    people: "OrderedDict[int, dict]" = OrderedDict()
+
+    def person(row):
+        entry = people.get(row["staff_id"])
+        if entry is None:
+            entry = people[row["staff_id"]] = {
+                "staff_id": row["staff_id"], "staff": row["staff"], "employee_no": row["employee_no"],
+                "unit": row["unit"], "named": 0, "responsible": 0,
+                "responsible_by_category": {code: 0 for code in RESPONSIBLE_CATEGORIES},
+                "overdue_without_extension": 0, "fees_borne": 0.0,
+            }
+        return entry
+
+    for row in _staff_cases(conditions, today):
+        entry = person(row)
+        entry["named"] = int(row["named"] or 0)
+        entry["overdue_without_extension"] = int(row["overdue_without_extension"] or 0)
+    for row in _staff_rulings(conditions):
+        entry = person(row)
+        entry["responsible"] = int(row["responsible"])
+        entry["responsible_by_category"] = {code: int(row[_ruling_key(code)]) for code in RESPONSIBLE_CATEGORIES}
+        entry["fees_borne"] = float(money(row["fee_borne"]))
+    staff = sorted(people.values(), key=lambda entry: (entry["unit"], entry["employee_no"]))
+    for entry in staff:
+        counts = {key: getter(entry) for key, getter in STAFF_COUNTS.items()}
+        entry["points"] = float(score(rules, counts))
+    return {
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat(),
+                   "unit_id": period.unit.id if period.unit is not None else None},
+        "rules": [
+            {"key": rule.key, "label": rule.label, "basis": rule.basis, "points": float(rule.points),
+             "active": bool(rule.active)}
+            for rule in rules
+        ],
+        "branches": branches,
+        "staff": staff,
+    }

@@ -1,0 +1,78 @@
+"""Page helpers shared by the end-to-end scenarios (no fixtures here: see conftest.py)."""
+import re
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"  # failure screenshots and the server log (CI artefacts)
+
+DEMO_PASSWORD = "Demo@12345"
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def local_now() -> datetime:
+    """The union's local time (the server's clock), naive, to the minute."""
+    return datetime.now(LOCAL_ZONE).replace(tzinfo=None, second=0, microsecond=0)
+
+
+# --- page helpers ---------------------------------------------------------------------------------
+
+def settle(page):
+    page.wait_for_load_state("networkidle")
+
+
+def submit(page, button):
+    """Click a submit button and wait for the next page to load completely."""
+    with page.expect_navigation():
+        button.click()
+    settle(page)
+
+
+def open_transition(page, name):
+    """Unfold the form of transition ``name`` on the case page; returns the form locator."""
+    page.locator(f'[data-transition="{name}"]').click()
+    form = page.locator(f"#form-{name} form")
+    form.wait_for(state="visible")
+    return form
+
+
+def confirm(page, form):
+    submit(page, form.locator("button[type=submit]"))
+
+
+def flash(page, kind="success"):
+    return page.locator(f".alert-{kind}")
+
+
+def select2(page, select_id, text):
+    """Choose ``text`` in FAB's select2 widget for <select id=select_id> the way a user does."""
+    page.locator(f"#{select_id} + .select2-container").click()
+    search = page.locator(".select2-container--open .select2-search__field")
+    if search.count():
+        search.fill(text)
+    page.locator(".select2-container--open .select2-results__option", has_text=text).first.click()
+
+
+def timeline(page):
+    """The rows of the 处理记录 table: (action, by, status) of each entry."""
+    rows = page.locator("table.timeline tr").all()[1:]
+    return [tuple(cell.inner_text().strip() for cell in row.locator("td").all()[1:4]) for row in rows]
+
+
+def case_id(page):
+    match = re.search(r"/complaints/show/(\d+)", page.url)
+    assert match, f"not a case page: {page.url}"
+    return int(match.group(1))
+
+
+def status(page):
+    """The status label at the top of the case page."""
+    return page.locator("span.label.label-primary").first
+
+
+def field(page, label):
+    """The value cell beside the header ``label`` in the case page's field table."""
+    return page.locator(
+        f"xpath=//table[contains(@class,'complaint-fields')]//th[normalize-space()='{label}']/following-sibling::td[1]"
+    )

@@ -1,0 +1,120 @@
+"""Concurrency on the backend under test (SQLite file in WAL mode, or PostgreSQL).
+
+Twenty parallel HTTP requests against a live server on loopback (one thread per request,
+each with its own session and connection): exactly one transition wins and the others get
+409 with one timeline event; concurrent registrations get distinct consecutive numbers
+(including the first registration of the day, which creates the counter row); a repeated
+external reference creates one complaint however many clients send it at once.
+"""
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models.complaint import Complaint, ComplaintEvent, NumberCounter
+from app.services import clock
+from tests.conftest import PASSWORD
+from tests.ops.conftest import parallel
+
+pytestmark = pytest.mark.slow
+
+CLIENTS = 20
+BODY = {
+    "channel": "phone",
+    "complainant_name": "王五",
+    "complainant_phone": "13912345678",
+    "category": "attitude",
+    "facts": "柜员拒绝办理业务。",
+}
+
+
+def _register(live_server, token, org, **extra):
+    status, body = live_server.request("POST", "/api/v1/complaint/", dict(BODY, branch_id=org["a1"].id, **extra), token)
+    assert status == 201, body
+    return body["id"]
+
+
+def test_wal_mode_and_busy_timeout_on_sqlite_files(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_twenty_parallel_transitions_on_one_case_one_wins(app, users, org, live_server):
+    office = live_server.token("discipline", PASSWORD)
+    head = live_server.token("branchhead", PASSWORD)
+    counter = live_server.token("counter", PASSWORD)
+    case_id = _register(live_server, counter, org)
+
+    # No "version" in the bodies: the database's compare-and-set alone must decide.
+    tokens = [office if i % 2 else head for i in range(CLIENTS)]
+    results = parallel(CLIENTS, lambda i: live_server.request(
+        "POST", f"/api/v1/complaint/{case_id}/transitions/accept", {"level": "branch"}, tokens[i]))
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200] + [409] * (CLIENTS - 1), [(s, b) for s, b in results if s not in (200, 409)]
+    for status, body in results:
+        if status == 409:
+            assert isinstance(body, dict) and body.get("message"), body
+    db.session.expire_all()
+    complaint = db.session.get(Complaint, case_id)
+    assert complaint.status == "processing" and complaint.version == 2
+    names = db.session.execute(
+        select(ComplaintEvent.name).where(ComplaintEvent.complaint_id == case_id).order_by(ComplaintEvent.id)
+    ).scalars().all()
+    assert names == ["register", "accept"]
+
+
+def test_twenty_parallel_edits_with_the_same_version_one_wins(app, users, org, live_server):
+    counter = live_server.token("counter", PASSWORD)
+    case_id = _register(live_server, counter, org)
+
+    results = parallel(CLIENTS, lambda i: live_server.request(
+        "PUT", f"/api/v1/complaint/{case_id}", {"version": 1, "facts": f"补充说明第{i}版。"}, counter))
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200] + [409] * (CLIENTS - 1), results
+    db.session.expire_all()
+    assert db.session.get(Complaint, case_id).version == 2
+    edits = db.session.execute(
+        select(func.count()).select_from(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id == case_id, ComplaintEvent.name == "edit")
+    ).scalar()
+    assert edits == 1
+
+
+def test_twenty_parallel_registrations_get_distinct_consecutive_numbers(app, users, org, live_server):
+    tokens = [live_server.token(name, PASSWORD) for name in ("counter", "branchhead", "discipline")]
+    day = clock.now().strftime("%Y%m%d")
+    assert db.session.get(NumberCounter, day) is None  # the burst includes the first of the day
+    branch_id = org["a1"].id
+
+    results = parallel(CLIENTS, lambda i: live_server.request(
+        "POST", "/api/v1/complaint/", dict(BODY, branch_id=branch_id, facts=f"第{i}位客户投诉。"), tokens[i % 3]))
+
+    assert [status for status, _ in results] == [201] * CLIENTS, results
+    numbers = sorted(body["result"]["number"] for _, body in results)
+    assert numbers == [f"TS{day}-{n:04d}" for n in range(1, CLIENTS + 1)]
+    db.session.expire_all()
+    assert db.session.execute(select(func.count()).select_from(Complaint)).scalar() == CLIENTS
+    assert db.session.get(NumberCounter, day).last == CLIENTS
+    registered = db.session.execute(
+        select(func.count()).select_from(ComplaintEvent).where(ComplaintEvent.name == "register")
+    ).scalar()
+    assert registered == CLIENTS
+
+
+def test_twenty_parallel_registrations_with_one_external_ref_create_one(app, users, org, live_server):
+    counter = live_server.token("counter", PASSWORD)
+    body = dict(BODY, branch_id=org["a1"].id, external_ref="HOTLINE-2026-0001")
+
+    results = parallel(CLIENTS, lambda i: live_server.request("POST", "/api/v1/complaint/", body, counter))
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200] * (CLIENTS - 1) + [201], results
+    assert len({body["id"] for _, body in results}) == 1
+    db.session.expire_all()
+    assert db.session.execute(select(func.count()).select_from(Complaint)).scalar() == 1
+    day = clock.now().strftime("%Y%m%d")
+    assert db.session.get(NumberCounter, day).last == 1  # the losers' numbers were rolled back
