@@ -195,3 +195,25 @@ def test_branch_cannot_decide_appeal_against_its_decision(app, users, replied):
         with pytest.raises(Exception) as error:
             svc.apply(users[role], replied.id, "decide_appeal", {"decision": "changed", "content": "x"}, now=NOW)
         assert error.value.status in (403, 404)
+
+
+def test_appeal_decision_deadline_counts_official_working_days(app, users, make_complaint):
+    """30 working days after an application just before 国庆 2026, checked against chinesecalendar."""
+    from datetime import date, timedelta
+
+    import chinese_calendar
+
+    from app.services import calendar as calendar_service
+
+    calendar_service.import_from_package([2026], user=users[r.ADMIN])
+    complaint = make_complaint(users[r.COUNTER_STAFF], received_at="2026-09-01T09:00:00")
+    svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "accept", {"level": "branch"}, now=datetime(2026, 9, 2, 9))
+    svc.apply(users[r.COUNTER_STAFF], complaint.id, "reply", {"method": "letter", "content": "x"}, now=datetime(2026, 9, 20, 9))
+    svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "appeal", {"applied_at": "2026-09-25", "content": "不服"},
+              now=datetime(2026, 9, 26, 9))
+    expected, counted = date(2026, 9, 25), 0
+    while counted < 30:
+        expected += timedelta(days=1)
+        counted += chinese_calendar.is_workday(expected)
+    assert complaint.appeal_decision_due == expected
+    assert expected > date(2026, 9, 25) + timedelta(days=42)  # the National Day week is skipped
