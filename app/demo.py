@@ -151,8 +151,8 @@ def seed_demo_complaints():
         received = now - timedelta(days=days_ago, hours=2)
         complaint, _ = svc.register(sm.find_user(username=username), {
             "channel": channel, "received_at": received.isoformat(timespec="seconds"),
-            "complainant_name": "演示客户" + ref[-1], "complainant_phone": f"1380000{ref[-4:]}",
-            "complainant_id_number": f"33010219800101{ref[-4:]}", "complainant_address": "演示县城关镇人民路88号",
+            "complainant_name": "演示客户" + ref[-1], "complainant_phone": f"1380000{ref[-3:]:0>4}",
+            "complainant_id_number": f"33010219800101{ref[-3:]:0>4}", "complainant_address": "演示县城关镇人民路88号",
             "branch_id": units[branch].id, "respondent_staff_id": staff[respondent].id if respondent else None,
             "category": category, "facts": facts, "external_ref": ref,
         }, now=received)

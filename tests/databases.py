@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.extensions import db
+from app.extensions import csrf, db
 from app.security.sync import sync_roles
 from config import TestConfig
 
@@ -180,6 +180,7 @@ def _populate(url: str) -> None:
         sync_roles(template.appbuilder)
         db.session.remove()
         db.engine.dispose()
+    release(template)
 
 
 def build_template(tmp_dir: str) -> Template:
@@ -200,6 +201,17 @@ def drop_template(template: Template) -> None:
     template.close()
 
 
+def release(application) -> None:
+    """Let a finished test's application be garbage-collected.
+
+    The module-level ``CSRFProtect`` (app/extensions.py) remembers every blueprint it exempts
+    (FAB's APIs); in a process that builds one application per test it would keep every
+    application, with its views and forms, alive to the end: memory and garbage-collection
+    time grow with the number of tests. Production builds one application per process.
+    """
+    csrf._exempt_blueprints.difference_update(application.blueprints.values())
+
+
 @contextmanager
 def app_for_url(url: str, config=TestConfig):
     """A new application over the database at ``url``, inside its app context."""
@@ -210,6 +222,7 @@ def app_for_url(url: str, config=TestConfig):
         finally:
             db.session.remove()
             db.engine.dispose()
+            release(application)
 
 
 @contextmanager
@@ -231,3 +244,4 @@ def app_from_template(template: Template, config=TestConfig):
             finally:
                 db.session.remove()
                 db.engine.dispose()
+                release(application)

@@ -92,4 +92,6 @@ def translate_messages(value):
             return gettext("Must be one of: %(choices)s", choices=value[len("Must be one of: "):].rstrip("."))
         if value.startswith("Longer than maximum length"):
             return gettext("Too long.")
+        # The project's own messages (payload schemas) are msgids in the catalog.
+        return gettext(value)
     return value

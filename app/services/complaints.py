@@ -76,11 +76,25 @@ def scoped_select(user):
     return select(Complaint).where(complaint_clause(user, Complaint))
 
 
+MAX_ID = 2**31 - 1  # integer primary keys (INTEGER on PostgreSQL)
+
+
+def row_id(value):
+    """``value`` as a row id, or ``None`` when it cannot name a row. PostgreSQL refuses an
+    out-of-range integer in a query (an error) where SQLite simply finds nothing."""
+    if isinstance(value, bool):
+        return None
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value <= MAX_ID else None
+
+
 def get_for(user, complaint_id, for_update=False) -> Complaint:
     """The case if ``user`` may see it; otherwise 404 (never reveal that it exists)."""
-    try:
-        complaint_id = int(complaint_id)
-    except (TypeError, ValueError):
+    complaint_id = row_id(complaint_id)
+    if complaint_id is None:
         raise NotFound(gettext("Complaint not found."))
     query = scoped_select(user).where(Complaint.id == complaint_id)
     if for_update:
@@ -138,14 +152,14 @@ def _field(field, message):
 
 
 def _unit(unit_id, field):
-    unit = db.session.get(OrgUnit, unit_id) if unit_id is not None else None
+    unit = db.session.get(OrgUnit, unit_id) if row_id(unit_id) is not None else None
     if unit is None or not unit.active:
         _field(field, gettext("The unit does not exist."))
     return unit
 
 
 def _staff(staff_id, field):
-    staff = db.session.get(Staff, staff_id) if staff_id is not None else None
+    staff = db.session.get(Staff, staff_id) if row_id(staff_id) is not None else None
     if staff is None:
         _field(field, gettext("The staff member does not exist."))
     return staff

@@ -1,6 +1,6 @@
 """Organisation tree and staff pages (domain.md §2)."""
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from wtforms import BooleanField, SelectField
 from wtforms.validators import InputRequired
 
@@ -37,7 +37,11 @@ class OrgUnitView(CheckedModelView):
     search_columns = ["name", "code", "kind", "parent", "active"]
     order_columns = ["name", "code", "kind"]
     base_order = ("code", "asc")
-    formatters_columns = {"kind": lambda value: UNIT_KIND_LABELS.get(value, value)}
+    formatters_columns = {
+        "kind": lambda value: UNIT_KIND_LABELS.get(value, value),
+        "parent": lambda value: value.name if value is not None else "—",
+        "active": lambda value: gettext("Yes") if value else gettext("No"),
+    }
     add_form_extra_fields = {
         "kind": SelectField(_l("Kind"), choices=_choices(UNIT_KIND_LABELS), validators=[InputRequired()]),
         "active": BooleanField(_l("Active"), default=True),
@@ -68,7 +72,11 @@ class StaffView(CheckedModelView):
     search_columns = ["name", "employee_no", "unit", "position", "active"]
     order_columns = ["name", "employee_no", "position"]
     base_order = ("employee_no", "asc")
-    formatters_columns = {"position": lambda value: POSITION_LABELS.get(value, value)}
+    formatters_columns = {
+        "position": lambda value: POSITION_LABELS.get(value, value),
+        "user": lambda value: value.username if value is not None else "—",
+        "active": lambda value: gettext("Yes") if value else gettext("No"),
+    }
     add_form_extra_fields = {
         "position": SelectField(_l("Position"), choices=_choices(POSITION_LABELS), validators=[InputRequired()]),
         "active": BooleanField(_l("Active"), default=True),

@@ -3,6 +3,8 @@
 Unknown fields are refused (``RAISE``): a client learns at once that it sent something the
 contract does not have, e.g. a read-only ``status``.
 """
+from decimal import Decimal
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from . import states as s
@@ -10,6 +12,14 @@ from .transitions import N_
 
 REQUIRED = {"required": N_("Missing data for required field.")}
 _text = validate.Length(min=1, max=4000, error=N_("Must be between 1 and 4000 characters."))
+
+
+# Money columns are NUMERIC(12, 2): PostgreSQL refuses a larger amount (SQLite would store it).
+MAX_AMOUNT = Decimal("9999999999.99")
+_amount = [
+    validate.Range(min=0, error=N_("Must not be negative.")),
+    validate.Range(max=MAX_AMOUNT, error=N_("Must be at most 9999999999.99.")),
+]
 
 
 def _short(limit):
@@ -36,7 +46,7 @@ class RegisterSchema(_Strict):
     respondent_staff_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     category = fields.String(required=True, validate=validate.OneOf(s.CATEGORIES), error_messages=REQUIRED)
     disputed_fee = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
-                                  validate=validate.Range(min=0, error=N_("Must not be negative.")))
+                                  validate=_amount)
     facts = fields.String(required=True, validate=_text, error_messages=REQUIRED)
     customer_request = fields.String(load_default=None, allow_none=True, validate=_short(4000))
     external_ref = fields.String(load_default=None, allow_none=True, validate=_short(64))
@@ -55,7 +65,7 @@ class EditSchema(_Strict):
     facts = fields.String(validate=_text)
     customer_request = fields.String(allow_none=True, validate=_short(4000))
     disputed_fee = fields.Decimal(allow_none=True, places=2, as_string=True,
-                                  validate=validate.Range(min=0, error=N_("Must not be negative.")))
+                                  validate=_amount)
     complainant_phone = fields.String(allow_none=True, validate=_short(32))
     complainant_address = fields.String(allow_none=True, validate=_short(200))
 
@@ -168,7 +178,7 @@ class RuleSchema(_Strict):
     verified = fields.Boolean(required=True, error_messages=REQUIRED)
     staff_ids = fields.List(fields.Integer(strict=True), load_default=list)
     fee_borne = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
-                               validate=validate.Range(min=0, error=N_("Must not be negative.")))
+                               validate=_amount)
     basis = fields.String(required=True, validate=_text, error_messages=REQUIRED)
     members = fields.String(required=True, validate=validate.Length(min=1, max=500), error_messages=REQUIRED)
 
@@ -190,7 +200,7 @@ class DecideRerulingSchema(_Strict):
     category = fields.String(required=True, error_messages=REQUIRED)
     basis = fields.String(required=True, validate=_text, error_messages=REQUIRED)
     fee_borne = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
-                               validate=validate.Range(min=0, error=N_("Must not be negative.")))
+                               validate=_amount)
 
     @validates_schema
     def _consistent(self, data, **kwargs):

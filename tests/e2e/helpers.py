@@ -32,6 +32,8 @@ def submit(page, button):
 def open_transition(page, name):
     """Unfold the form of transition ``name`` on the case page; returns the form locator."""
     page.locator(f'[data-transition="{name}"]').click()
+    # Bootstrap's collapse: "collapsing" while it unfolds, "collapse in" when done.
+    page.locator(f"#form-{name}.collapse.in").wait_for(state="visible")
     form = page.locator(f"#form-{name} form")
     form.wait_for(state="visible")
     return form

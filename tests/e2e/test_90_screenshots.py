@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import ARTIFACTS, ROOT, settle
+from .helpers import ARTIFACTS, ROOT, open_transition, settle
 
 OUT = Path(os.environ.get("E2E_SCREENSHOT_DIR") or ARTIFACTS / "screens")
 if not OUT.is_absolute():
@@ -24,7 +24,7 @@ MAIN_PAGES = [
     ("3-discipline-dashboard", "demo_discipline", "/", "李秀英"),
     ("4-branchhead-todo", "demo_branchhead", "/todo/", "我的待办"),
     ("5-committee-rulings-queue", "demo_committee", "/queues/rulings", "待责任认定"),
-    ("6-reruling-queue", "demo_reruling", "/queues/rerulings", "重新认定申请"),
+    ("6-reruling-cases", "demo_reruling", "/complaints/list/", "记录数目"),
     ("7-leader-dashboard", "demo_leader", "/", "陈志远"),
 ]
 
@@ -52,7 +52,6 @@ def test_case_page_as_committee_is_masked(login):
     complainant = page.locator(
         "xpath=//table[contains(@class,'complaint-fields')]//th[normalize-space()='投诉人']/following-sibling::td[1]")
     expect(complainant).to_have_text(re.compile(r"^\S\*+$"))
-    page.locator('[data-transition="rule"]').click()
-    page.locator("#form-rule form").wait_for(state="visible")
+    open_transition(page, "rule")
     OUT.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUT / "8-committee-case-masked.png"))

@@ -1,10 +1,12 @@
-"""Concurrency on the backend under test (SQLite file in WAL mode, or PostgreSQL).
+"""Concurrency and backend differences (SQLite file in WAL mode, or PostgreSQL).
 
 Twenty parallel HTTP requests against a live server on loopback (one thread per request,
 each with its own session and connection): exactly one transition wins and the others get
 409 with one timeline event; concurrent registrations get distinct consecutive numbers
 (including the first registration of the day, which creates the counter row); a repeated
 external reference creates one complaint however many clients send it at once.
+Input that PostgreSQL refuses where SQLite stores or ignores it (an amount beyond
+NUMERIC(12, 2), an id beyond INTEGER) is answered 400/404 on both, never 500.
 """
 import pytest
 from sqlalchemy import func, select
@@ -14,8 +16,6 @@ from app.models.complaint import Complaint, ComplaintEvent, NumberCounter
 from app.services import clock
 from tests.conftest import PASSWORD
 from tests.ops.conftest import parallel
-
-pytestmark = pytest.mark.slow
 
 CLIENTS = 20
 BODY = {
@@ -41,6 +41,7 @@ def test_wal_mode_and_busy_timeout_on_sqlite_files(app):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
 
 
+@pytest.mark.slow
 def test_twenty_parallel_transitions_on_one_case_one_wins(app, users, org, live_server):
     office = live_server.token("discipline", PASSWORD)
     head = live_server.token("branchhead", PASSWORD)
@@ -66,6 +67,7 @@ def test_twenty_parallel_transitions_on_one_case_one_wins(app, users, org, live_
     assert names == ["register", "accept"]
 
 
+@pytest.mark.slow
 def test_twenty_parallel_edits_with_the_same_version_one_wins(app, users, org, live_server):
     counter = live_server.token("counter", PASSWORD)
     case_id = _register(live_server, counter, org)
@@ -84,6 +86,7 @@ def test_twenty_parallel_edits_with_the_same_version_one_wins(app, users, org, l
     assert edits == 1
 
 
+@pytest.mark.slow
 def test_twenty_parallel_registrations_get_distinct_consecutive_numbers(app, users, org, live_server):
     tokens = [live_server.token(name, PASSWORD) for name in ("counter", "branchhead", "discipline")]
     day = clock.now().strftime("%Y%m%d")
@@ -105,6 +108,7 @@ def test_twenty_parallel_registrations_get_distinct_consecutive_numbers(app, use
     assert registered == CLIENTS
 
 
+@pytest.mark.slow
 def test_twenty_parallel_registrations_with_one_external_ref_create_one(app, users, org, live_server):
     counter = live_server.token("counter", PASSWORD)
     body = dict(BODY, branch_id=org["a1"].id, external_ref="HOTLINE-2026-0001")
@@ -118,3 +122,28 @@ def test_twenty_parallel_registrations_with_one_external_ref_create_one(app, use
     assert db.session.execute(select(func.count()).select_from(Complaint)).scalar() == 1
     day = clock.now().strftime("%Y%m%d")
     assert db.session.get(NumberCounter, day).last == 1  # the losers' numbers were rolled back
+
+
+# --- input PostgreSQL refuses and SQLite would take ------------------------------------------
+
+@pytest.mark.parametrize("extra, field", [
+    ({"disputed_fee": "10000000000.00"}, "disputed_fee"),
+    ({"branch_id": 2**31}, "branch_id"),
+    ({"branch_id": 10**20}, "branch_id"),
+    ({"respondent_staff_id": 2**31}, "respondent_staff_id"),
+])
+def test_out_of_range_values_are_400_on_every_database(client, users, api, org, extra, field):
+    body = dict(BODY, branch_id=org["a1"].id)
+    body.update(extra)
+    response = client.post("/api/v1/complaint/", headers=api("counter"), json=body)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert field in response.get_json()["message"]
+    assert db.session.execute(select(func.count()).select_from(Complaint)).scalar() == 0
+
+
+def test_out_of_range_complaint_ids_are_404_on_every_database(client, users, api):
+    office = api("discipline")
+    for pk in (2**31, 2**40):
+        assert client.get(f"/api/v1/complaint/{pk}", headers=office).status_code == 404
+        response = client.post(f"/api/v1/complaint/{pk}/transitions/accept", headers=office, json={"level": "branch"})
+        assert response.status_code == 404

@@ -232,3 +232,23 @@ def test_list_and_case_page_statement_counts_are_constant(client, users, login, 
     for i in range(6):
         svc.edit(users[r.DISCIPLINE_OFFICE], complaint.id, {"version": complaint.version, "facts": f"补充{i}"})
     assert case_count() == few_events
+
+
+def test_edit_form_saves(client, users, login, case):
+    """Regression: the version travels as text in the form and must be accepted."""
+    login("counter")
+    token = csrf_token(client, f"/complaints/edit/{case.id}")
+    response = client.post(f"/complaints/edit/{case.id}", data={
+        "csrf_token": token, "version": str(case.version), "category": "efficiency", "facts": "补充后的事实。",
+    }, follow_redirects=True)
+    assert "已保存" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Complaint, case.id).facts == "补充后的事实。"
+
+
+def test_api_custom_validation_messages_are_chinese(client, users, api, case):
+    response = client.post(f"/api/v1/complaint/{case.id}/transitions/accept", headers=api("discipline"),
+                           json={"level": "branch", "eligibility": {"direct_interest": False, "clear_respondent": True,
+                                                                  "specific_facts": True}})
+    assert response.status_code == 400
+    assert "第四条" in str(response.get_json()["message"])
