@@ -66,6 +66,7 @@ def create_app(config=None) -> Flask:
 
         views.register(appbuilder)
         app.before_request(views.refuse_fab_file_downloads)
+        app.after_request(_log_refused_query)
         api.register(appbuilder)
         appbuilder.post_init()
 
@@ -81,6 +82,16 @@ def create_app(config=None) -> Flask:
 
     cli.register(app)
     return app
+
+
+def _log_refused_query(response):
+    """Issue 6: a list request refused for an undeclared filter, sort column or page size is
+    logged as a warning — the path and parameter names only (values may carry personal data)."""
+    from flask import request
+
+    if response.status_code == 400 and request.method == "GET" and request.args:
+        log.warning("refused list query on %s (parameters: %s)", request.path, ", ".join(sorted(request.args)))
+    return response
 
 
 def _migrations_dir() -> str:

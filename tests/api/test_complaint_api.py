@@ -181,3 +181,15 @@ def test_list_filters_and_unknown_order_column(client, users, api, body):
 def test_anonymous_is_401(client, users):
     assert client.get("/api/v1/complaint/").status_code == 401
     assert client.post("/api/v1/complaint/", json=BODY).status_code == 401
+
+
+def test_refused_filters_are_logged_without_values(client, users, api, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="app"):
+        response = client.get("/api/v1/complaint/?q=(filters:!((col:complainant_phone,opr:sw,value:139)))",
+                              headers=api("discipline"))
+    assert response.status_code == 400
+    messages = [record.getMessage() for record in caplog.records if record.name == "app"]
+    assert any("refused list query on /api/v1/complaint/" in message for message in messages)
+    assert not any("139" in message for message in messages)
