@@ -87,10 +87,12 @@ screenshots:
 # The whole suite on PostgreSQL: scripts/pg-throwaway.sh starts a throwaway server (initdb into
 # a temporary directory, 127.0.0.1 on a free port, run as `postgres` when root), runs pytest with
 # TEST_DATABASE_URL pointing at it, then stops and removes the server. Installs the Debian
-# postgresql package when the server binaries are missing (as root).
+# postgresql package when the server binaries are missing (as root). TEST_WORKERS pytest-xdist
+# processes share the machine's cores (each with its own template and databases); 0 = serial.
+TEST_WORKERS ?= 2
 test-postgres: catalogs
 	@start=$$(date +%s); rc=0; \
-	PYTHON=$(PYTHON) scripts/pg-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider || rc=$$?; \
+	PYTHON=$(PYTHON) scripts/pg-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) || rc=$$?; \
 	echo "make test-postgres: $$(( $$(date +%s) - start )) s (exit $$rc)"; exit $$rc
 
 .PHONY: test-postgres

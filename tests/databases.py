@@ -72,7 +72,7 @@ class PostgresServer:
 
 
 class Template:
-    """The schema plus synced roles, built once per session; ``clone()`` gives a test its copy."""
+    """The schema plus synced roles, built once per session; ``clone_url()`` gives a test a copy."""
 
     def __init__(self, url: str, server: PostgresServer = None, name: str = None, path: str = None):
         self.url = url
@@ -95,7 +95,7 @@ class Template:
         return self.path
 
     def __str__(self):
-        return self.path or self.url
+        return self.path or make_url(self.url).render_as_string(hide_password=True)
 
     def _create_copy(self) -> str:
         name = self.server.new_name("t")
