@@ -62,10 +62,11 @@ def create_app(config=None) -> Flask:
 
         appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", False))
         appbuilder.init_app(app, db.session)
-        from . import api, views
+        from . import api, fab_filters, views
 
+        fab_filters.install()
         views.register(appbuilder)
-        app.before_request(views.refuse_fab_file_downloads)
+        app.before_request(views.refuse_impossible_requests)
         app.after_request(_log_refused_query)
         api.register(appbuilder)
         appbuilder.post_init()

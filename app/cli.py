@@ -65,7 +65,9 @@ def seed_demo_command():
 @with_appcontext
 def remind_command(no_mail):
     """Record today's reminders for cases due soon or overdue (run daily from cron/systemd)."""
+    from .observability import log_job
     from .services.deadlines import remind
 
     counts = remind(send_mail=not no_mail)
+    log_job("remind", **counts)
     click.echo(" ".join(f"{key}={value}" for key, value in counts.items()))

@@ -45,3 +45,14 @@ class Conflict(DomainError):
     """Not allowed in the current state, or a stale version (409)."""
 
     status = 409
+
+
+from werkzeug.exceptions import BadRequest  # noqa: E402  (HTTP-level, below the domain errors)
+
+
+class UnusableInput(BadRequest):
+    """A request refused before any view runs (400), with a translated message for the user:
+    the error pages and the API show its description instead of the generic 400 text."""
+
+    def __str__(self):  # FAB's APIs answer 400 with str(error): the message alone
+        return str(self.description)

@@ -13,6 +13,7 @@ from flask_babel import gettext
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..ids import row_id
 from ..models import OrgUnit
 from ..security.scope import scope_of, staff_of, subtree_ids
 
@@ -99,7 +100,7 @@ def parse_period(user, args, today: date) -> Period:
             unit_id = int(str(raw_unit).strip())
         except (TypeError, ValueError):
             raise ValidationFailed(gettext("Not a valid integer."), field="unit_id")
-        unit = db.session.get(OrgUnit, unit_id)
+        unit = db.session.get(OrgUnit, unit_id) if row_id(unit_id) is not None else None
         if unit is None or not scope.covers(unit.id):
             raise NotFound(gettext("The unit does not exist."))
     elif not scope.everything:

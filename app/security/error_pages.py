@@ -57,8 +57,12 @@ def message_for(error: HTTPException) -> str:
     """The translated message for ``error`` (a rate-limit breach carries its own)."""
     from flask_wtf.csrf import CSRFError
 
+    from ..errors import UnusableInput
+
     if isinstance(error, CSRFError):
         return str(_CSRF)
+    if isinstance(error, UnusableInput):
+        return str(error.description)
     limit = getattr(error, "limit", None)
     if error.code == 429 and getattr(limit, "error_message", None):
         return str(error.description)

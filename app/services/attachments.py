@@ -74,7 +74,7 @@ def save(user, complaint_id, filename, stream, now=None):
 def open_for(user, complaint_id, attachment_id):
     """(attachment, absolute path) if the user may see the case; else 404."""
     complaint = svc.get_for(user, complaint_id)
-    attachment = db.session.get(Attachment, attachment_id)
+    attachment = db.session.get(Attachment, attachment_id) if svc.row_id(attachment_id) is not None else None
     if attachment is None or attachment.complaint_id != complaint.id:
         from ..errors import NotFound
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
+from ..ids import row_id as valid_id
 from ..models.calendar import SOURCE_ADMIN, SOURCE_IMPORT, SOURCE_PACKAGE, CalendarYear, WorkDay
 from ..workflow.calendar import WorkCalendar
 from .clock import now
@@ -224,7 +225,7 @@ def add_day(day: date, is_workday: bool, name: Optional[str] = None, user=None,
 
 def get_day(row_id) -> WorkDay:
     """The calendar day with id ``row_id`` (404 when it does not exist)."""
-    row = db.session.get(WorkDay, row_id) if isinstance(row_id, int) else None
+    row = db.session.get(WorkDay, row_id) if valid_id(row_id) is not None else None
     if row is None:
         raise NotFound(_l("This calendar day does not exist."))
     return row

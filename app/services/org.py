@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import OrgUnit, Staff
 from ..models.org import UnitKind
 from ..models.staff import Position
+from ..ids import row_id
 
 # Which kinds of unit may stand directly above a unit of each kind. A union may sit under
 # another union (a provincial union is a unit too); only a union may be a root.
@@ -39,7 +40,7 @@ def check_unit(unit: OrgUnit) -> None:
     if not (unit.code or "").strip():
         raise ValidationFailed(_l("A code is required."), field="code")
     parent = unit.parent if unit.parent is not None else (
-        db.session.get(OrgUnit, unit.parent_id) if unit.parent_id else None
+        db.session.get(OrgUnit, unit.parent_id) if row_id(unit.parent_id) is not None else None
     )
     if unit.parent_id and parent is None:
         raise ValidationFailed(_l("The parent unit does not exist."), field="parent_id")
@@ -67,10 +68,10 @@ def check_staff(staff: Staff) -> None:
     if not (staff.employee_no or "").strip():
         raise ValidationFailed(_l("An employee number is required."), field="employee_no")
     unit_id = staff.unit.id if staff.unit is not None else staff.unit_id
-    if unit_id is None or db.session.get(OrgUnit, unit_id) is None:
+    if row_id(unit_id) is None or db.session.get(OrgUnit, unit_id) is None:
         raise ValidationFailed(_l("The unit does not exist."), field="unit_id")
     user_id = staff.user.id if staff.user is not None else staff.user_id
-    if user_id is not None and db.session.get(User, user_id) is None:
+    if user_id is not None and (row_id(user_id) is None or db.session.get(User, user_id) is None):
         raise ValidationFailed(_l("The login does not exist."), field="user_id")
     with db.session.no_autoflush:
         if db.session.execute(

@@ -100,10 +100,63 @@ def register(appbuilder) -> None:
                         icon="fa-sliders", category=p.MENU_REPORTS)
 
 
-def refuse_fab_file_downloads():
-    """FAB's generic ``/<view>/download/<file>`` routes serve file columns, which no view here has;
-    for FAB's own security pages they would only fail. Answer 404 for all of them."""
-    from flask import abort, request
+ID_ARGUMENTS = ("pk", "role_id", "attachment_id")
 
-    if request.endpoint and request.endpoint.endswith(".download"):
+
+def refuse_impossible_requests():
+    """Answer 404, before any view runs, to what no row or action can match.
+
+    - FAB's generic ``/<view>/download/<file>`` routes serve file columns, which no view here
+      has; for FAB's own security pages they would only fail.
+    - An id no row can have (not a positive integer within the column's range): PostgreSQL
+      refuses such an integer inside a query, where SQLite simply finds nothing; FAB's generic
+      pages and APIs would pass it to the database and fail.
+    - FAB's row-action routes with an action name the view does not have (FAB fails looking it
+      up), or with selected rows that are not ids.
+
+    And 400 to a request whose arguments, form or JSON body carry a NUL character: no text
+    here can contain one, and PostgreSQL refuses to store or compare it.
+    """
+    from flask import abort, current_app, request
+    from flask_babel import gettext
+
+    from ..errors import UnusableInput
+    from ..ids import row_id
+
+    if _carries_nul(request):
+        raise UnusableInput(gettext("The request contains a NUL character (\\0), which no text may contain."))
+
+    endpoint = request.endpoint or ""
+    if endpoint.endswith(".download"):
         abort(404)
+    args = request.view_args or {}
+    if any(name in args and row_id(args[name]) is None for name in ID_ARGUMENTS):
+        abort(404)
+    if endpoint.endswith((".action", ".action_post")):
+        view = getattr(current_app.view_functions.get(endpoint), "__self__", None)
+        name = args.get("name") if endpoint.endswith(".action") else request.form.get("action")
+        if name not in (getattr(view, "actions", None) or {}):
+            abort(404)
+        if any(row_id(pk) is None for pk in request.form.getlist("rowid")):
+            abort(404)
+
+
+def _carries_nul(request) -> bool:
+    def nul(value):
+        if isinstance(value, str):
+            return "\x00" in value
+        if isinstance(value, dict):
+            return any(nul(k) or nul(v) for k, v in value.items())
+        if isinstance(value, list):
+            return any(nul(item) for item in value)
+        return False
+
+    if any(nul(key) or nul(value) for key, value in request.args.items(multi=True)):
+        return True
+    if "\x00" in request.path:
+        return True
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.is_json:
+            return nul(request.get_json(silent=True))
+        return any(nul(key) or nul(value) for key, value in request.form.items(multi=True))
+    return False

@@ -1,4 +1,6 @@
 """Reminders, the accountability list and the regulatory ceiling (issue 4 items 4–6)."""
+import json
+import logging
 from datetime import date, datetime
 
 from app.extensions import db
@@ -33,10 +35,14 @@ def test_remind_records_once_per_case_per_day(app, users, make_complaint):
     assert next_day["overdue"] == 2  # the one due on 12-01 is overdue on 12-02
 
 
-def test_remind_cli(app, users, make_complaint):
+def test_remind_cli_prints_and_logs_its_counts(app, users, make_complaint, caplog):
     accepted(users, make_complaint, "2026-11-02T09:00:00")
+    caplog.set_level(logging.INFO, logger="complaints.job")
     result = app.test_cli_runner().invoke(args=["remind", "--no-mail"])
     assert result.exit_code == 0 and "overdue=" in result.output
+    [line] = [json.loads(rec.getMessage()) for rec in caplog.records if rec.name == "complaints.job"]
+    assert line["job"] == "remind" and line["overdue"] >= 1
+    assert f"overdue={line['overdue']}" in result.output
 
 
 def test_accountability_lists_overdue_without_extension_with_holder_at_due_date(app, users, make_complaint, org):
