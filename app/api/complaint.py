@@ -3,12 +3,12 @@ import functools
 
 from flask import g, request
 from flask_appbuilder.api import expose, protect, safe
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import labels
 from ..errors import DomainError, ValidationFailed
+from ..datamodels import ComplaintInterface
 from ..extensions import db
 from ..models.complaint import Complaint, ComplaintEvent
 from ..security import permissions as p
@@ -38,7 +38,7 @@ class ComplaintApi(DomainApi):
     """Complaints for the hotline system and scripts; every change goes through the services."""
 
     resource_name = "complaint"
-    datamodel = SQLAInterface(Complaint)
+    datamodel = ComplaintInterface()
     class_permission_name = p.COMPLAINT
     base_permissions = list(p.COMPLAINT_PERMISSIONS)
     method_permission_name = {

@@ -13,9 +13,11 @@ from marshmallow import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import joinedload
 
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
+from ..ids import row_id
 from ..models import OrgUnit, Staff
 from ..models.complaint import Complaint, NumberCounter
 from ..security import permissions as p
@@ -25,7 +27,7 @@ from ..workflow import calendar as cal
 from ..workflow import states as s
 from ..workflow import transitions as t
 from ..workflow.payloads import PAYLOADS, EditSchema, RegisterSchema
-from . import clock
+from . import clock, totals
 from .calendar import load_calendar
 from .timeline import record_event
 
@@ -76,27 +78,19 @@ def scoped_select(user):
     return select(Complaint).where(complaint_clause(user, Complaint))
 
 
-MAX_ID = 2**31 - 1  # integer primary keys (INTEGER on PostgreSQL)
+# The case page shows these with the case: loaded in the case's own statement.
+CASE_PAGE_RELATIONS = ("branch", "handling_unit", "handler", "respondent_staff")
 
 
-def row_id(value):
-    """``value`` as a row id, or ``None`` when it cannot name a row. PostgreSQL refuses an
-    out-of-range integer in a query (an error) where SQLite simply finds nothing."""
-    if isinstance(value, bool):
-        return None
-    try:
-        value = int(value)
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value <= MAX_ID else None
-
-
-def get_for(user, complaint_id, for_update=False) -> Complaint:
-    """The case if ``user`` may see it; otherwise 404 (never reveal that it exists)."""
+def get_for(user, complaint_id, for_update=False, for_page=False) -> Complaint:
+    """The case if ``user`` may see it; otherwise 404 (never reveal that it exists).
+    ``for_page`` joins the units and staff the case page shows into the same statement."""
     complaint_id = row_id(complaint_id)
     if complaint_id is None:
         raise NotFound(gettext("Complaint not found."))
     query = scoped_select(user).where(Complaint.id == complaint_id)
+    if for_page:
+        query = query.options(*[joinedload(getattr(Complaint, name)) for name in CASE_PAGE_RELATIONS])
     if for_update:
         query = query.with_for_update()
     complaint = db.session.execute(query).scalar_one_or_none()
@@ -239,6 +233,7 @@ def register(user, data, now=None):
         created_by_id=getattr(user, "id", None),
     )
     db.session.add(complaint)
+    totals.add(1)
     record_event(
         complaint, "register", user, now, None, s.REGISTERED,
         payload={"channel": complaint.channel, "branch_id": branch.id, "category": complaint.category,

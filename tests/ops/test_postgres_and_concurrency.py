@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.complaint import Complaint, ComplaintEvent, NumberCounter
-from app.services import clock
+from app.services import clock, totals
 from tests.conftest import PASSWORD
 from tests.ops.conftest import parallel
 
@@ -101,6 +101,7 @@ def test_twenty_parallel_registrations_get_distinct_consecutive_numbers(app, use
     assert numbers == [f"TS{day}-{n:04d}" for n in range(1, CLIENTS + 1)]
     db.session.expire_all()
     assert db.session.execute(select(func.count()).select_from(Complaint)).scalar() == CLIENTS
+    assert totals.total() == CLIENTS  # the kept total moved with every commit, none lost
     assert db.session.get(NumberCounter, day).last == CLIENTS
     registered = db.session.execute(
         select(func.count()).select_from(ComplaintEvent).where(ComplaintEvent.name == "register")
@@ -120,6 +121,7 @@ def test_twenty_parallel_registrations_with_one_external_ref_create_one(app, use
     assert len({body["id"] for _, body in results}) == 1
     db.session.expire_all()
     assert db.session.execute(select(func.count()).select_from(Complaint)).scalar() == 1
+    assert totals.total() == 1  # the losers' additions were rolled back with their cases
     day = clock.now().strftime("%Y%m%d")
     assert db.session.get(NumberCounter, day).last == 1  # the losers' numbers were rolled back
 
