@@ -3,7 +3,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import cli_ops
+from . import cli_bench, cli_ops
 from .cli_calendar import calendar_cli
 
 
@@ -15,6 +15,7 @@ def register(app) -> None:
     app.cli.add_command(remind_command)
     app.cli.add_command(calendar_cli)
     cli_ops.register(app)  # backup, restore, archive
+    cli_bench.init_app(app)  # seed-bench (issue 9)
 
 
 def _sync():
