@@ -96,3 +96,20 @@ test-postgres: catalogs
 	echo "make test-postgres: $$(( $$(date +%s) - start )) s (exit $$rc)"; exit $$rc
 
 .PHONY: test-postgres
+
+# Issue 9 benchmark (bench/README.md): SQLite and PostgreSQL (throwaway server) at 10k, 100k and
+# 1M complaints, with the locust load test (county 30, province 300 users). Writes
+# bench/results/*.json and regenerates bench/RESULTS.md. Takes hours at 1M; a quick try:
+#   make bench BENCH_SIZES=2000,20000 BENCH_LOAD=
+BENCH_SIZES ?= 10000,100000,1000000
+BENCH_DBS   ?= sqlite,postgresql
+BENCH_LOAD  ?= --load
+
+$(VENV)/.bench-installed: requirements-bench.txt $(VENV)/.installed
+	$(PIP) install --disable-pip-version-check -q -r requirements-bench.txt
+	touch $@
+
+bench: catalogs $(VENV)/.bench-installed
+	$(PY) bench/run.py --db $(BENCH_DBS) --sizes $(BENCH_SIZES) $(BENCH_LOAD)
+
+.PHONY: bench

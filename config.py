@@ -30,6 +30,7 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     PRODUCTION = _bool("PRODUCTION", os.environ.get("FLASK_ENV") == "production")
+    BENCH_MODE = _bool("BENCH_MODE", False)  # bench/ only: app/bench_support.py (stock view, SQL counter)
 
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", "sqlite:///" + os.path.join(INSTANCE_DIR, "complaints.db")

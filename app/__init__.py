@@ -69,6 +69,7 @@ def create_app(config=None) -> Flask:
         app.before_request(views.refuse_impossible_requests)
         app.after_request(_log_refused_query)
         api.register(appbuilder)
+        from . import bench_support; bench_support.init_app(app, appbuilder)  # noqa: E702 (BENCH_MODE only)
         appbuilder.post_init()
 
     from .security import headers

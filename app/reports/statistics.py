@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Dict, List, Optional
 
 from flask import current_app, has_app_context
-from sqlalchemy import Date, and_, case, extract, false, func, literal, or_, select, type_coerce
+from sqlalchemy import Date, and_, extract, false, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -47,8 +47,9 @@ def day_of(column):
 
 
 def _count(condition):
-    """SUM(CASE WHEN condition THEN 1 ELSE 0 END), never NULL."""
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    """``COUNT(*) FILTER (WHERE condition)`` (SQLite ≥ 3.30, PostgreSQL): never NULL, and about
+    twice as fast as SUM(CASE …) over a year's cases."""
+    return func.count().filter(condition)
 
 
 def base_conditions(user, period: Period) -> list:
@@ -115,14 +116,13 @@ def rate(part: int, whole: int) -> Optional[float]:
 
 # --- the queries ------------------------------------------------------------------------------
 
-def _totals(conditions, today):
-    """One row: received, status/channel/category counts, deadlines, rulings, appeals, follow-ups."""
+def _count_columns(today):
+    """Every count of the reports, as labelled ``COUNT(*) FILTER`` columns (all additive)."""
     columns = [func.count(Complaint.id).label("received")]
     columns += [_count(Complaint.status == code).label(f"status_{code}") for code in s.STATUSES]
     columns += [_count(Complaint.channel == code).label(f"channel_{code}") for code in s.CHANNELS]
     columns += [_count(Complaint.category == code).label(f"category_{code}") for code in s.CATEGORIES]
-    columns += [_count(Complaint.ruling_category == code).label(f"ruling_{code.replace('.', '_')}")
-                for code in RULING_CATEGORIES]
+    columns += [_count(Complaint.ruling_category == code).label(_ruling_key(code)) for code in RULING_CATEGORIES]
     columns += [
         _count(Complaint.status.in_(s.OPEN_STATUSES)).label("open"),
         _count(replied()).label("replied"),
@@ -146,65 +146,67 @@ def _totals(conditions, today):
         _count(Complaint.follow_up_satisfied.is_(False)).label("follow_up_unsatisfied"),
         _count(and_(Complaint.status == s.CLOSED, Complaint.followed_up_at.is_(None))).label("follow_up_awaiting"),
     ]
-    return db.session.execute(select(*columns).where(*conditions)).one()._mapping
+    return columns
+
+
+class Grouped:
+    """The period's counts by (branch, year, month) from one pass over the covering report
+    index; totals, branches and months are sums of these groups (every count is additive)."""
+
+    def __init__(self, conditions, today):
+        # "+ 0" keeps the planner on the covering report index: grouping by the bare branch
+        # column makes SQLite prefer the branch index and read every case row.
+        branch = (Complaint.branch_id + 0).label("g_branch")
+        year = extract("year", Complaint.received_at).label("g_year")
+        month = extract("month", Complaint.received_at).label("g_month")
+        columns = _count_columns(today)
+        self.names = [column.name for column in columns]
+        query = select(branch, year, month, *columns).where(*conditions).group_by(branch, year, month)
+        self.rows = [row._mapping for row in db.session.execute(query)]
+
+    def _sum(self, key) -> dict:
+        out = {}
+        for row in self.rows:
+            sums = out.setdefault(key(row), dict.fromkeys(self.names, 0))
+            for name in self.names:
+                sums[name] += row[name] or 0
+        return out
+
+    def totals(self) -> dict:
+        return self._sum(lambda row: None).get(None, dict.fromkeys(self.names, 0))
+
+    def by_branch(self) -> list:
+        """Per branch complained about, in unit-code order, with the branch's name."""
+        sums = self._sum(lambda row: row["g_branch"])
+        units = {}
+        if sums:
+            units = {unit.id: unit for unit in db.session.execute(
+                select(OrgUnit).where(OrgUnit.id.in_(sorted(sums)))).scalars()}
+        out = []
+        for branch_id, row in sums.items():
+            unit = units.get(branch_id)
+            out.append(dict(row, branch_id=branch_id, branch=unit.name if unit else "", code=unit.code if unit else ""))
+        return sorted(out, key=lambda row: row["code"])
+
+    def by_month(self) -> dict:
+        return self._sum(lambda row: (int(row["g_year"]), int(row["g_month"])))
 
 
 def _by_branch(conditions, today):
     """Per branch complained about: counts, categories, deadlines, rulings, appeals, follow-ups."""
-    columns = [
-        Complaint.branch_id.label("branch_id"),
-        OrgUnit.name.label("branch"),
-        OrgUnit.code.label("code"),
-        func.count(Complaint.id).label("received"),
-        *[_count(Complaint.category == code).label(f"category_{code}") for code in s.CATEGORIES],
-        *[_count(Complaint.ruling_category == code).label(f"ruling_{code.replace('.', '_')}")
-          for code in RESPONSIBLE_CATEGORIES],
-        _count(replied()).label("replied"),
-        _count(on_time()).label("on_time"),
-        _count(overdue(today)).label("overdue"),
-        _count(overdue_without_extension(today)).label("overdue_without_extension"),
-        _count(Complaint.ruling_result == s.RESPONSIBLE).label("responsible"),
-        _count(Complaint.ruling_result == s.NOT_RESPONSIBLE).label("not_responsible"),
-        _count(Complaint.appeal_decision == "changed").label("appeals_changed"),
-        _count(Complaint.follow_up_satisfied.is_(False)).label("follow_up_unsatisfied"),
-    ]
-    query = (
-        select(*columns)
-        .join(OrgUnit, OrgUnit.id == Complaint.branch_id)
-        .where(*conditions)
-        .group_by(Complaint.branch_id, OrgUnit.name, OrgUnit.code)
-        .order_by(OrgUnit.code)
-    )
-    return [row._mapping for row in db.session.execute(query)]
+    return Grouped(conditions, today).by_branch()
 
 
 def _fees_by_branch(conditions) -> Dict[int, Decimal]:
     """§18(四): fees borne under the effective rulings, per branch complained about."""
+    branch = Complaint.branch_id + 0  # the covering report index, not the branch index (see Grouped)
     query = (
-        select(Complaint.branch_id, func.sum(Ruling.fee_borne))
+        select(branch, func.sum(Ruling.fee_borne))
         .join(Complaint, Complaint.id == Ruling.complaint_id)
         .where(*conditions, effective_ruling(), Ruling.fee_borne.isnot(None))
-        .group_by(Complaint.branch_id)
+        .group_by(branch)
     )
     return {branch_id: money(total) for branch_id, total in db.session.execute(query)}
-
-
-def _by_month(conditions, today):
-    year = extract("year", Complaint.received_at)
-    month = extract("month", Complaint.received_at)
-    query = (
-        select(
-            year.label("year"), month.label("month"),
-            func.count(Complaint.id).label("received"),
-            _count(replied()).label("replied"),
-            _count(on_time()).label("on_time"),
-            _count(overdue(today)).label("overdue"),
-            _count(Complaint.ruling_result == s.RESPONSIBLE).label("responsible"),
-        )
-        .where(*conditions)
-        .group_by(year, month)
-    )
-    return {(int(row.year), int(row.month)): row._mapping for row in db.session.execute(query)}
 
 
 def _months(start: date, end: date):
@@ -387,10 +389,11 @@ def _ruling_key(code: str) -> str:
 def summary(user, period: Period, today: date) -> dict:
     """All figures of the period as JSON-ready data (api.md "Reports")."""
     conditions = base_conditions(user, period)
-    totals = _totals(conditions, today)
-    branches = _by_branch(conditions, today)
+    grouped = Grouped(conditions, today)
+    totals = grouped.totals()
+    branches = grouped.by_branch()
     fees = _fees_by_branch(conditions)
-    months = _by_month(conditions, today)
+    months = grouped.by_month()
     staff = _staff_rulings(conditions)
     repeat_people, repeat_complaints = _repeat_complainants(conditions)
     average = average_working_days(_reply_day_pairs(conditions), load_calendar())

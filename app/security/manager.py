@@ -396,6 +396,10 @@ class ComplaintSecurityManager(SecurityManager):
             memo[role_ids] = frozenset(tuple(row) for row in self.session.execute(query))
         return memo[role_ids]
 
+    def role_permission_pairs(self, roles) -> frozenset:
+        """(permission, view) pairs granted by ``roles`` (cached per request)."""
+        return self._permission_pairs(roles)
+
     def _public_roles(self):
         memo = request_cache()
         if "public_roles" not in memo:

@@ -14,7 +14,9 @@ def sees_identity(actor: Actor, case) -> bool:
     """
     if actor.staff_id is not None and case.respondent_staff_id == actor.staff_id:
         return False
-    if actor.staff_id is not None and any(member.id == actor.staff_id for member in case.ruled_staff):
+    # ruled_staff is read only when a ruling exists (a case without a result has none).
+    if (actor.staff_id is not None and case.ruling_result is not None
+            and any(member.id == actor.staff_id for member in case.ruled_staff)):
         return False
     if actor.has_role(DISCIPLINE_OFFICE):
         return True

@@ -7,11 +7,12 @@ A user with no staff record and no global role sees nothing.
 from dataclasses import dataclass
 from typing import FrozenSet, Optional
 
-from flask import g, has_request_context
+
 from sqlalchemy import false, or_, select, true
 
 from ..extensions import db
 from ..models import OrgUnit, Staff
+from .request_cache import request_cache
 from .roles import GLOBAL_SCOPE_ROLES
 
 
@@ -31,16 +32,24 @@ NOTHING = Scope(False, frozenset())
 EVERYTHING = Scope(True, frozenset())
 
 
+def all_units():
+    """Every unit of the (small) organisation tree in code order: one statement per request,
+    shared by the scope rule, the unit filters and the unit choices of the forms."""
+    memo = request_cache()
+    if "org_units" not in memo:
+        memo["org_units"] = db.session.execute(select(OrgUnit).order_by(OrgUnit.code)).scalars().all()
+    return memo["org_units"]
+
+
 def _children_map():
-    """Parent id → child ids for the whole (small) organisation tree, cached per request."""
-    if has_request_context() and "_org_children" in g:
-        return g._org_children
-    children = {}
-    for unit_id, parent_id in db.session.execute(select(OrgUnit.id, OrgUnit.parent_id)):
-        children.setdefault(parent_id, []).append(unit_id)
-    if has_request_context():
-        g._org_children = children
-    return children
+    """Parent id → child ids for the whole organisation tree, cached per request."""
+    memo = request_cache()
+    if "org_children" not in memo:
+        children = {}
+        for unit in all_units():
+            children.setdefault(unit.parent_id, []).append(unit.id)
+        memo["org_children"] = children
+    return memo["org_children"]
 
 
 def ancestor_ids(unit_id: Optional[int]) -> FrozenSet[int]:
@@ -75,9 +84,12 @@ def staff_of(user) -> Optional[Staff]:
     """The active staff record linked to ``user``, if any."""
     if user is None or not getattr(user, "id", None):
         return None
-    return db.session.execute(
-        select(Staff).where(Staff.user_id == user.id, Staff.active.is_(True))
-    ).scalar_one_or_none()
+    memo = request_cache().setdefault("staff_of", {})
+    if user.id not in memo:
+        memo[user.id] = db.session.execute(
+            select(Staff).where(Staff.user_id == user.id, Staff.active.is_(True))
+        ).scalar_one_or_none()
+    return memo[user.id]
 
 
 def role_names(user) -> set:

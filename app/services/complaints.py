@@ -35,13 +35,11 @@ from .timeline import record_event
 # --- who is acting ---------------------------------------------------------------------------
 
 def complaint_permissions(user) -> frozenset:
-    """The user's permission names on the Complaint resource (``can_accept`` …)."""
-    names = set()
-    for role in getattr(user, "roles", None) or []:
-        for pv in role.permissions:
-            if pv.view_menu and pv.view_menu.name == p.COMPLAINT and pv.permission:
-                names.add(pv.permission.name)
-    return frozenset(names)
+    """The user's permission names on the Complaint resource (``can_accept`` …), from the
+    security manager's permission pairs (one statement per request, shared with has_access)."""
+    roles = getattr(user, "roles", None) or []
+    pairs = current_app.appbuilder.sm.role_permission_pairs(roles)
+    return frozenset(name for name, view in pairs if view == p.COMPLAINT)
 
 
 def actor_for(user) -> t.Actor:

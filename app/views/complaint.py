@@ -8,7 +8,7 @@ from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import selectinload
 
 from .. import labels
@@ -20,7 +20,7 @@ from ..models.complaint import Complaint, ComplaintEvent
 from ..security import permissions as p
 from ..security.filters import ComplaintScopeFilter
 from ..security.masking import identity, sees_identity
-from ..security.request_cache import request_cache
+from ..security.scope import all_units
 from ..services.pii import log_identity_views
 from ..models.audit import PiiAccess
 from ..models.reminder import Reminder
@@ -55,14 +55,8 @@ def scoped_units():
     puts them in the session, so the rows' branch and handling unit need no statement of their
     own (SQLAlchemy takes a many-to-one target from the session when it is there).
     """
-    memo = request_cache()
-    if "scoped_units" not in memo:
-        actor = svc.actor_for(g.user)
-        query = select(OrgUnit).order_by(OrgUnit.code)
-        if not actor.everything:
-            query = query.where(OrgUnit.id.in_(sorted(actor.unit_ids)))
-        memo["scoped_units"] = db.session.execute(query).scalars().all()
-    return memo["scoped_units"]
+    actor = svc.actor_for(g.user)
+    return [unit for unit in all_units() if actor.covers(unit.id)]
 
 
 def _unit_filter_field(column):
@@ -99,7 +93,9 @@ class ComplaintView(ModelView):
     """投诉单: the list and the case pages (all changes go through services)."""
 
     route_base = "/complaints"
-    datamodel = ComplaintInterface(eager=("branch", "handling_unit", "handler"))
+    # Units need no loading of their own: all_units() (one statement per request, run before the
+    # list query) has put every unit in the session, where the rows' many-to-one finds them.
+    datamodel = ComplaintInterface(eager=("handler",))
     class_permission_name = p.COMPLAINT
     base_permissions = list(p.COMPLAINT_PERMISSIONS)
     method_permission_name = COMPLAINT_METHODS
@@ -356,20 +352,7 @@ class TodoView(BaseView):
     def index(self):
         actor = svc.actor_for(g.user)
         today = svc.today()
-        query = (
-            svc.scoped_select(g.user)
-            .where(Complaint.status != s.REJECTED)
-            .where(_needs_me(actor))
-            .order_by(
-                case((Complaint.due_date < today, 0), else_=1),
-                Complaint.due_date.is_(None),
-                Complaint.due_date,
-                Complaint.received_at,
-            )
-            .options(selectinload(Complaint.branch), selectinload(Complaint.handling_unit), selectinload(Complaint.handler))
-            .limit(200)
-        )
-        rows = db.session.execute(query).scalars().all()
+        rows = sorted(todo_candidates(g.user, actor, today), key=lambda c: todo_order(c, today))
         calendar = load_calendar()
         reminded = set(db.session.execute(
             select(Reminder.complaint_id).where(Reminder.day == today, Reminder.complaint_id.in_([c.id for c in rows]))
@@ -379,6 +362,8 @@ class TodoView(BaseView):
             actions = t.available(complaint, actor, today)
             if not actions:
                 continue
+            if len(items) == TODO_LIMIT:
+                break
             soon = complaint.due_date is not None and complaint.status == s.PROCESSING and cal.due_soon(
                 calendar, today, complaint.due_date, current_app.config.get("DUE_SOON_WORKING_DAYS", 2))
             items.append((complaint, actions, svc.is_overdue(complaint, today), soon,
@@ -500,30 +485,75 @@ class AccountabilityView(BaseView):
                                     title=gettext("Overdue without approved extension (§13)"))
 
 
-def _needs_me(actor):
-    """A cheap SQL pre-filter for the to-do page; the transition table decides exactly."""
-    conditions = []
+TODO_LIMIT = 200
+# Statuses in which a case still waits for its handler, head or the office (not closed work).
+ACTIVE = (s.REGISTERED, s.PROCESSING, s.REPLIED, s.APPEALED)
+
+
+def _by_due():
+    return (Complaint.due_date.is_(None), Complaint.due_date, Complaint.received_at, Complaint.id)
+
+
+def _newest(column):
+    return (column.desc(), Complaint.id.desc())
+
+
+def _todo_parts(actor, today):
+    """What may need ``actor``, as (condition, order) pairs: each kind of work is read with its
+    own index-friendly order and limit, so the page costs the same at a million cases as at a
+    thousand. The transition table then decides exactly what each case offers."""
+    parts = []
     if actor.has_role(t.COMMITTEE):
-        conditions.append(Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None))
+        parts.append((Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None), _newest(Complaint.received_at)))
     if actor.has_role(t.RERULING_BODY):
-        conditions.append(Complaint.reruling_status == s.RERULING_REQUESTED)
+        parts.append((Complaint.reruling_status == s.RERULING_REQUESTED, (Complaint.reruling_requested_at, Complaint.id)))
     if actor.ancestor_unit_ids:
-        conditions.append((Complaint.status == s.APPEALED) & Complaint.appeal_unit_id.in_(actor.ancestor_unit_ids))
+        parts.append(((Complaint.status == s.APPEALED) & Complaint.appeal_unit_id.in_(actor.ancestor_unit_ids),
+                      (Complaint.appeal_decision_due, Complaint.id)))
     if actor.staff_id is not None:
         from ..security.scope import clauses_for_ruled_staff
 
-        conditions.append((Complaint.reruling_status == s.RERULING_NONE) & Complaint.ruling_result.isnot(None)
-                          & clauses_for_ruled_staff(Complaint, actor.staff_id))
+        parts.append(((Complaint.reruling_status == s.RERULING_NONE) & Complaint.ruling_result.isnot(None)
+                      & (Complaint.reruling_deadline.is_(None) | (Complaint.reruling_deadline >= today))
+                      & clauses_for_ruled_staff(Complaint, actor.staff_id), _newest(Complaint.ruled_on)))
+        parts.append(((Complaint.handler_id == actor.staff_id) & Complaint.status.in_(ACTIVE), _by_due()))
     if actor.has_role(t.DISCIPLINE_OFFICE):
-        conditions.append(Complaint.status == s.REGISTERED)
-        conditions.append(Complaint.extension_status == s.EXT_REQUESTED)
-        conditions.append(Complaint.level == "union")
-        conditions.append((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None))
-    if actor.staff_id is not None:
-        conditions.append(Complaint.handler_id == actor.staff_id)
+        parts.append((Complaint.status == s.REGISTERED, _by_due()))
+        parts.append(((Complaint.extension_status == s.EXT_REQUESTED) & (Complaint.status == s.PROCESSING), _by_due()))
+        parts.append(((Complaint.level == "union") & Complaint.status.in_(ACTIVE), _by_due()))
+        parts.append(((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None), _newest(Complaint.closed_at)))
     if actor.has_role(t.BRANCH_HEAD) and actor.unit_ids:
-        conditions.append(Complaint.handling_unit_id.in_(actor.unit_ids))
-        conditions.append((Complaint.status == s.REGISTERED) & Complaint.branch_id.in_(actor.unit_ids))
-    if not conditions:
-        return Complaint.id.is_(None)
-    return or_(*conditions)
+        units = sorted(actor.unit_ids)
+        parts.append((Complaint.handling_unit_id.in_(units) & Complaint.status.in_(ACTIVE), _by_due()))
+        parts.append(((Complaint.status == s.REGISTERED) & Complaint.branch_id.in_(units), _by_due()))
+        parts.append(((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None)
+                      & Complaint.handling_unit_id.in_(units), _newest(Complaint.closed_at)))
+    return parts
+
+
+def todo_candidates(user, actor, today, limit=TODO_LIMIT):
+    """The cases of ``user``'s to-do candidates in one statement: the ids of each kind of work
+    (its own order and limit) united, then the cases with their units and handler."""
+    parts = _todo_parts(actor, today)
+    if not parts:
+        return []
+    scope = svc.scoped_select(user).whereclause
+    ids = union_all(*[
+        select(Complaint.id).where(scope, condition).order_by(*order).limit(limit).subquery().select()
+        for condition, order in parts
+    ]).subquery()
+    query = (
+        select(Complaint).where(Complaint.id.in_(select(ids.c.id)))
+        .options(selectinload(Complaint.handler))
+    )
+    all_units()  # the rows' units then come from the session
+    return db.session.execute(query).scalars().all()
+
+
+def todo_order(complaint, today):
+    """Overdue open work first, then open work by due date, then follow-ups, rulings and other
+    work without a deadline, most recent first."""
+    if complaint.status in ACTIVE and complaint.due_date is not None:
+        return (0 if complaint.due_date < today else 1, complaint.due_date.toordinal(), complaint.id)
+    recent = complaint.closed_at or complaint.received_at
+    return (2, -recent.toordinal() if recent else 0, -complaint.id)

@@ -10,9 +10,11 @@ from typing import Callable, List, Optional, Tuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import OrgUnit, Staff
+from ..models import Staff
+from ..security.scope import all_units
 from ..workflow import states as s
 from . import choices as c
 
@@ -30,10 +32,7 @@ class Field:
 
 def unit_choices(actor, kinds=None, include_union_level=False):
     """Units the actor may pick: its scope (everything for the union's offices)."""
-    query = select(OrgUnit).where(OrgUnit.active.is_(True)).order_by(OrgUnit.code)
-    if kinds:
-        query = query.where(OrgUnit.kind.in_(kinds))
-    units = db.session.execute(query).scalars().all()
+    units = [u for u in all_units() if u.active and (not kinds or u.kind in kinds)]
     return [
         (str(u.id), f"{u.name}")
         for u in units
@@ -43,7 +42,10 @@ def unit_choices(actor, kinds=None, include_union_level=False):
 
 def staff_choices(actor, unit_ids=None):
     """Active staff in the actor's scope, labelled with their unit."""
-    query = select(Staff).where(Staff.active.is_(True)).order_by(Staff.unit_id, Staff.employee_no)
+    query = (
+        select(Staff).where(Staff.active.is_(True)).options(joinedload(Staff.unit))
+        .order_by(Staff.unit_id, Staff.employee_no)
+    )
     rows = db.session.execute(query).scalars().all()
     return [(str(st.id), f"{st.name} · {st.unit.name}") for st in rows
             if actor.covers(st.unit_id) and (unit_ids is None or st.unit_id in unit_ids)]
