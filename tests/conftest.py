@@ -144,6 +144,14 @@ def api_token(client, username, password=PASSWORD):
     return response.get_json()["access_token"]
 
 
+def request_kwargs(url, method, headers, token):
+    """Test-client arguments for ``method`` on ``url`` as a logged-in user: API routes get the
+    bearer ``headers`` (and an empty JSON body when writing); pages the form's ``token``."""
+    if url.startswith("/api/"):
+        return {"headers": headers, **({"json": {}} if method != "GET" else {})}
+    return {} if method == "GET" else {"data": {"csrf_token": token}}
+
+
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
 

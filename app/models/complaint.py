@@ -128,7 +128,7 @@ class Complaint(Model):
     # Appeal (复议, §14).
     appeal_applied_on = Column(Date)
     appeal_content = Column(Text)
-    appeal_unit_id = Column(Integer, ForeignKey("org_unit.id", ondelete="RESTRICT"))
+    appeal_unit_id = Column(Integer, ForeignKey("org_unit.id", ondelete="RESTRICT"), index=True)
     appeal_unit = relationship("OrgUnit", foreign_keys=[appeal_unit_id])
     appeal_decision_due = Column(Date, index=True)
     appeal_decision = Column(String(8))

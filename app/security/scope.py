@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import FrozenSet, Optional
 
 
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import false, or_, select, true, union
 
 from ..extensions import db
 from ..models import OrgUnit, Staff
+from ..workflow import states
 from .request_cache import request_cache
 from .roles import GLOBAL_SCOPE_ROLES
 
@@ -137,26 +138,31 @@ def complaint_clause(user, complaint_model):
         return true()
     names = role_names(user)
     staff = staff_of(user)
-    clauses = []
+    # Each way of reaching a case is its own id query on its own index; the case is visible
+    # when its id is in their union. (One OR across columns and a subquery would make the
+    # database read every case to count a branch head's list: 355 ms at a million.)
+    from ..models.complaint import Complaint
+    from ..models.ruling import ruled_staff
+
+    parts = []
     if "BranchHead" in names and staff is not None:
-        units = subtree_ids(staff.unit_id)
-        in_units = or_(complaint_model.branch_id.in_(units), complaint_model.handling_unit_id.in_(units))
-        not_about_me = or_(complaint_model.respondent_staff_id.is_(None), complaint_model.respondent_staff_id != staff.id)
-        clauses.append(in_units & not_about_me)
+        units = sorted(subtree_ids(staff.unit_id))
+        not_about_me = or_(Complaint.respondent_staff_id.is_(None), Complaint.respondent_staff_id != staff.id)
+        parts.append(select(Complaint.id).where(Complaint.branch_id.in_(units), not_about_me))
+        parts.append(select(Complaint.id).where(Complaint.handling_unit_id.in_(units), not_about_me))
     if "CounterStaff" in names:
-        mine = complaint_model.created_by_id == user.id
+        parts.append(select(Complaint.id).where(Complaint.created_by_id == user.id))
         if staff is not None:
-            mine = or_(mine, complaint_model.handler_id == staff.id)
-        clauses.append(mine)
+            parts.append(select(Complaint.id).where(Complaint.handler_id == staff.id))
     if "ReRulingBody" in names:
-        clauses.append(complaint_model.reruling_status != "none")
+        parts.append(select(Complaint.id).where(Complaint.reruling_status.in_((states.RERULING_REQUESTED, states.RERULING_DECIDED))))
         if staff is not None:
-            clauses.append(complaint_model.appeal_unit_id.in_(subtree_ids(staff.unit_id)))
+            parts.append(select(Complaint.id).where(Complaint.appeal_unit_id.in_(sorted(subtree_ids(staff.unit_id)))))
     if staff is not None:
-        clauses.append(clauses_for_ruled_staff(complaint_model, staff.id))
-    if not clauses:
+        parts.append(select(ruled_staff.c.complaint_id).where(ruled_staff.c.staff_id == staff.id))
+    if not parts:
         return false()
-    return or_(*clauses)
+    return complaint_model.id.in_(parts[0] if len(parts) == 1 else union(*parts))
 
 
 def clauses_for_ruled_staff(complaint_model, staff_id):

@@ -544,7 +544,8 @@ def todo_candidates(user, actor, today, limit=TODO_LIMIT):
     ]).subquery()
     query = (
         select(Complaint).where(Complaint.id.in_(select(ids.c.id)))
-        .options(selectinload(Complaint.handler))
+        # the guards of a ruled case read its ruled staff: one statement for all rows
+        .options(selectinload(Complaint.handler), selectinload(Complaint.ruled_staff))
     )
     all_units()  # the rows' units then come from the session
     return db.session.execute(query).scalars().all()

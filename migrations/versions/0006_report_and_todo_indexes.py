@@ -23,11 +23,13 @@ def upgrade():
         batch_op.create_index('ix_complaint_status_extension_due', ['status', 'extension_status', 'due_date'], unique=False)
         batch_op.create_index('ix_complaint_status_level_due', ['status', 'level', 'due_date'], unique=False)
         batch_op.create_index('ix_complaint_status_appeal_due', ['status', 'appeal_decision_due'], unique=False)
+        batch_op.create_index(batch_op.f('ix_complaint_appeal_unit_id'), ['appeal_unit_id'], unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('complaint', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_complaint_appeal_unit_id'))
         batch_op.drop_index('ix_complaint_status_appeal_due')
         batch_op.drop_index('ix_complaint_status_level_due')
         batch_op.drop_index('ix_complaint_status_extension_due')

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from app.security import roles as r
-from tests.conftest import api_token, bearer, csrf_token, web_login
+from tests.conftest import api_token, bearer, csrf_token, request_kwargs, web_login
 
 # endpoint → why it needs no permission (reviewed)
 ALLOW_LIST = {
@@ -91,17 +91,10 @@ def test_matrix_for_role(app, client, users, make_complaint, role):
             continue  # FAB's file download routes answer 404 to everyone (test below)
         allowed = permission in granted
         url = _url(rule, ids)
-        is_api = rule.rule.startswith("/api/")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if method != "GET" and allowed:
                 continue  # allowed writes are covered by the feature tests
-            if is_api:
-                kwargs = {"headers": headers}
-                if method != "GET":
-                    kwargs["json"] = {}
-            else:
-                kwargs = {} if method == "GET" else {"data": {"csrf_token": token}}
-            status = client.open(url, method=method, **kwargs).status_code
+            status = client.open(url, method=method, **request_kwargs(url, method, headers, token)).status_code
             if allowed and status in (401, 403):
                 problems.append(f"{method} {url}: {status} but {role} holds {permission}")
             if not allowed and status not in (403, 405):
