@@ -279,7 +279,8 @@ class ComplaintSecurityManager(SecurityManager):
     def get_user_by_id(self, pk):
         """The user with their roles and groups in one statement (FAB lazy-loads both on every
         request's first permission check: two more statements per page)."""
-        if row_id(pk) is None:
+        pk = row_id(pk)  # FAB passes form and URL values as text
+        if pk is None:
             return None
         model = self.user_model
         query = (
