@@ -58,6 +58,9 @@ class Complaint(Model):
         Index("ix_complaint_status_extension_due", "status", "extension_status", "due_date"),
         Index("ix_complaint_followup", "status", "followed_up_at", "closed_at"),
         Index("ix_complaint_status_appeal_due", "status", "appeal_decision_due"),
+        # The scope's id queries (security/scope.py) read these indexes alone.
+        Index("ix_complaint_branch_respondent", "branch_id", "respondent_staff_id"),
+        Index("ix_complaint_handling_respondent", "handling_unit_id", "respondent_staff_id"),
         # Covering index of the reports (reports/statistics.py): a period's aggregates read the
         # index alone, never the wide case rows (a year at a million cases: 5 s → well under 1 s).
         Index("ix_complaint_report", *REPORT_COLUMNS),

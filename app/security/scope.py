@@ -121,7 +121,7 @@ def sees_every_complaint(user) -> bool:
     return bool(role_names(user) & ALL_COMPLAINTS_ROLES)
 
 
-def complaint_clause(user, complaint_model):
+def complaint_clause(user, complaint_model, ordered_scan=False):
     """The SQL condition selecting the complaints ``user`` may see (domain.md §1, issue 6).
 
     - Admin, DisciplineOffice, Committee, Leadership: every complaint;
@@ -131,6 +131,9 @@ def complaint_clause(user, complaint_model):
     - ReRulingBody: complaints with a re-ruling request, and appeals sent to its unit (§14, §17);
     - any staff member: the complaints whose ruling holds it responsible (§17);
     - anyone else (and a login without an active staff record): none.
+
+    ``ordered_scan``: test membership in the scope while the query walks its own order (for a
+    page of a large scope), instead of fetching every case of the scope and sorting them.
     """
     if user is None or not getattr(user, "is_authenticated", False):
         return false()
@@ -162,7 +165,9 @@ def complaint_clause(user, complaint_model):
         parts.append(select(ruled_staff.c.complaint_id).where(ruled_staff.c.staff_id == staff.id))
     if not parts:
         return false()
-    return complaint_model.id.in_(parts[0] if len(parts) == 1 else union(*parts))
+    ids = parts[0] if len(parts) == 1 else union(*parts)
+    # "+ 0": the id is then a value to test, not a key to look rows up by (see ordered_scan).
+    return (complaint_model.id + 0).in_(ids) if ordered_scan else complaint_model.id.in_(ids)
 
 
 def clauses_for_ruled_staff(complaint_model, staff_id):

@@ -77,7 +77,7 @@ def scoped_select(user):
 
 
 # The case page shows these with the case: loaded in the case's own statement.
-CASE_PAGE_RELATIONS = ("branch", "handling_unit", "handler", "respondent_staff")
+CASE_PAGE_RELATIONS = ("branch", "handling_unit", "handler", "respondent_staff", "appeal_unit")
 
 
 def get_for(user, complaint_id, for_update=False, for_page=False) -> Complaint:
