@@ -65,6 +65,9 @@ def create_app(config=None) -> Flask:
         from . import api, fab_filters, views
 
         fab_filters.install()
+        from .reports import monthly
+
+        monthly.install()
         views.register(appbuilder)
         app.before_request(views.refuse_impossible_requests)
         app.after_request(_log_refused_query)

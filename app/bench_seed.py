@@ -33,6 +33,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import JSON, Boolean, Date, DateTime, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from .extensions import db
 from .models import OrgUnit, Staff
@@ -1136,8 +1137,16 @@ class _Writer:
 
     def finish(self) -> None:
         """Move PostgreSQL's id sequences past the ids assigned here; refresh planner statistics
-        (PostgreSQL: VACUUM ANALYZE; SQLite: ANALYZE and a WAL checkpoint)."""
-        tables = ("complaint", "complaint_event", "ruling", "ruling_staff", "number_counter", "staff", "org_unit")
+        (PostgreSQL: VACUUM ANALYZE; SQLite: ANALYZE and a WAL checkpoint). The kept report
+        months are rebuilt first: bulk inserts bypass the session that keeps them current."""
+        from .reports import monthly
+
+        with Session(bind=self.connection) as session:
+            monthly.rebuild(session)
+            session.commit()
+        self.connection.commit()
+        tables = ("complaint", "complaint_event", "ruling", "ruling_staff", "number_counter", "staff", "org_unit",
+                  "complaint_month")
         if self.dialect == "postgresql":
             for model in (Complaint, ComplaintEvent, Ruling):
                 last = select(func.coalesce(func.max(model.id), 1)).scalar_subquery()

@@ -14,6 +14,7 @@ def register(app) -> None:
     app.cli.add_command(deploy_command)
     app.cli.add_command(remind_command)
     app.cli.add_command(calendar_cli)
+    app.cli.add_command(report_cli)
     cli_ops.register(app)  # backup, restore, archive
     cli_bench.init_app(app)  # seed-bench (issue 9)
 
@@ -44,6 +45,33 @@ def deploy_command():
 
     upgrade()
     _sync()
+    _build_report_months()
+
+
+def _build_report_months():
+    from .reports import monthly
+
+    built = monthly.ensure_built()
+    if built is not None:
+        click.echo(f"Report months rebuilt: {built} (month, branch) rows.")
+
+
+@click.group("report")
+def report_cli():
+    """Report maintenance."""
+
+
+@report_cli.command("rebuild-months")
+@with_appcontext
+def rebuild_months_command():
+    """Recount the kept report months from the cases (reports/monthly.py). Safe at any time;
+    ``flask deploy`` does it when the counts' definition changed."""
+    from .extensions import db
+    from .reports import monthly
+
+    built = monthly.rebuild()
+    db.session.commit()
+    click.echo(f"Report months rebuilt: {built} (month, branch) rows.")
 
 
 @click.command("seed-demo")

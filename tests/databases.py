@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.extensions import csrf, db
 from app.security.sync import sync_roles
+from app.reports import monthly
 from app.services import totals
 from config import TestConfig
 
@@ -179,6 +180,7 @@ def _populate(url: str) -> None:
     with template.app_context():
         db.create_all()
         totals.recount()  # the row migration 0005 writes
+        monthly.mark_built()  # what `flask deploy` does (no cases yet: nothing to count)
         db.session.commit()
         sync_roles(template.appbuilder)
         db.session.remove()

@@ -1,7 +1,9 @@
 """All mapped models; importing this package registers them on FAB's metadata."""
 from .org import OrgUnit, UnitKind  # noqa: F401
 from .staff import Position, Staff  # noqa: F401
-from .complaint import Attachment, Complaint, ComplaintEvent, ComplaintTotal, NumberCounter  # noqa: F401
+from .complaint import (  # noqa: F401
+    Attachment, Complaint, ComplaintEvent, ComplaintMonth, ComplaintMonthState, ComplaintTotal, NumberCounter,
+)
 from .ruling import Ruling, RulingStaff, ruled_staff  # noqa: F401
 from .reminder import Reminder  # noqa: F401
 from .audit import PiiAccess  # noqa: F401

@@ -36,6 +36,7 @@ REPORT_COLUMNS = (
     "followed_up_at", "follow_up_satisfied", "appeal_applied_on", "appeal_decision", "handler_id",
     "handling_unit_id", "respondent_staff_id", "complainant_phone",
 )
+OPEN_LATE_COLUMNS = ("status", "due_date", "received_at", "branch_id", "replied_at", "extension_status")
 
 
 class Complaint(Model):
@@ -64,6 +65,8 @@ class Complaint(Model):
         # Covering index of the reports (reports/statistics.py): a period's aggregates read the
         # index alone, never the wide case rows (a year at a million cases: 5 s → well under 1 s).
         Index("ix_complaint_report", *REPORT_COLUMNS),
+        # The reports' cases still processing past their due date, read from the index alone.
+        Index("ix_complaint_open_late", *OPEN_LATE_COLUMNS),
     )
 
     id = Column(Integer, primary_key=True)
@@ -233,3 +236,31 @@ def _no_event_delete(mapper, connection, target):
 @event.listens_for(Complaint, "before_delete")
 def _no_complaint_delete(mapper, connection, target):
     raise AppendOnly("complaints are never deleted")
+
+
+class ComplaintMonth(Model):
+    """The report counts of the complaints received in one calendar month against one branch
+    (``reports/monthly.py``): every additive figure of the reports that does not depend on the
+    day it is read, as JSON, and the fees borne under the effective rulings. Recomputed from the
+    cases in the transaction that changes them, so a long period's figures read a few hundred
+    rows instead of every case."""
+
+    __tablename__ = "complaint_month"
+
+    month = Column(Date, primary_key=True)  # the first day of the month
+    branch_id = Column(Integer, ForeignKey("org_unit.id", ondelete="RESTRICT"), primary_key=True)
+    counts = Column(Text, nullable=False)
+    fees = Column(Numeric(14, 2), nullable=False, default=0)
+
+
+class ComplaintMonthState(Model):
+    """One row (id 1): which definition of the counts ``complaint_month`` holds. The reports
+    read the months only while it is the running code's (``reports.monthly.VERSION``); a
+    database where it is missing or older is counted case by case until ``flask deploy`` (or
+    ``flask report rebuild-months``) rebuilds them."""
+
+    __tablename__ = "complaint_month_state"
+
+    id = Column(Integer, primary_key=True, autoincrement=False)
+    version = Column(String(40), nullable=False)
+    built_at = Column(DateTime, nullable=False)

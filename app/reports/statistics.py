@@ -31,6 +31,7 @@ from ..security.scope import complaint_clause
 from ..services.calendar import load_calendar
 from ..workflow import calendar as cal
 from ..workflow import states as s
+from . import monthly
 from .period import Period
 
 RULING_CATEGORIES = (*s.RULING_CATEGORIES[s.RESPONSIBLE], *s.RULING_CATEGORIES[s.NOT_RESPONSIBLE])
@@ -73,16 +74,23 @@ def on_time():
     return and_(replied(), Complaint.due_date.isnot(None), day_of(Complaint.replied_at) <= Complaint.due_date)
 
 
+def replied_late():
+    """Replied after the due date (the date of the reply counts): fixed once replied."""
+    return and_(replied(), Complaint.due_date.isnot(None), day_of(Complaint.replied_at) > Complaint.due_date)
+
+
+def open_late(today: date):
+    """Still processing past the due date on ``today``."""
+    return and_(
+        Complaint.due_date.isnot(None), Complaint.replied_at.is_(None),
+        Complaint.status == s.PROCESSING, Complaint.due_date < today,
+    )
+
+
 def overdue(today: date):
     """§12, §13 (same rule as ``services.complaints.is_overdue``): replied after the due date, or
     still processing past it on ``today``."""
-    return and_(
-        Complaint.due_date.isnot(None),
-        or_(
-            and_(replied(), day_of(Complaint.replied_at) > Complaint.due_date),
-            and_(Complaint.replied_at.is_(None), Complaint.status == s.PROCESSING, Complaint.due_date < today),
-        ),
-    )
+    return or_(replied_late(), open_late(today))
 
 
 def extended():
@@ -116,9 +124,27 @@ def rate(part: int, whole: int) -> Optional[float]:
 
 # --- the queries ------------------------------------------------------------------------------
 
-def _count_columns(today):
+def _ruling_key(code: str) -> str:
+    return f"ruling_{code.replace('.', '_')}"
+
+
+LATE_NAMES = ("overdue", "overdue_with_extension", "overdue_without_extension", "overdue_open")
+
+
+def late_columns(late):
+    """The overdue counts (§12, §13), ``late`` being the overdue condition: ``overdue(today)``
+    for a live count, ``replied_late()`` or ``open_late(today)`` for its two parts."""
+    return [
+        _count(late).label("overdue"),
+        _count(and_(late, extended())).label("overdue_with_extension"),
+        _count(and_(late, Complaint.extension_status != s.EXT_APPROVED)).label("overdue_without_extension"),
+        _count(and_(late, Complaint.replied_at.is_(None))).label("overdue_open"),
+    ]
+
+
+def count_columns(late):
     """Every count of the reports, as labelled ``COUNT(*) FILTER`` columns (all additive)."""
-    columns = [func.count(Complaint.id).label("received")]
+    columns = [func.count().label("received")]
     columns += [_count(Complaint.status == code).label(f"status_{code}") for code in s.STATUSES]
     columns += [_count(Complaint.channel == code).label(f"channel_{code}") for code in s.CHANNELS]
     columns += [_count(Complaint.category == code).label(f"category_{code}") for code in s.CATEGORIES]
@@ -127,10 +153,7 @@ def _count_columns(today):
         _count(Complaint.status.in_(s.OPEN_STATUSES)).label("open"),
         _count(replied()).label("replied"),
         _count(on_time()).label("on_time"),
-        _count(overdue(today)).label("overdue"),
-        _count(and_(overdue(today), extended())).label("overdue_with_extension"),
-        _count(overdue_without_extension(today)).label("overdue_without_extension"),
-        _count(and_(overdue(today), Complaint.replied_at.is_(None))).label("overdue_open"),
+        *late_columns(late),
         _count(extended()).label("extended"),
         _count(Complaint.extension_status == s.EXT_REQUESTED).label("extension_pending"),
         _count(Complaint.ruling_result == s.RESPONSIBLE).label("responsible"),
@@ -149,27 +172,41 @@ def _count_columns(today):
     return columns
 
 
-class Grouped:
-    """The period's counts by (branch, year, month) from one pass over the covering report
-    index; totals, branches and months are sums of these groups (every count is additive)."""
+COUNT_NAMES = tuple(column.name for column in count_columns(literal(True)))
 
-    def __init__(self, conditions, today):
-        # "+ 0" keeps the planner on the covering report index: grouping by the bare branch
-        # column makes SQLite prefer the branch index and read every case row.
-        branch = (Complaint.branch_id + 0).label("g_branch")
-        year = extract("year", Complaint.received_at).label("g_year")
-        month = extract("month", Complaint.received_at).label("g_month")
-        columns = _count_columns(today)
-        self.names = [column.name for column in columns]
-        query = select(branch, year, month, *columns).where(*conditions).group_by(branch, year, month)
-        self.rows = [row._mapping for row in db.session.execute(query)]
+
+def grouped_rows(conditions, columns) -> List[dict]:
+    """``columns`` over the cases matching ``conditions``, by (branch, year, month of receipt):
+    one pass over the covering report index."""
+    # "+ 0" keeps the planner on the covering report index: grouping by the bare branch
+    # column makes SQLite prefer the branch index and read every case row.
+    branch = (Complaint.branch_id + 0).label("g_branch")
+    year = extract("year", Complaint.received_at).label("g_year")
+    month = extract("month", Complaint.received_at).label("g_month")
+    query = select(branch, year, month, *columns).where(*conditions).group_by(branch, year, month)
+    return [dict(row._mapping) for row in db.session.execute(query)]
+
+
+class Grouped:
+    """The period's counts by (branch, year, month); totals, branches and months are sums of
+    these groups (every count is additive, so groups of the same key may repeat: counted case
+    by case, read from ``complaint_month``, or one part of a count each)."""
+
+    def __init__(self, rows):
+        self.names = COUNT_NAMES
+        self.rows = rows
+
+    @classmethod
+    def live(cls, conditions, today):
+        """Counted case by case."""
+        return cls(grouped_rows(conditions, count_columns(overdue(today))))
 
     def _sum(self, key) -> dict:
         out = {}
         for row in self.rows:
             sums = out.setdefault(key(row), dict.fromkeys(self.names, 0))
             for name in self.names:
-                sums[name] += row[name] or 0
+                sums[name] += row.get(name) or 0
         return out
 
     def totals(self) -> dict:
@@ -192,12 +229,7 @@ class Grouped:
         return self._sum(lambda row: (int(row["g_year"]), int(row["g_month"])))
 
 
-def _by_branch(conditions, today):
-    """Per branch complained about: counts, categories, deadlines, rulings, appeals, follow-ups."""
-    return Grouped(conditions, today).by_branch()
-
-
-def _fees_by_branch(conditions) -> Dict[int, Decimal]:
+def fees_by_branch(conditions) -> Dict[int, Decimal]:
     """§18(四): fees borne under the effective rulings, per branch complained about."""
     branch = Complaint.branch_id + 0  # the covering report index, not the branch index (see Grouped)
     query = (
@@ -218,14 +250,15 @@ def _months(start: date, end: date):
 
 def _staff_rulings(conditions):
     """Per staff member held responsible by an effective ruling: counts by §18 category and the
-    fee share — a fee on a ruling naming several staff is split equally among them (§18(四))."""
-    shares = (
-        select(RulingStaff.ruling_id.label("ruling_id"), func.count(RulingStaff.staff_id).label("n"))
-        .group_by(RulingStaff.ruling_id)
-        .subquery()
+    fee share — a fee on a ruling naming several staff is split equally among them (§18(四)).
+    Led by the period's responsible cases (the report index), not by every ruled staff member."""
+    named = aliased(RulingStaff)
+    share = (
+        select(func.count()).select_from(named).where(named.ruling_id == Ruling.id)
+        .correlate(Ruling).scalar_subquery()
     )
     unit = aliased(OrgUnit)
-    fee_share = func.sum(func.coalesce(Ruling.fee_borne, 0) * literal(1.0) / shares.c.n)
+    fee_share = func.sum(func.coalesce(Ruling.fee_borne, 0) * literal(1.0) / share)
     query = (
         select(
             RulingStaff.staff_id.label("staff_id"),
@@ -237,12 +270,14 @@ def _staff_rulings(conditions):
               for code in RESPONSIBLE_CATEGORIES],
             fee_share.label("fee_borne"),
         )
-        .join(Ruling, Ruling.id == RulingStaff.ruling_id)
-        .join(Complaint, Complaint.id == Ruling.complaint_id)
-        .join(shares, shares.c.ruling_id == Ruling.id)
-        .join(Staff, Staff.id == RulingStaff.staff_id)
+        .select_from(Complaint)
+        .join(RulingStaff, RulingStaff.complaint_id == Complaint.id)
+        # "+ 0": the cases lead; SQLite would otherwise walk every ruling or staff member first.
+        .join(Ruling, Ruling.id == RulingStaff.ruling_id + 0)
+        .join(Staff, Staff.id == RulingStaff.staff_id + 0)
         .join(unit, unit.id == Staff.unit_id)
-        .where(*conditions, effective_ruling(), Ruling.result == s.RESPONSIBLE)
+        .where(*conditions, Complaint.ruling_result == s.RESPONSIBLE, effective_ruling(),
+               Ruling.result == s.RESPONSIBLE)
         .group_by(RulingStaff.staff_id, Staff.name, Staff.employee_no, unit.name)
         .order_by(Staff.employee_no)
     )
@@ -280,10 +315,10 @@ def _repeat_complainants(conditions):
     how many complaints they made. The numbers themselves never leave the database."""
     phone = func.trim(Complaint.complainant_phone)
     repeats = (
-        select(phone.label("phone"), func.count(Complaint.id).label("n"))
+        select(phone.label("phone"), func.count().label("n"))
         .where(*conditions, Complaint.complainant_phone.isnot(None), phone != "")
         .group_by(phone)
-        .having(func.count(Complaint.id) > 1)
+        .having(func.count() > 1)
         .subquery()
     )
     row = db.session.execute(select(func.count(), func.coalesce(func.sum(repeats.c.n), 0)).select_from(repeats)).one()
@@ -292,20 +327,26 @@ def _repeat_complainants(conditions):
 
 def _reply_day_pairs(conditions):
     """(date received, date replied, count) of the replied complaints, one row per pair of days."""
-    received_day = day_of(Complaint.received_at)
-    replied_day = day_of(Complaint.replied_at)
+    # Untyped date(): SQLite returns the text, parsed once per distinct day below (a year has
+    # tens of thousands of pairs but only hundreds of days).
+    received_day = func.date(Complaint.received_at)
+    replied_day = func.date(Complaint.replied_at)
     query = (
-        select(received_day, replied_day, func.count(Complaint.id))
+        select(received_day, replied_day, func.count())
         .where(*conditions, replied())
         .group_by(received_day, replied_day)
     )
-    return [(_as_date(a), _as_date(b), int(n)) for a, b, n in db.session.execute(query)]
+    days = {}
 
+    def as_date(value):
+        if isinstance(value, date):
+            return value
+        parsed = days.get(value)
+        if parsed is None:
+            parsed = days[value] = date.fromisoformat(str(value)[:10])
+        return parsed
 
-def _as_date(value):
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+    return [(as_date(a), as_date(b), int(n)) for a, b, n in db.session.execute(query)]
 
 
 def average_working_days(pairs, calendar) -> Optional[float]:
@@ -363,7 +404,9 @@ def attention(user, period: Period, today: date, limit: int = ATTENTION_LIMIT) -
                 Complaint.due_date, Complaint.extension_status,
                 branch.name.label("branch"), handling.name.label("handling_unit"), handler.name.label("handler"),
             )
-            .join(branch, branch.id == Complaint.branch_id)
+            # "+ 0": the cases lead (status and due date index); joined on the bare column,
+            # SQLite may walk every unit and read each unit's cases through the branch index.
+            .join(branch, branch.id == Complaint.branch_id + 0)
             .outerjoin(handling, handling.id == Complaint.handling_unit_id)
             .outerjoin(handler, handler.id == Complaint.handler_id)
             .where(*scoped, condition)
@@ -382,17 +425,12 @@ def attention(user, period: Period, today: date, limit: int = ATTENTION_LIMIT) -
 
 # --- the summary -----------------------------------------------------------------------------
 
-def _ruling_key(code: str) -> str:
-    return f"ruling_{code.replace('.', '_')}"
-
-
 def summary(user, period: Period, today: date) -> dict:
     """All figures of the period as JSON-ready data (api.md "Reports")."""
     conditions = base_conditions(user, period)
-    grouped = Grouped(conditions, today)
+    grouped, fees = monthly.figures(user, period, today)
     totals = grouped.totals()
     branches = grouped.by_branch()
-    fees = _fees_by_branch(conditions)
     months = grouped.by_month()
     staff = _staff_rulings(conditions)
     repeat_people, repeat_complaints = _repeat_complainants(conditions)
@@ -498,9 +536,9 @@ def assessment(user, period: Period, today: date, rules) -> dict:
     from .rules import BRANCH_COUNTS, STAFF_COUNTS, score
 
     conditions = base_conditions(user, period)
-    fees = _fees_by_branch(conditions)
+    grouped, fees = monthly.figures(user, period, today)
     branches = []
-    for row in _by_branch(conditions, today):
+    for row in grouped.by_branch():
         counts = {key: int(row[column]) for key, column in BRANCH_COUNTS.items()}
         branches.append({
             "branch_id": row["branch_id"],

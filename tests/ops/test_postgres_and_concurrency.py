@@ -16,6 +16,7 @@ from app.models.complaint import Complaint, ComplaintEvent, NumberCounter
 from app.services import clock, totals
 from tests.conftest import PASSWORD
 from tests.ops.conftest import parallel
+from tests.services.test_monthly import assert_months_are_recounts
 
 CLIENTS = 20
 BODY = {
@@ -102,6 +103,7 @@ def test_twenty_parallel_registrations_get_distinct_consecutive_numbers(app, use
     db.session.expire_all()
     assert db.session.execute(select(func.count()).select_from(Complaint)).scalar() == CLIENTS
     assert totals.total() == CLIENTS  # the kept total moved with every commit, none lost
+    assert_months_are_recounts()  # and so did the kept report month, one writer at a time
     assert db.session.get(NumberCounter, day).last == CLIENTS
     registered = db.session.execute(
         select(func.count()).select_from(ComplaintEvent).where(ComplaintEvent.name == "register")

@@ -1,0 +1,306 @@
+"""Report counts kept per month and branch, so that a long period reads months, not cases.
+
+A report period of a year covers about 130,000 cases at a million complaints, and counting
+some fifty figures case by case takes about a second. Every figure of ``statistics.Grouped`` is
+a count of cases, so counts add up across months: for a caller who sees every complaint, the
+whole calendar months of the period come from ``complaint_month`` (one row per month and branch)
+and only the partial months at its two ends are counted case by case.
+
+What may be kept:
+- every count that does not depend on the day it is read. The one that does — cases still
+  processing past their due date (``statistics.open_late``) — is counted live for the whole
+  period from the open cases; the months hold the part that is fixed (replied late);
+- the fees borne under the effective rulings (§18(四)).
+
+How the months stay right:
+- **Recomputed from the cases, never adjusted.** Any transaction that adds or changes a
+  complaint or a ruling recomputes the (month, branch) rows of those cases from the
+  ``complaint`` table before it commits, in the same transaction. It commits or rolls back with
+  them, and no series of changes can make a row drift.
+- **Concurrent writers on PostgreSQL** serialise per row on a transaction-scoped advisory lock
+  taken before the recount. Under READ COMMITTED, each statement after the lock sees what the
+  previous holder committed. SQLite has one writer at a time.
+- **Versioned.** ``complaint_month_state`` records which definition of the counts the rows
+  hold (``VERSION``). Reports use the months only while it matches the running code. Otherwise
+  they count case by case, never wrongly, until ``flask deploy`` or
+  ``flask report rebuild-months`` rebuilds them (one grouped pass over the table).
+- **Bulk loads rebuild.** Writes that bypass the ORM session (the bench generator's bulk
+  inserts) rebuild when they finish.
+"""
+import hashlib
+import json
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from itertools import chain
+from typing import Dict, Iterable, List, Optional, Set, Tuple
+
+from sqlalchemy import delete, event, extract, func, inspect, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models.complaint import Complaint, ComplaintMonth, ComplaintMonthState
+from ..models.ruling import Ruling
+from ..security.scope import sees_every_complaint
+from ..workflow import states as s
+
+STATE_ROW = 1
+_MONTHS = "report_months"          # session.info: (first day of month, branch id) to recount
+_RULED = "report_months_rulings"   # session.info: complaint ids whose rulings changed
+
+Key = Tuple[date, int]
+
+
+def _version() -> str:
+    """The definition of the kept counts: their names (a new or renamed figure changes it).
+    Bump the leading number when the meaning of an existing count changes."""
+    from .statistics import COUNT_NAMES
+
+    return "1:" + hashlib.sha1(",".join(COUNT_NAMES).encode()).hexdigest()[:12]
+
+
+VERSION = None  # computed on first use (statistics imports this module)
+
+
+def version() -> str:
+    global VERSION
+    if VERSION is None:
+        VERSION = _version()
+    return VERSION
+
+
+# --- months ---------------------------------------------------------------------------------
+
+def first_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def full_months(start: date, end: date) -> Optional[Tuple[date, date]]:
+    """The first days of the first and last calendar months lying wholly in [start, end]."""
+    first = start if start.day == 1 else next_month(first_of(start))
+    after = end + timedelta(days=1)
+    last_end = after if after.day == 1 else first_of(end)  # the first day after the last full month
+    if first >= last_end:
+        return None
+    return first, first_of(last_end - timedelta(days=1))
+
+
+def is_built() -> bool:
+    kept = db.session.execute(
+        select(ComplaintMonthState.version).where(ComplaintMonthState.id == STATE_ROW)).scalar()
+    return kept == version()
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def figures(user, period, today):
+    """``(Grouped, fees by branch)`` of the period: from the kept months where they apply,
+    counted case by case otherwise. The same figures either way (tests/services/test_monthly.py)."""
+    from . import statistics as st
+
+    span = full_months(period.start, period.end)
+    if span is None or not sees_every_complaint(user) or not is_built():
+        conditions = st.base_conditions(user, period)
+        return st.Grouped.live(conditions, today), st.fees_by_branch(conditions)
+    first, last = span
+    rows, fees = kept_rows(first, last, period.unit_ids)
+    months = replace(period, start=first, end=next_month(last) - timedelta(days=1))
+    open_late = st.open_late(today)
+    rows += st.grouped_rows(
+        [*st.base_conditions(user, months), Complaint.status == s.PROCESSING, open_late],
+        st.late_columns(open_late),
+    )
+    for edge in _edges(period, months):
+        conditions = st.base_conditions(user, edge)
+        rows += st.grouped_rows(conditions, st.count_columns(st.overdue(today)))
+        for branch_id, amount in st.fees_by_branch(conditions).items():
+            fees[branch_id] = fees.get(branch_id, Decimal("0.00")) + amount
+    return st.Grouped(rows), fees
+
+
+def _edges(period, months) -> Iterable:
+    if period.start < months.start:
+        yield replace(period, end=months.start - timedelta(days=1))
+    if months.end < period.end:
+        yield replace(period, start=months.end + timedelta(days=1))
+
+
+def kept_rows(first: date, last: date, unit_ids) -> Tuple[List[dict], Dict[int, Decimal]]:
+    """The kept months from ``first`` to ``last`` (first days), as ``grouped_rows`` rows."""
+    query = select(ComplaintMonth).where(ComplaintMonth.month >= first, ComplaintMonth.month <= last)
+    if unit_ids is not None:
+        if not unit_ids:
+            return [], {}
+        query = query.where(ComplaintMonth.branch_id.in_(sorted(unit_ids)))
+    rows, fees = [], {}
+    for kept in db.session.execute(query).scalars():
+        counts = json.loads(kept.counts)
+        rows.append(dict(counts, g_branch=kept.branch_id, g_year=kept.month.year, g_month=kept.month.month))
+        if kept.fees:
+            fees[kept.branch_id] = fees.get(kept.branch_id, Decimal("0.00")) + Decimal(kept.fees)
+    return rows, fees
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def _stored_counts(session, conditions) -> Dict[Key, dict]:
+    """The kept counts of the cases matching ``conditions``, by (month, branch)."""
+    from . import statistics as st
+
+    year = extract("year", Complaint.received_at).label("g_year")
+    month = extract("month", Complaint.received_at).label("g_month")
+    query = (
+        select(Complaint.branch_id.label("g_branch"), year, month, *st.count_columns(st.replied_late()))
+        .where(*conditions)
+        .group_by(Complaint.branch_id, year, month)
+    )
+    out = {}
+    for row in session.execute(query):
+        values = row._mapping
+        key = (date(int(values["g_year"]), int(values["g_month"]), 1), values["g_branch"])
+        out[key] = {name: int(values[name]) for name in st.COUNT_NAMES if values[name]}
+    return out
+
+
+def _stored_fees(session, conditions) -> Dict[Key, Decimal]:
+    from . import statistics as st
+
+    year = extract("year", Complaint.received_at)
+    month = extract("month", Complaint.received_at)
+    query = (
+        select(Complaint.branch_id, year, month, func.sum(Ruling.fee_borne))
+        .join(Complaint, Complaint.id == Ruling.complaint_id)
+        .where(*conditions, st.effective_ruling(), Ruling.fee_borne.isnot(None))
+        .group_by(Complaint.branch_id, year, month)
+    )
+    return {(date(int(y), int(m), 1), branch_id): st.money(total) for branch_id, y, m, total in session.execute(query)}
+
+
+def _upsert(session, rows: List[dict]) -> None:
+    if not rows:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(ComplaintMonth.__table__).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=["month", "branch_id"],
+        set_={"counts": statement.excluded.counts, "fees": statement.excluded.fees},
+    )
+    session.execute(statement)
+
+
+def _rows(counts: Dict[Key, dict], fees: Dict[Key, Decimal], keys: Iterable[Key]) -> List[dict]:
+    return [
+        {"month": month, "branch_id": branch_id, "counts": json.dumps(counts.get((month, branch_id), {}),
+                                                                     sort_keys=True),
+         "fees": fees.get((month, branch_id), Decimal("0.00"))}
+        for month, branch_id in keys
+    ]
+
+
+def recount(session, keys: Iterable[Key]) -> None:
+    """Recompute the kept rows of ``keys`` ((first day of month, branch id)) from the cases."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for month, branch_id in sorted(set(keys)):
+        if postgres:
+            # One writer per row at a time; the recount below then sees what the previous
+            # holder committed (READ COMMITTED takes a new snapshot per statement).
+            session.execute(select(func.pg_advisory_xact_lock(month.year * 100 + month.month, branch_id)))
+        conditions = [
+            Complaint.branch_id == branch_id,
+            Complaint.received_at >= datetime.combine(month, datetime.min.time()),
+            Complaint.received_at < datetime.combine(next_month(month), datetime.min.time()),
+        ]
+        _upsert(session, _rows(_stored_counts(session, conditions), _stored_fees(session, conditions),
+                               [(month, branch_id)]))
+
+
+def rebuild(session=None) -> int:
+    """Rebuild every kept month from the cases (one grouped pass) and mark them current.
+    Returns the number of (month, branch) rows. The caller commits."""
+    session = session or db.session
+    if session.get_bind().dialect.name == "postgresql":
+        # No complaint changes while the whole table is counted (a deploy-time operation).
+        session.execute(text("LOCK TABLE complaint IN SHARE MODE"))
+    counts = _stored_counts(session, [])
+    fees = _stored_fees(session, [])
+    session.execute(delete(ComplaintMonth))
+    keys = sorted(set(counts) | set(fees))
+    rows = _rows(counts, fees, keys)
+    for start in range(0, len(rows), 500):
+        _upsert(session, rows[start:start + 500])
+    mark_built(session)
+    return len(rows)
+
+
+def mark_built(session=None) -> None:
+    """Record that the kept months hold the running code's counts (an empty database's are)."""
+    session = session or db.session
+    state = session.get(ComplaintMonthState, STATE_ROW)
+    if state is None:
+        session.add(ComplaintMonthState(id=STATE_ROW, version=version(), built_at=datetime.now()))
+    else:
+        state.version = version()
+        state.built_at = datetime.now()
+    session.flush()
+
+
+def ensure_built() -> Optional[int]:
+    """Rebuild when the kept months are missing or of another version (``flask deploy``)."""
+    if is_built():
+        return None
+    built = rebuild()
+    db.session.commit()
+    return built
+
+
+# --- keeping them current -------------------------------------------------------------------
+
+def _month_keys(case: Complaint) -> Set[Key]:
+    """The rows a changed case counts in: where it is now and where it was before the change."""
+    state = inspect(case)
+    received = [case.received_at, *state.attrs.received_at.history.deleted]
+    branches = [case.branch_id, *state.attrs.branch_id.history.deleted]
+    return {(first_of(at.date() if isinstance(at, datetime) else at), branch)
+            for at in received if at is not None for branch in branches if branch is not None}
+
+
+def _after_flush(session, flush_context) -> None:
+    for item in chain(session.new, session.dirty, session.deleted):
+        if isinstance(item, Complaint):
+            session.info.setdefault(_MONTHS, set()).update(_month_keys(item))
+        elif isinstance(item, Ruling) and item.complaint_id is not None:
+            session.info.setdefault(_RULED, set()).add(item.complaint_id)
+
+
+def _touches_reports(session) -> bool:
+    return any(isinstance(item, (Complaint, Ruling)) for item in chain(session.new, session.dirty, session.deleted))
+
+
+def _before_commit(session) -> None:
+    if _touches_reports(session):
+        session.flush()
+    keys = session.info.pop(_MONTHS, set())
+    ruled = session.info.pop(_RULED, set())
+    if not keys and not ruled:
+        return
+    if ruled:
+        found = session.execute(
+            select(Complaint.received_at, Complaint.branch_id).where(Complaint.id.in_(sorted(ruled))))
+        keys |= {(first_of(at.date()), branch_id) for at, branch_id in found}
+    recount(session, keys)
+
+
+def install() -> None:
+    """Keep the months current in every ORM session (idempotent). Keys gathered before a
+    rollback are kept for the next commit: recounting a row that did not change is harmless,
+    and a savepoint's rollback must not drop what the enclosing transaction changed."""
+    if event.contains(Session, "after_flush", _after_flush):
+        return
+    event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "before_commit", _before_commit)
