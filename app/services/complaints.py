@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
@@ -88,7 +88,12 @@ def get_for(user, complaint_id, for_update=False, for_page=False) -> Complaint:
         raise NotFound(gettext("Complaint not found."))
     query = scoped_select(user).where(Complaint.id == complaint_id)
     if for_page:
-        query = query.options(*[joinedload(getattr(Complaint, name)) for name in CASE_PAGE_RELATIONS])
+        query = query.options(
+            *[joinedload(getattr(Complaint, name)) for name in CASE_PAGE_RELATIONS],
+            # the rulings and their staff in two statements, however many rulings (at most 13
+            # statements for a page otherwise: one per ruling's staff)
+            selectinload(Complaint.rulings).selectinload(Ruling.staff),
+        )
     if for_update:
         query = query.with_for_update()
     complaint = db.session.execute(query).scalar_one_or_none()

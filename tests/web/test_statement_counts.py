@@ -27,8 +27,8 @@ def _count(client, url, headers=None):
 
 
 def _full_case(users, make_complaint, org):
-    """A case with everything the case page shows: units, handler, reply, a ruling with staff,
-    a re-ruling request, an attachment-free timeline of many events."""
+    """A case with everything the case page shows: units, handler, reply, a ruling and a
+    re-ruling with their staff, an attachment-free timeline of many events."""
     clerk = users[r.COUNTER_STAFF].staff_records[0]
     case = make_complaint(users[r.COUNTER_STAFF], received_at="2026-11-30T09:00:00", category="fee",
                           disputed_fee="50.00", respondent_staff_id=clerk.id)
@@ -40,6 +40,12 @@ def _full_case(users, make_complaint, org):
         "result": "responsible", "category": "18.4", "verified": True, "staff_ids": [clerk.id],
         "fee_borne": "50.00", "basis": "柜员操作错误多收费用,经核实属实。", "members": "赵丽华、孙明、李秀英",
     }, now=NOW)
+    # A decided re-ruling: two rulings, each with its staff (one statement per ruling before).
+    svc.apply(users[r.COUNTER_STAFF], case.id, "request_reruling", {"reason": "系统故障导致,非本人失误。"}, now=NOW)
+    svc.apply(users[r.RERULING_BODY], case.id, "decide_reruling", {
+        "result": "responsible", "category": "18.3", "basis": "复核后维持责任认定。",
+    }, now=NOW)
+    assert len(case.rulings) == 2
     return case
 
 
