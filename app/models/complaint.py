@@ -57,7 +57,8 @@ class Complaint(Model):
         # The to-do's kinds of work, each read in its own order (views/complaint.py _todo_parts).
         Index("ix_complaint_status_level_due", "status", "level", "due_date"),
         Index("ix_complaint_status_extension_due", "status", "extension_status", "due_date"),
-        Index("ix_complaint_followup", "status", "followed_up_at", "closed_at"),
+        # id last: PostgreSQL walks it backwards for "newest closed first" (no implicit row id)
+        Index("ix_complaint_followup", "status", "followed_up_at", "closed_at", "id"),
         Index("ix_complaint_status_appeal_due", "status", "appeal_decision_due"),
         # The scope's id queries (security/scope.py) read these indexes alone.
         Index("ix_complaint_branch_respondent", "branch_id", "respondent_staff_id"),
