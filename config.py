@@ -80,6 +80,8 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "complaints@localhost")
     # Reports: the longest period a report or export may cover, in years.
     REPORT_MAX_YEARS = int(os.environ.get("REPORT_MAX_YEARS", "3"))
+    # The most cases one Excel export may list; a larger export is refused (narrow the period or unit).
+    EXPORT_MAX_CASES = int(os.environ.get("EXPORT_MAX_CASES", "300000"))
     # §17 sets no period for requesting a re-ruling; calendar days after the ruling.
     RERULING_WINDOW_DAYS = int(os.environ.get("RERULING_WINDOW_DAYS", "15"))
     # FAB's generic file columns (unused; its download routes need the setting to answer 404).

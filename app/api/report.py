@@ -61,6 +61,7 @@ class ReportApi(BaseApi):
         """The same figures, the assessment (for roles that assess) and the case list as .xlsx.
         ---
         get:
+          description: More than EXPORT_MAX_CASES cases (default 300,000) is refused with 400.
           parameters:
           - {in: query, name: start, schema: {type: string, format: date}}
           - {in: query, name: end, schema: {type: string, format: date}}
@@ -77,6 +78,9 @@ class ReportApi(BaseApi):
         except DomainError as error:
             return self._error(error)
         assess = may(g.user, p.REPORT_ASSESS)
-        handle = export.export_workbook(g.user, period, svc.today(), assess, load_rules() if assess else None)
+        try:
+            handle = export.export_workbook(g.user, period, svc.today(), assess, load_rules() if assess else None)
+        except export.TooManyCases as error:  # 400, nothing written, nothing logged
+            return self._error(error)
         return send_file(handle, mimetype=export.XLSX_MIMETYPE, as_attachment=True,
                          download_name=export.download_name(period), max_age=0)

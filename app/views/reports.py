@@ -4,7 +4,7 @@ download, and the administrator's page for the scoring rules.
 Figures come from ``app.reports``; every query there is scoped to the caller and restricted to a
 unit inside the caller's scope. No page here shows complainant identity.
 """
-from flask import abort, g, request, send_file
+from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
@@ -148,7 +148,8 @@ class ReportView(BaseView):
     @expose("/export")
     @has_access
     def export(self):
-        """The Excel workbook of the period (summary, assessment if allowed, case list)."""
+        """The Excel workbook of the period (summary, assessment if allowed, case list); above
+        ``EXPORT_MAX_CASES`` cases, back to the dashboard with a message instead."""
         user = g.user
         today = svc.today()
         try:
@@ -158,7 +159,11 @@ class ReportView(BaseView):
         except DomainError:
             return render_dashboard(self, request.args)  # shows the form with the error (400)
         assess = can(p.REPORT_ASSESS)
-        handle = export.export_workbook(user, period, today, assess, load_rules() if assess else None)
+        try:
+            handle = export.export_workbook(user, period, today, assess, load_rules() if assess else None)
+        except export.TooManyCases as error:  # nothing written, nothing logged
+            flash(str(error), "danger")
+            return redirect(url_for(".dashboard", **period.query_args()))
         return send_file(handle, mimetype=export.XLSX_MIMETYPE, as_attachment=True,
                          download_name=export.download_name(period), max_age=0)
 
