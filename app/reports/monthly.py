@@ -41,7 +41,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..extensions import db
-from ..models.complaint import Complaint, ComplaintMonth, ComplaintMonthState
+from ..models.complaint import REPORT_COLUMNS, Complaint, ComplaintMonth, ComplaintMonthState
 from ..models.ruling import Ruling
 from ..security.scope import sees_every_complaint
 from ..workflow import states as s
@@ -270,9 +270,18 @@ def _month_keys(case: Complaint) -> Set[Key]:
             for at in received if at is not None for branch in branches if branch is not None}
 
 
+def _counted_change(case: Complaint) -> bool:
+    """Whether a flushed case changed a column the reports count (a reminder's timeline event
+    or an edit of the facts does not)."""
+    state = inspect(case)
+    if state.pending or state.deleted or state.was_deleted:
+        return True
+    return any(state.attrs[name].history.has_changes() for name in REPORT_COLUMNS)
+
+
 def _after_flush(session, flush_context) -> None:
     for item in chain(session.new, session.dirty, session.deleted):
-        if isinstance(item, Complaint):
+        if isinstance(item, Complaint) and (item in session.new or _counted_change(item)):
             session.info.setdefault(_MONTHS, set()).update(_month_keys(item))
         elif isinstance(item, Ruling) and item.complaint_id is not None:
             session.info.setdefault(_RULED, set()).add(item.complaint_id)

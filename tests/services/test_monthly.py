@@ -196,3 +196,19 @@ def test_bulk_loaded_cases_are_counted_by_the_generator(app):
     assert sum(counts["received"] for counts, _ in rows.values()) == 300
     assert monthly.is_built()
     assert_months_are_recounts()
+
+
+def test_only_counted_columns_recount_their_month(app, cases, monkeypatch):
+    """A reminder's timeline event or an edit of the facts leaves the months alone (``remind``
+    touches thousands of cases); a counted column recounts its month."""
+    calls = []
+    real = monthly.recount
+    monkeypatch.setattr(monthly, "recount", lambda session, keys: calls.append(set(keys)) or real(session, keys))
+    case = db.session.get(Complaint, cases["c8"].id)
+    case.facts = "补充说明。"
+    db.session.commit()
+    assert calls == []
+    case.category = "fee"
+    db.session.commit()
+    assert calls == [{(date(2026, 11, 1), case.branch_id)}]
+    assert_months_are_recounts()
