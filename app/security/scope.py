@@ -166,8 +166,13 @@ def complaint_clause(user, complaint_model, ordered_scan=False):
     if not parts:
         return false()
     ids = parts[0] if len(parts) == 1 else union(*parts)
-    # "+ 0": the id is then a value to test, not a key to look rows up by (see ordered_scan).
-    return (complaint_model.id + 0).in_(ids) if ordered_scan else complaint_model.id.in_(ids)
+    if ordered_scan:
+        # "+ 0": the id is a value to test, not a key to look rows up by. "IS TRUE": PostgreSQL
+        # then tests it against the scope's ids hashed once (a hashed SubPlan); a bare IN is
+        # pulled up into a join that compared every walked row with every id (2.4 s for a
+        # branch head at a million cases, 42 ms this way). SQLite plans both alike.
+        return (complaint_model.id + 0).in_(ids).is_(true())
+    return complaint_model.id.in_(ids)
 
 
 def clauses_for_ruled_staff(complaint_model, staff_id):
