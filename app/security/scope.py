@@ -121,31 +121,26 @@ def sees_every_complaint(user) -> bool:
     return bool(role_names(user) & ALL_COMPLAINTS_ROLES)
 
 
-def complaint_clause(user, complaint_model, ordered_scan=False):
-    """The SQL condition selecting the complaints ``user`` may see (domain.md §1, issue 6).
+def ruled_staff_ids(staff_id):
+    """The ids of the complaints whose ruling holds ``staff_id`` responsible (§17)."""
+    from ..models.ruling import ruled_staff
 
-    - Admin, DisciplineOffice, Committee, Leadership: every complaint;
-    - BranchHead: complaints against, or handled by, a unit of its subtree — except a complaint
-      that names the branch head itself (it goes to the discipline office);
-    - CounterStaff: complaints it registered or that are assigned to it;
-    - ReRulingBody: complaints with a re-ruling request, and appeals sent to its unit (§14, §17);
-    - any staff member: the complaints whose ruling holds it responsible (§17);
-    - anyone else (and a login without an active staff record): none.
+    return select(ruled_staff.c.complaint_id).where(ruled_staff.c.staff_id == staff_id)
 
-    ``ordered_scan``: test membership in the scope while the query walks its own order (for a
-    page of a large scope), instead of fetching every case of the scope and sorting them.
-    """
+
+def scope_ids(user):
+    """The ids of the complaints ``user`` may see as one select (a union of one id query per
+    way of reaching a case, each on its own index), ``None`` when ``user`` sees every complaint
+    and ``False`` when it sees none. See ``complaint_clause`` for the rule."""
     if user is None or not getattr(user, "is_authenticated", False):
-        return false()
+        return False
     if sees_every_complaint(user):
-        return true()
+        return None
     names = role_names(user)
     staff = staff_of(user)
-    # Each way of reaching a case is its own id query on its own index; the case is visible
-    # when its id is in their union. (One OR across columns and a subquery would make the
-    # database read every case to count a branch head's list: 355 ms at a million.)
+    # (One OR across columns and a subquery would make the database read every case to count a
+    # branch head's list: 355 ms at a million.)
     from ..models.complaint import Complaint
-    from ..models.ruling import ruled_staff
 
     parts = []
     if "BranchHead" in names and staff is not None:
@@ -162,10 +157,31 @@ def complaint_clause(user, complaint_model, ordered_scan=False):
         if staff is not None:
             parts.append(select(Complaint.id).where(Complaint.appeal_unit_id.in_(sorted(subtree_ids(staff.unit_id)))))
     if staff is not None:
-        parts.append(select(ruled_staff.c.complaint_id).where(ruled_staff.c.staff_id == staff.id))
+        parts.append(ruled_staff_ids(staff.id))
     if not parts:
+        return False
+    return parts[0] if len(parts) == 1 else union(*parts)
+
+
+def complaint_clause(user, complaint_model, ordered_scan=False):
+    """The SQL condition selecting the complaints ``user`` may see (domain.md §1, issue 6).
+
+    - Admin, DisciplineOffice, Committee, Leadership: every complaint;
+    - BranchHead: complaints against, or handled by, a unit of its subtree — except a complaint
+      that names the branch head itself (it goes to the discipline office);
+    - CounterStaff: complaints it registered or that are assigned to it;
+    - ReRulingBody: complaints with a re-ruling request, and appeals sent to its unit (§14, §17);
+    - any staff member: the complaints whose ruling holds it responsible (§17);
+    - anyone else (and a login without an active staff record): none.
+
+    ``ordered_scan``: test membership in the scope while the query walks its own order (for a
+    page of a large scope), instead of fetching every case of the scope and sorting them.
+    """
+    ids = scope_ids(user)
+    if ids is None:
+        return true()
+    if ids is False:
         return false()
-    ids = parts[0] if len(parts) == 1 else union(*parts)
     if ordered_scan:
         # "+ 0": the id is a value to test, not a key to look rows up by. "IS TRUE": PostgreSQL
         # then tests it against the scope's ids hashed once (a hashed SubPlan); a bare IN is
@@ -177,6 +193,4 @@ def complaint_clause(user, complaint_model, ordered_scan=False):
 
 def clauses_for_ruled_staff(complaint_model, staff_id):
     """Complaints whose ruling holds ``staff_id`` responsible."""
-    from ..models.ruling import ruled_staff
-
-    return complaint_model.id.in_(select(ruled_staff.c.complaint_id).where(ruled_staff.c.staff_id == staff_id))
+    return complaint_model.id.in_(ruled_staff_ids(staff_id))

@@ -5,9 +5,14 @@ tests membership in the scope (datamodels.ORDERED_SCAN_FROM). Both must show exa
 scope's cases, in the same order, on pages and in the API."""
 import pytest
 
+from datetime import datetime
+
 from app import datamodels
+from app.services import complaints as svc
 from app.security import roles as r
 from tests.conftest import count_queries
+
+NOW = datetime(2026, 12, 1, 10, 0)
 
 
 def _numbers(client, url, headers=None):
@@ -61,3 +66,35 @@ def test_walked_page_tests_membership_against_the_ids_hashed_once(app, users, ma
         assert "hashed SubPlan" in plan, plan
     else:
         assert "Join" not in plan
+
+
+@pytest.mark.parametrize("username, role", [
+    ("branchhead", r.BRANCH_HEAD), ("counter", r.COUNTER_STAFF), ("reruling", r.RERULING_BODY),
+    ("discipline", r.DISCIPLINE_OFFICE),
+])
+def test_the_lists_total_is_the_number_of_cases_in_scope(app, client, users, api, make_complaint, org, username, role):
+    """The list's total counts the scope's ids (not the cases they select); it must equal the
+    number of cases the scope shows, whichever ways a case is reached (several at once too)."""
+    from flask import g
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models.complaint import Complaint
+    from app.security.scope import complaint_clause
+
+    head = users[r.BRANCH_HEAD].staff_records[0]
+    for i in range(9):
+        branch = org["a1"] if i % 3 else org["b1"]
+        clerk = i % 2 and branch is org["a1"]  # counter staff registers for its own branch only
+        case = make_complaint(users[r.COUNTER_STAFF] if clerk else users[r.DISCIPLINE_OFFICE], branch_id=branch.id,
+                              respondent_staff_id=head.id if i == 4 else None)
+        if i % 4 == 0:
+            svc.apply(users[r.DISCIPLINE_OFFICE], case.id, "accept", {"level": "branch"}, now=NOW)
+    response = client.get("/api/v1/complaint/", headers=api(username))
+    assert response.status_code == 200
+    with app.test_request_context():
+        g.user = users[role]
+        expected = db.session.execute(
+            select(func.count()).select_from(Complaint).where(complaint_clause(users[role], Complaint))).scalar()
+    assert response.get_json()["count"] == expected
+    assert expected > 0 or role == r.RERULING_BODY
