@@ -58,7 +58,7 @@ def _version() -> str:
     Bump the leading number when the meaning of an existing count changes."""
     from .statistics import COUNT_NAMES
 
-    return "1:" + hashlib.sha1(",".join(COUNT_NAMES).encode()).hexdigest()[:12]
+    return "1:" + hashlib.sha256(",".join(COUNT_NAMES).encode()).hexdigest()[:12]
 
 
 VERSION = None  # computed on first use (statistics imports this module)
