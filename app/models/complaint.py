@@ -256,7 +256,7 @@ class ComplaintMonth(Model):
 
 class ComplaintMonthState(Model):
     """One row (id 1): which definition of the counts ``complaint_month`` holds. The reports
-    read the months only while it is the running code's (``reports.monthly.VERSION``); a
+    read the months only while it is the running code's (``reports.monthly.version()``); a
     database where it is missing or older is counted case by case until ``flask deploy`` (or
     ``flask report rebuild-months``) rebuilds them."""
 

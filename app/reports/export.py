@@ -34,7 +34,7 @@ from ..models.complaint import Complaint
 from ..models.org import OrgUnit
 from ..models.ruling import ruled_staff as ruling_staff
 from ..models.staff import Staff
-from ..security.masking import MASKS, sees_identity
+from ..security.masking import sees_identity, shown
 from ..services.pii import log_identity_views
 from ..services import complaints as svc
 from ..views import choices as c
@@ -332,9 +332,8 @@ def case_identity(actor, case, name, phone):
     """``(shown in full, name, phone)``: the complainant columns of one exported case as ``actor``
     may see them (§16), as ``masking.identity`` gives them — in full only where
     ``masking.sees_identity`` says so, masked otherwise."""
-    if sees_identity(actor, case):
-        return True, name, phone
-    return False, MASKS["complainant_name"](name), MASKS["complainant_phone"](phone)
+    full = sees_identity(actor, case)
+    return full, shown("complainant_name", name, full), shown("complainant_phone", phone, full)
 
 
 def _labels(mapping):

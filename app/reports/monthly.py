@@ -21,7 +21,7 @@ How the months stay right:
   taken before the recount. Under READ COMMITTED, each statement after the lock sees what the
   previous holder committed. SQLite has one writer at a time.
 - **Versioned.** ``complaint_month_state`` records which definition of the counts the rows
-  hold (``VERSION``). Reports use the months only while it matches the running code. Otherwise
+  hold (``version()``). Reports use the months only while it matches the running code. Otherwise
   they count case by case, never wrongly, until ``flask deploy`` or
   ``flask report rebuild-months`` rebuilds them (one grouped pass over the table).
 - **Bulk loads rebuild.** Writes that bypass the ORM session (the bench generator's bulk
@@ -32,6 +32,7 @@ import json
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from itertools import chain
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
@@ -53,22 +54,13 @@ _RULED = "report_months_rulings"   # session.info: complaint ids whose rulings c
 Key = Tuple[date, int]
 
 
-def _version() -> str:
+@lru_cache(maxsize=None)
+def version() -> str:
     """The definition of the kept counts: their names (a new or renamed figure changes it).
     Bump the leading number when the meaning of an existing count changes."""
     from .statistics import COUNT_NAMES
 
     return "1:" + hashlib.sha256(",".join(COUNT_NAMES).encode()).hexdigest()[:12]
-
-
-VERSION = None  # computed on first use (statistics imports this module)
-
-
-def version() -> str:
-    global VERSION
-    if VERSION is None:
-        VERSION = _version()
-    return VERSION
 
 
 # --- months ---------------------------------------------------------------------------------
@@ -153,32 +145,18 @@ def _stored_counts(session, conditions) -> Dict[Key, dict]:
     """The kept counts of the cases matching ``conditions``, by (month, branch)."""
     from . import statistics as st
 
-    year = extract("year", Complaint.received_at).label("g_year")
-    month = extract("month", Complaint.received_at).label("g_month")
-    query = (
-        select(Complaint.branch_id.label("g_branch"), year, month, *st.count_columns(st.replied_late()))
-        .where(*conditions)
-        .group_by(Complaint.branch_id, year, month)
-    )
     out = {}
-    for row in session.execute(query):
-        values = row._mapping
-        key = (date(int(values["g_year"]), int(values["g_month"]), 1), values["g_branch"])
-        out[key] = {name: int(values[name]) for name in st.COUNT_NAMES if values[name]}
+    for row in st.grouped_rows(conditions, st.count_columns(st.replied_late()), session):
+        key = (date(int(row["g_year"]), int(row["g_month"]), 1), row["g_branch"])
+        out[key] = {name: int(row[name]) for name in st.COUNT_NAMES if row[name]}
     return out
 
 
 def _stored_fees(session, conditions) -> Dict[Key, Decimal]:
     from . import statistics as st
 
-    year = extract("year", Complaint.received_at)
-    month = extract("month", Complaint.received_at)
-    query = (
-        select(Complaint.branch_id, year, month, func.sum(Ruling.fee_borne))
-        .join(Complaint, Complaint.id == Ruling.complaint_id)
-        .where(*conditions, st.effective_ruling(), Ruling.fee_borne.isnot(None))
-        .group_by(Complaint.branch_id, year, month)
-    )
+    query = st.fee_sums(conditions, Complaint.branch_id, extract("year", Complaint.received_at),
+                        extract("month", Complaint.received_at))
     return {(date(int(y), int(m), 1), branch_id): st.money(total) for branch_id, y, m, total in session.execute(query)}
 
 

@@ -97,9 +97,13 @@ def extended():
     return Complaint.extension_status == s.EXT_APPROVED
 
 
+def not_extended():
+    return Complaint.extension_status != s.EXT_APPROVED
+
+
 def overdue_without_extension(today: date):
     """§13: overdue without an approved extension (未经许可超时) — listed for accountability."""
-    return and_(overdue(today), Complaint.extension_status != s.EXT_APPROVED)
+    return and_(overdue(today), not_extended())
 
 
 def effective_ruling():
@@ -128,16 +132,13 @@ def _ruling_key(code: str) -> str:
     return f"ruling_{code.replace('.', '_')}"
 
 
-LATE_NAMES = ("overdue", "overdue_with_extension", "overdue_without_extension", "overdue_open")
-
-
 def late_columns(late):
     """The overdue counts (§12, §13), ``late`` being the overdue condition: ``overdue(today)``
     for a live count, ``replied_late()`` or ``open_late(today)`` for its two parts."""
     return [
         _count(late).label("overdue"),
         _count(and_(late, extended())).label("overdue_with_extension"),
-        _count(and_(late, Complaint.extension_status != s.EXT_APPROVED)).label("overdue_without_extension"),
+        _count(and_(late, not_extended())).label("overdue_without_extension"),
         _count(and_(late, Complaint.replied_at.is_(None))).label("overdue_open"),
     ]
 
@@ -175,16 +176,16 @@ def count_columns(late):
 COUNT_NAMES = tuple(column.name for column in count_columns(literal(True)))
 
 
-def grouped_rows(conditions, columns) -> List[dict]:
+def grouped_rows(conditions, columns, session=None) -> List[dict]:
     """``columns`` over the cases matching ``conditions``, by (branch, year, month of receipt):
-    one pass over the covering report index."""
+    one pass over the covering report index. Rows carry ``g_branch``, ``g_year``, ``g_month``."""
     # "+ 0" keeps the planner on the covering report index: grouping by the bare branch
     # column makes SQLite prefer the branch index and read every case row.
     branch = (Complaint.branch_id + 0).label("g_branch")
     year = extract("year", Complaint.received_at).label("g_year")
     month = extract("month", Complaint.received_at).label("g_month")
     query = select(branch, year, month, *columns).where(*conditions).group_by(branch, year, month)
-    return [dict(row._mapping) for row in db.session.execute(query)]
+    return [dict(row._mapping) for row in (session or db.session).execute(query)]
 
 
 class Grouped:
@@ -229,16 +230,21 @@ class Grouped:
         return self._sum(lambda row: (int(row["g_year"]), int(row["g_month"])))
 
 
-def fees_by_branch(conditions) -> Dict[int, Decimal]:
-    """§18(四): fees borne under the effective rulings, per branch complained about."""
-    branch = Complaint.branch_id + 0  # the covering report index, not the branch index (see Grouped)
-    query = (
-        select(branch, func.sum(Ruling.fee_borne))
+def fee_sums(conditions, *keys):
+    """§18(四): the fees borne under the effective rulings of the cases matching
+    ``conditions``, summed by ``keys`` (columns of the case)."""
+    return (
+        select(*keys, func.sum(Ruling.fee_borne))
         .join(Complaint, Complaint.id == Ruling.complaint_id)
         .where(*conditions, effective_ruling(), Ruling.fee_borne.isnot(None))
-        .group_by(branch)
+        .group_by(*keys)
     )
-    return {branch_id: money(total) for branch_id, total in db.session.execute(query)}
+
+
+def fees_by_branch(conditions) -> Dict[int, Decimal]:
+    """Fees per branch complained about."""
+    branch = Complaint.branch_id + 0  # the covering report index, not the branch index (see Grouped)
+    return {branch_id: money(total) for branch_id, total in db.session.execute(fee_sums(conditions, branch))}
 
 
 def _months(start: date, end: date):

@@ -70,4 +70,9 @@ MASKS = {
 def identity(actor: Actor, case, force_mask=False) -> dict:
     """The complainant fields of ``case`` as ``actor`` may see them (always masked with ``force_mask``)."""
     full = not force_mask and sees_identity(actor, case)
-    return {name: (getattr(case, name) if full else MASKS[name](getattr(case, name))) for name in IDENTITY_FIELDS}
+    return {name: shown(name, getattr(case, name), full) for name in IDENTITY_FIELDS}
+
+
+def shown(name: str, value, full: bool):
+    """One complainant field (``IDENTITY_FIELDS``) as given out: in full, or masked."""
+    return value if full else MASKS[name](value)
