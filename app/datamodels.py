@@ -1,13 +1,12 @@
 """FAB data interfaces for the complaint pages and API: eager loading and a cheap total."""
 from flask import g, has_request_context
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from .models.complaint import Complaint
 from .security.filters import ORDERED_SCAN_KEY, ComplaintScopeFilter
 from .security.request_cache import request_cache
-from .security.scope import scope_ids, sees_every_complaint
+from .security.scope import scope_count, sees_every_complaint
 from .services import totals
 
 
@@ -31,7 +30,8 @@ ORDERED_SCAN_FROM = 2000  # matching cases from which a page walks the list's or
 class ComplaintInterface(EagerInterface):
     """The complaint list's interface: when nothing narrows the list (no search filter, and a
     role that sees every case), its total is the kept complaint total, not a count over the
-    table; any filter or a narrower scope counts as FAB does (by index)."""
+    table; a narrower scope alone adds up one count per way of reaching a case
+    (``scope.scope_count``); any search filter counts as FAB does (by index)."""
 
     def __init__(self, session=None, eager=()):
         super().__init__(Complaint, session, eager)
@@ -43,11 +43,8 @@ class ComplaintInterface(EagerInterface):
         if self._unnarrowed(filters):
             count = totals.total()
         elif self._scope_only(filters):
-            # The scope alone: count its ids, not the cases they select (each looked up by id).
-            ids = scope_ids(getattr(g, "user", None))
-            if ids is not None:
-                count = 0 if ids is False else self.session.execute(
-                    select(func.count()).select_from(ids.subquery())).scalar_one()
+            # The scope alone: each way of reaching a case counted from its own index.
+            count = scope_count(getattr(g, "user", None))
         if count is None:
             count = super().query_count(query, filters, select_columns)
         # A page of many matching cases is found faster by walking the list's order and testing
