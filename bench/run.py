@@ -373,55 +373,90 @@ def percentile(values, fraction):
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
+class Sampler:
+    """Sequential latencies, statement counts and statuses of one measured item."""
+
+    def __init__(self, call):
+        self.call = call
+        self.context = getattr(call, "prepare", lambda: None)()
+        self.latencies, self.statements, self.statuses, self.errors = [], [], {}, 0
+
+    def once(self, i: int, record: bool = True):
+        started = time.perf_counter()
+        status, count = self.call(i, self.context)
+        if not record:
+            return
+        self.latencies.append((time.perf_counter() - started) * 1000)
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        if status != 200:
+            self.errors += 1
+        if count is not None:
+            self.statements.append(count)
+
+    def result(self, threads: int, throughput_requests: int) -> dict:
+        """The latency figures, then requests/s from ``threads`` client threads at once."""
+        latencies, statements = self.latencies, self.statements
+        result = {
+            "requests": len(latencies),
+            "median_ms": round(statistics.median(latencies), 2),
+            "p95_ms": round(percentile(latencies, 0.95), 2),
+            "min_ms": round(min(latencies), 2),
+            "max_ms": round(max(latencies), 2),
+            "statements_median": statistics.median(statements) if statements else None,
+            "statements_max": max(statements) if statements else None,
+            "errors": self.errors,
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+        }
+        call = self.call
+        if threads and throughput_requests:
+            prepare = getattr(call, "prepare", lambda: None)
+            per_thread = max(1, throughput_requests // threads)
+            contexts = [prepare() for _ in range(threads)]
+            failures = []
+
+            def worker(index):
+                for j in range(per_thread):
+                    status, _ = call(index * per_thread + j, contexts[index])
+                    if status != 200:
+                        failures.append(status)
+
+            started = time.perf_counter()
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(worker, range(threads)))
+            wall = time.perf_counter() - started
+            result.update(threads=threads, throughput_requests=per_thread * threads,
+                          requests_per_s=round(per_thread * threads / wall, 2), throughput_errors=len(failures))
+            result["errors"] += len(failures)
+        if hasattr(call, "details"):
+            result.update(call.details())
+        return result
+
+
 def measure(call, requests: int, warmup: int, threads: int, throughput_requests: int) -> dict:
     """``call(i, worker)`` → (status, statements or None); ``worker`` is a per-thread context
     made by ``call.prepare()`` when it has one. Sequential latencies, then requests/s."""
-    prepare = getattr(call, "prepare", lambda: None)
-    context = prepare()
+    sampler = Sampler(call)
     for i in range(warmup):
-        call(i, context)
-    latencies, statements, errors, statuses = [], [], 0, {}
+        sampler.once(i, record=False)
     for i in range(requests):
-        started = time.perf_counter()
-        status, count = call(i, context)
-        latencies.append((time.perf_counter() - started) * 1000)
-        statuses[status] = statuses.get(status, 0) + 1
-        if status != 200:
-            errors += 1
-        if count is not None:
-            statements.append(count)
-    result = {
-        "requests": requests,
-        "median_ms": round(statistics.median(latencies), 2),
-        "p95_ms": round(percentile(latencies, 0.95), 2),
-        "min_ms": round(min(latencies), 2),
-        "max_ms": round(max(latencies), 2),
-        "statements_median": statistics.median(statements) if statements else None,
-        "statements_max": max(statements) if statements else None,
-        "errors": errors,
-        "statuses": {str(k): v for k, v in sorted(statuses.items())},
-    }
-    if threads and throughput_requests:
-        per_thread = max(1, throughput_requests // threads)
-        contexts = [prepare() for _ in range(threads)]
-        failures = []
+        sampler.once(i)
+    return sampler.result(threads, throughput_requests)
 
-        def worker(index):
-            for j in range(per_thread):
-                status, _ = call(index * per_thread + j, contexts[index])
-                if status != 200:
-                    failures.append(status)
 
-        started = time.perf_counter()
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(worker, range(threads)))
-        wall = time.perf_counter() - started
-        result.update(threads=threads, throughput_requests=per_thread * threads,
-                      requests_per_s=round(per_thread * threads / wall, 2), throughput_errors=len(failures))
-        result["errors"] += len(failures)
-    if hasattr(call, "details"):
-        result.update(call.details())
-    return result
+def measure_in_turns(calls: dict, requests: int, warmup: int, threads: int, throughput_requests: int) -> dict:
+    """``measure`` for items compared with each other (our list pages and the stock page): one
+    request of each per round, the order rotating, so that a slow spell of the shared machine
+    weighs on all of them alike. Then each item's requests/s."""
+    samplers = {key: Sampler(call) for key, call in calls.items()}
+    keys = list(samplers)
+    for i in range(warmup):
+        for key in keys:
+            samplers[key].once(i, record=False)
+    for i in range(requests):
+        turn = keys[i % len(keys):] + keys[:i % len(keys)]
+        for key in turn:
+            samplers[key].once(i)
+    return {key: sampler.result(threads, throughput_requests) for key, sampler in samplers.items()}
 
 
 class HttpCall:
@@ -494,24 +529,33 @@ class Database:
                 db.session.remove()
 
     def floor_statements(self, username: str):
-        """(count statement, first-page statement) of the list page for ``username``'s scope:
-        the columns the page shows, joined as it needs them, ordered as it orders."""
-        from sqlalchemy import func, select
+        """(count statement, first-page statement) of the list page for ``username``'s scope,
+        as the page runs them (the kept total or the scope's count, and a large scope's page
+        walked in the list's order): the columns the page shows, joined as it needs them,
+        ordered as it orders."""
+        from sqlalchemy import literal, select
         from sqlalchemy.orm import aliased
 
+        from app.datamodels import ORDERED_SCAN_FROM
         from app.extensions import db
         from app.models import OrgUnit, Staff
         from app.models.complaint import Complaint
-        from app.security.scope import complaint_clause
+        from app.security.scope import complaint_clause, scope_count_select
+        from app.services.totals import total_select
 
         with self.app.app_context():
             try:
                 user = self.app.appbuilder.sm.find_user(username=username)
-                clause = complaint_clause(user, Complaint)
+                count = scope_count_select(user)
+                if count is None:
+                    count = total_select()
+                elif count is False:
+                    count = select(literal(0))
+                matching = db.session.execute(count).scalar() or 0
+                clause = complaint_clause(user, Complaint, ordered_scan=matching > ORDERED_SCAN_FROM)
             finally:
                 db.session.remove()
         branch, handling, handler = aliased(OrgUnit), aliased(OrgUnit), aliased(Staff)
-        count = select(func.count()).select_from(Complaint).where(clause)
         page = (
             select(Complaint.id, Complaint.number, Complaint.received_at, branch.name, Complaint.category,
                    Complaint.status, Complaint.level, handling.name, handler.name, Complaint.due_date)
@@ -519,7 +563,7 @@ class Database:
             .outerjoin(handling, Complaint.handling_unit_id == handling.id)
             .outerjoin(handler, Complaint.handler_id == handler.id)
             .where(clause)
-            .order_by(Complaint.received_at.desc())
+            .order_by(Complaint.received_at.desc(), Complaint.id.desc())
             .limit(PAGE_SIZE)
         )
         return count, page
@@ -533,7 +577,7 @@ class Database:
             engine = db.engine
 
         class FloorCall:
-            """count(*) then the first page, on one pooled connection; the two parts timed apart."""
+            """The count then the first page, on one pooled connection; the two parts timed apart."""
 
             def __init__(self):
                 self.count_ms, self.page_ms = [], []
@@ -652,6 +696,10 @@ def export_periods(today: dt.date):
     return (month_start, month_end), (year_start, month_end)
 
 
+# Measured in turns (measure_in_turns): the pages the ours/stock targets compare.
+COMPARED = ("list_discipline", "list_branchhead", "stock_admin")
+
+
 def measure_pages(server: Server, database: Database, args, size_info: dict) -> dict:
     base = server.base
     sessions = {role: web_login(base, LOGINS[role]) for role in ("DisciplineOffice", "BranchHead", "Admin")}
@@ -674,12 +722,17 @@ def measure_pages(server: Server, database: Database, args, size_info: dict) -> 
         ("summary_api", lambda: HttpCall(api_login(base, LOGINS["DisciplineOffice"]), ["/api/v1/report/summary"])),
     ]
     results = {}
+    in_turns = {key: make for key, make in plan if key in COMPARED and (not args.only or key in args.only)}
+    if in_turns:
+        log(f"  {', '.join(in_turns)} (in turns)")
+        results.update(measure_in_turns({key: make() for key, make in in_turns.items()}, args.requests,
+                                        args.warmup, args.threads, args.throughput_requests))
     for key, make in plan:
-        if args.only and key not in args.only:
+        if key in in_turns or (args.only and key not in args.only):
             continue
         log(f"  {key}")
         results[key] = measure(make(), args.requests, args.warmup, args.threads, args.throughput_requests)
-    return results
+    return {key: results[key] for key, _ in plan if key in results}
 
 
 def measure_export(env, database: Database, args, workdir: Path) -> dict:
@@ -1111,11 +1164,14 @@ def write_report(directory: Path, report: Path) -> None:
             "- gunicorn with `gunicorn.conf.py`, 4 sync workers on 127.0.0.1, `PRODUCTION=1`, a random "
             "`SECRET_KEY`, `BENCH_MODE=1`; the login rate limit is raised because every client is 127.0.0.1.",
             "- Latency: sequential requests after a warm-up, one logged-in client; median and p95 (nearest rank). "
+            "Our two list pages and the stock page are measured in turns (one request of each per round, the "
+            "order rotating), so that a slow spell of the shared machine weighs on all three alike. "
             "req/s: the same request from several client threads at once. SQL: the `X-SQL-Statements` header "
             "(statements the request sent; median, and max when it differs).",
             "- Stock: Flask-AppBuilder's `ModelView` over `complaint` (plain `SQLAInterface`, no scope, same "
-            "columns, page size and order) as Admin. Floor: the list page's count and first page "
-            "(same columns via joins, same scope, same order) run with SQLAlchemy Core from the bench process.",
+            "columns, page size and order) as Admin. Floor: the list page's count and first page as the page "
+            "runs them (the kept total or the scope's count; a large scope's page walked in the list's order), "
+            "same columns via joins, same order, run with SQLAlchemy Core from the bench process.",
             "- Export: `/reports/export` of the last full month and of the twelve months ending with it, as "
             "DisciplineOffice, against a single-worker gunicorn; peak RSS is the worker's `VmHWM` "
             "(reset before each kind of export).",

@@ -1,9 +1,31 @@
 """Shared glue for this application's REST APIs (spec/api.md conventions)."""
+import functools
+
 from flask_appbuilder.api import ModelRestApi
 from flask_babel import gettext, lazy_gettext as _l
 
 from ..errors import DomainError
 from ..extensions import db
+
+
+def domain_error_response(api, error: DomainError):
+    """The contract's answer to a broken domain rule (its status + ``{"message"}``), with the
+    session rolled back so nothing is half-written."""
+    db.session.rollback()
+    return api.response(error.status, message=error.payload())
+
+
+def contract_errors(method):
+    """Answer a domain error raised by an API ``method`` with ``domain_error_response``."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except DomainError as error:
+            return domain_error_response(self, error)
+
+    return wrapper
 
 
 class DomainApi(ModelRestApi):
@@ -33,21 +55,17 @@ class DomainApi(ModelRestApi):
     def pre_delete(self, item):
         self._run(type(self).check_delete, item)
 
-    def _guarded(self, handler, *args):
-        try:
-            return handler(*args)
-        except DomainError as error:
-            db.session.rollback()
-            return self.response(error.status, message=error.payload())
-
+    @contract_errors
     def post_headless(self):
-        return self._guarded(super().post_headless)
+        return super().post_headless()
 
+    @contract_errors
     def put_headless(self, pk):
-        return self._guarded(super().put_headless, pk)
+        return super().put_headless(pk)
 
+    @contract_errors
     def delete_headless(self, pk):
-        return self._guarded(super().delete_headless, pk)
+        return super().delete_headless(pk)
 
     def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
         # FAB translates "" for a column without description, which yields the catalog header.

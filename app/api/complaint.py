@@ -1,13 +1,11 @@
 """/api/v1/complaint/: register, list, get, edit, transitions and timeline (api.md)."""
-import functools
-
 from flask import g, request
 from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import labels
-from ..errors import DomainError, ValidationFailed
+from ..errors import ValidationFailed
 from ..datamodels import ComplaintInterface
 from ..extensions import db
 from ..models.complaint import Complaint, ComplaintEvent
@@ -17,21 +15,7 @@ from ..services import complaints as svc
 from ..security.masking import sees_identity
 from ..services.pii import log_identity_views
 from ..services.presenter import complaint_dict, event_dict
-from .base import DomainApi
-
-
-def contract_errors(method):
-    """Map a domain error to the contract's answer (status + {"message"}); nothing is kept."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except DomainError as error:
-            db.session.rollback()
-            return self.response(error.status, message=error.payload())
-
-    return wrapper
+from .base import DomainApi, contract_errors
 
 
 class ComplaintApi(DomainApi):

@@ -3,12 +3,12 @@ from flask import g, request, send_file
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from ..errors import DomainError
-from ..extensions import db
 from ..reports import export, statistics
 from ..reports.period import may, parse_period
 from ..reports.rules import load_rules
 from ..security import permissions as p
 from ..services import complaints as svc
+from .base import domain_error_response
 
 
 class ReportApi(BaseApi):
@@ -25,8 +25,7 @@ class ReportApi(BaseApi):
         return parse_period(g.user, request.args, svc.today())
 
     def _error(self, error: DomainError):
-        db.session.rollback()
-        return self.response(error.status, message=error.payload())
+        return domain_error_response(self, error)
 
     @expose("/summary", methods=["GET"])
     @protect()

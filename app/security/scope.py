@@ -185,8 +185,9 @@ def _ids(ways):
     return ways[0].ids if len(ways) == 1 else union_all(*[w.ids for w in ways])
 
 
-def scope_count(user):
-    """How many complaints ``user`` may see, ``None`` when it sees every complaint.
+def scope_count_select(user):
+    """The statement counting the complaints ``user`` may see; ``None`` when it sees every
+    complaint and ``False`` when it sees none.
 
     Each way counts only the cases no earlier way reached, so the counts add up without
     collecting the ids (a branch head at a million cases: its branch's cases from one index,
@@ -197,13 +198,22 @@ def scope_count(user):
     if ways is None:
         return None
     if not ways:
-        return 0
+        return False
     counts = []
     for position, current in enumerate(ways):
         not_earlier = [earlier.where.is_not(true()) for earlier in ways[:position]]
         counts.append(select(func.count()).select_from(Complaint)
                       .where(current.where, *not_earlier).scalar_subquery())
-    return db.session.execute(select(sum(counts[1:], counts[0]))).scalar_one()
+    return select(sum(counts[1:], counts[0]))
+
+
+def scope_count(user):
+    """How many complaints ``user`` may see (``scope_count_select``), ``None`` when it sees
+    every complaint."""
+    statement = scope_count_select(user)
+    if statement is None or statement is False:
+        return None if statement is None else 0
+    return db.session.execute(statement).scalar_one()
 
 
 def complaint_clause(user, complaint_model, ordered_scan=False):

@@ -13,9 +13,14 @@ from ..models.complaint import Complaint, ComplaintTotal
 ROW = 1
 
 
+def total_select():
+    """The statement that reads the kept number of complaints."""
+    return select(ComplaintTotal.count).where(ComplaintTotal.id == ROW)
+
+
 def total():
     """The number of complaints (exact), or ``None`` when the row has not been written yet."""
-    return db.session.execute(select(ComplaintTotal.count).where(ComplaintTotal.id == ROW)).scalar()
+    return db.session.execute(total_select()).scalar()
 
 
 def add(n: int = 1) -> None:
