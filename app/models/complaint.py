@@ -60,10 +60,11 @@ class Complaint(Model):
         # id last: PostgreSQL walks it backwards for "newest closed first" (no implicit row id)
         Index("ix_complaint_followup", "status", "followed_up_at", "closed_at", "id"),
         Index("ix_complaint_status_appeal_due", "status", "appeal_decision_due"),
-        # The scope's id queries and counts (security/scope.py) read these indexes alone; the
-        # handled cases' count leaves out the branch's own cases, hence the branch_id.
-        Index("ix_complaint_branch_respondent", "branch_id", "respondent_staff_id"),
-        Index("ix_complaint_handling_branch_respondent", "handling_unit_id", "branch_id", "respondent_staff_id"),
+        # The scope's id queries and counts (security/scope.py) read these indexes alone: the
+        # handled cases' count leaves out the branch's own cases, hence the branch_id; the id
+        # last for PostgreSQL, whose indexes hold no row id (SQLite's hold the rowid anyway).
+        Index("ix_complaint_branch_respondent", "branch_id", "respondent_staff_id", "id"),
+        Index("ix_complaint_handling_branch_respondent", "handling_unit_id", "branch_id", "respondent_staff_id", "id"),
         # Covering index of the reports (reports/statistics.py): a period's aggregates read the
         # index alone, never the wide case rows (a year at a million cases: 5 s → well under 1 s).
         Index("ix_complaint_report", *REPORT_COLUMNS),
