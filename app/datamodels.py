@@ -48,8 +48,8 @@ class ComplaintInterface(EagerInterface):
         if count is None:
             count = super().query_count(query, filters, select_columns)
         # A page of many matching cases is found faster by walking the list's order and testing
-        # membership than by fetching and sorting all of them (a branch head at a million
-        # cases: 15k of them); a page of few cases the other way round.
+        # each case against the scope than by fetching and sorting all of them (a branch head at
+        # a million cases: 15k of them); a page of few cases the other way round.
         memo[ORDERED_SCAN_KEY] = count > ORDERED_SCAN_FROM
         return count
 

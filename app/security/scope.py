@@ -141,9 +141,18 @@ def _ways(user, model, walk=False):
     """The ways ``user`` reaches cases, largest first; ``None`` when it sees every complaint.
     See ``complaint_clause`` for the rule. ``walk``: the conditions test a case the query has
     already found and use no index (``column + 0``), so the database walks the query's order
-    instead of collecting every case of the scope from the indexes and sorting them."""
+    instead of collecting every case of the scope from the indexes and sorting them.
+    Built once per request (a list's count and page both need them)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
+    memo = request_cache().setdefault("scope_ways", {})
+    key = (user.id, model, walk)
+    if key not in memo:
+        memo[key] = _build_ways(user, model, walk)
+    return memo[key]
+
+
+def _build_ways(user, model, walk):
     if sees_every_complaint(user):
         return None
     names = role_names(user)

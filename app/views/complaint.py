@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, g, redirect, request, send_file, ur
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.widgets import ListWidget
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import func, select, union_all
@@ -89,6 +90,12 @@ def flash_error(error):
         flash(message, "danger")
 
 
+class ComplaintListWidget(ListWidget):
+    """FAB's list table with the row buttons made once per page (complaint/list_widget.html)."""
+
+    template = "complaint/list_widget.html"
+
+
 class ComplaintView(ModelView):
     """投诉单: the list and the case pages (all changes go through services)."""
 
@@ -131,6 +138,7 @@ class ComplaintView(ModelView):
         "branch": lambda v: v.name if v else "—",
     }
     list_template = "complaint/list.html"
+    list_widget = ComplaintListWidget
 
     # --- list: sorting and page size only on declared terms -----------------------------------
 

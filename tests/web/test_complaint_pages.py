@@ -252,3 +252,32 @@ def test_api_custom_validation_messages_are_chinese(client, users, api, case):
                                                                   "specific_facts": True}})
     assert response.status_code == 400
     assert "第四条" in str(response.get_json()["message"])
+
+
+@pytest.mark.parametrize("username, url", [
+    ("discipline", "/complaints/list/"),
+    ("discipline", "/complaints/list/?_flt_0_status=registered&_oc_ComplaintView=number&_od_ComplaintView=asc"),
+    ("branchhead", "/complaints/list/"),
+    ("counter", "/complaints/list/"),
+])
+def test_list_table_is_fab_markup_with_buttons_made_once(client, users, login, make_complaint, org, monkeypatch,
+                                                          username, url):
+    """The complaint list's own table widget (row buttons from one URL and one set of labels per
+    page) renders exactly what FAB's list widget renders: same rows, buttons, links, labels."""
+    from flask_appbuilder.widgets import ListWidget
+
+    from app.views.complaint import ComplaintView
+
+    for i in range(4):
+        make_complaint(users[r.COUNTER_STAFF], branch_id=org["a1"].id)
+    login(username)
+
+    def table():
+        html = client.get(url).get_data(as_text=True)
+        html = re.sub(r'nonce="[^"]+"', "", html[html.index("<table"):html.rindex("</table>")])
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+    ours = table()
+    assert ours.count("/complaints/show/") == 4 and "fa-search" in ours
+    monkeypatch.setattr(ComplaintView, "list_widget", ListWidget)
+    assert table() == ours
