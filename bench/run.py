@@ -378,7 +378,8 @@ class Sampler:
 
     def __init__(self, call):
         self.call = call
-        self.context = getattr(call, "prepare", lambda: None)()
+        self.prepare = getattr(call, "prepare", lambda: None)
+        self.context = self.prepare()
         self.latencies, self.statements, self.statuses, self.errors = [], [], {}, 0
 
     def once(self, i: int, record: bool = True):
@@ -409,9 +410,8 @@ class Sampler:
         }
         call = self.call
         if threads and throughput_requests:
-            prepare = getattr(call, "prepare", lambda: None)
             per_thread = max(1, throughput_requests // threads)
-            contexts = [prepare() for _ in range(threads)]
+            contexts = [self.prepare() for _ in range(threads)]
             failures = []
 
             def worker(index):

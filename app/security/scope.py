@@ -220,8 +220,10 @@ def scope_count(user):
     """How many complaints ``user`` may see (``scope_count_select``), ``None`` when it sees
     every complaint."""
     statement = scope_count_select(user)
-    if statement is None or statement is False:
-        return None if statement is None else 0
+    if statement is None:
+        return None
+    if statement is False:
+        return 0
     return db.session.execute(statement).scalar_one()
 
 
