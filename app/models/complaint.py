@@ -244,7 +244,8 @@ def _no_complaint_delete(mapper, connection, target):
 class ComplaintMonth(Model):
     """The report counts of the complaints received in one calendar month against one branch
     (``reports/monthly.py``): every additive figure of the reports that does not depend on the
-    day it is read, as JSON, and the fees borne under the effective rulings. Recomputed from the
+    day it is read, as JSON, the fees borne under the effective rulings, the reply days and the
+    staff held responsible. Recomputed from the
     cases in the transaction that changes them, so a long period's figures read a few hundred
     rows instead of every case."""
 
@@ -252,8 +253,10 @@ class ComplaintMonth(Model):
 
     month = Column(Date, primary_key=True)  # the first day of the month
     branch_id = Column(Integer, ForeignKey("org_unit.id", ondelete="RESTRICT"), primary_key=True)
-    counts = Column(Text, nullable=False)
+    counts = Column(Text, nullable=False)  # JSON list in the order of statistics.COUNT_NAMES
     fees = Column(Numeric(14, 2), nullable=False, default=0)
+    reply_days = Column(Text, nullable=False, default="[0, []]", server_default="[0, []]")  # ReplyDays.kept
+    staff = Column(Text, nullable=False, default="[]", server_default="[]")  # StaffRulings.kept
 
 
 class ComplaintMonthState(Model):

@@ -10,7 +10,15 @@ What may be kept:
 - every count that does not depend on the day it is read. The one that does — cases still
   processing past their due date (``statistics.open_late``) — is counted live for the whole
   period from the open cases; the months hold the part that is fixed (replied late);
-- the fees borne under the effective rulings (§18(四)).
+- the fees borne under the effective rulings (§18(四));
+- the reply days (``statistics.ReplyDays``): per day, the replies minus the receipts of the
+  replied cases. The working days to reply are a difference of running counts of working days,
+  so these add up across months, and the calendar is applied when they are read;
+- the staff held responsible (``statistics.StaffRulings``): rulings and fees per staff member,
+  category and number of staff sharing the fee, divided when read.
+
+Only the repeat complainants (distinct phone numbers over the whole period) are not additive;
+they are counted from the cases for every period.
 
 How the months stay right:
 - **Recomputed from the cases, never adjusted.** Any transaction that adds or changes a
@@ -29,21 +37,21 @@ How the months stay right:
 """
 import hashlib
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from itertools import chain
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from sqlalchemy import delete, event, extract, func, inspect, select, text
+from sqlalchemy import delete, event, func, inspect, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models.complaint import REPORT_COLUMNS, Complaint, ComplaintMonth, ComplaintMonthState
-from ..models.ruling import Ruling
+from ..models.ruling import Ruling, RulingStaff
 from ..security.scope import sees_every_complaint
 from ..workflow import states as s
 
@@ -57,10 +65,11 @@ Key = Tuple[date, int]
 @lru_cache(maxsize=None)
 def version() -> str:
     """The definition of the kept counts: their names (a new or renamed figure changes it).
-    Bump the leading number when the meaning of an existing count changes."""
+    Bump the leading number when the meaning of an existing count or the form of a kept column
+    changes (2: counts as a list in the order of the names; reply days and staff kept)."""
     from .statistics import COUNT_NAMES
 
-    return "1:" + hashlib.sha256(",".join(COUNT_NAMES).encode()).hexdigest()[:12]
+    return "2:" + hashlib.sha256(",".join(COUNT_NAMES).encode()).hexdigest()[:12]
 
 
 # --- months ---------------------------------------------------------------------------------
@@ -91,29 +100,52 @@ def is_built() -> bool:
 
 # --- reading ----------------------------------------------------------------------------------
 
-def figures(user, period, today):
-    """``(Grouped, fees by branch)`` of the period: from the kept months where they apply,
-    counted case by case otherwise. The same figures either way (tests/services/test_monthly.py)."""
+@dataclass
+class Figures:
+    """What the reports read of a period: the counts, the fees by branch, the reply days and the
+    staff held responsible."""
+
+    grouped: "object"
+    fees: Dict[int, Decimal]
+    reply_days: "object"
+    staff: "object"
+
+
+def figures(user, period, today) -> Figures:
+    """The period's figures: from the kept months where they apply, counted case by case
+    otherwise. The same figures either way (tests/services/test_monthly.py)."""
     from . import statistics as st
 
     span = full_months(period.start, period.end)
     if span is None or not sees_every_complaint(user) or not is_built():
-        conditions = st.base_conditions(user, period)
-        return st.Grouped.live(conditions, today), st.fees_by_branch(conditions)
+        return _live(st.base_conditions(user, period), today)
     first, last = span
-    rows, fees = kept_rows(first, last, period.unit_ids)
+    out = kept(first, last, period.unit_ids)
     months = replace(period, start=first, end=next_month(last) - timedelta(days=1))
     open_late = st.open_late(today)
-    rows += st.grouped_rows(
+    out.grouped.add_rows(st.grouped_rows(
         [*st.base_conditions(user, months), Complaint.status == s.PROCESSING, open_late],
         st.late_columns(open_late),
-    )
+    ))
     for edge in _edges(period, months):
         conditions = st.base_conditions(user, edge)
-        rows += st.grouped_rows(conditions, st.count_columns(st.overdue(today)))
+        out.grouped.add_rows(st.grouped_rows(conditions, st.count_columns(st.overdue(today))))
         for branch_id, amount in st.fees_by_branch(conditions).items():
-            fees[branch_id] = fees.get(branch_id, Decimal("0.00")) + amount
-    return st.Grouped(rows), fees
+            out.fees[branch_id] = out.fees.get(branch_id, Decimal("0.00")) + amount
+        out.reply_days.add_rows(st.reply_day_rows(conditions))
+        out.staff.add_rows(st.staff_ruling_rows(conditions))
+    return out
+
+
+def _live(conditions, today) -> Figures:
+    from . import statistics as st
+
+    return Figures(
+        grouped=st.Grouped.live(conditions, today),
+        fees=st.fees_by_branch(conditions),
+        reply_days=st.ReplyDays().add_rows(st.reply_day_rows(conditions)),
+        staff=st.StaffRulings().add_rows(st.staff_ruling_rows(conditions)),
+    )
 
 
 def _edges(period, months) -> Iterable:
@@ -123,41 +155,71 @@ def _edges(period, months) -> Iterable:
         yield replace(period, start=months.end + timedelta(days=1))
 
 
-def kept_rows(first: date, last: date, unit_ids) -> Tuple[List[dict], Dict[int, Decimal]]:
-    """The kept months from ``first`` to ``last`` (first days), as ``grouped_rows`` rows."""
-    query = select(ComplaintMonth).where(ComplaintMonth.month >= first, ComplaintMonth.month <= last)
+def kept(first: date, last: date, unit_ids) -> Figures:
+    """The kept months from ``first`` to ``last`` (first days) of the branches ``unit_ids``
+    (None: every branch)."""
+    from . import statistics as st
+
+    out = Figures(grouped=st.Grouped(), fees={}, reply_days=st.ReplyDays(), staff=st.StaffRulings())
+    kept_month = ComplaintMonth.__table__.c
+    query = (select(kept_month.month, kept_month.branch_id, kept_month.counts, kept_month.fees,
+                    kept_month.reply_days, kept_month.staff)
+             .where(kept_month.month >= first, kept_month.month <= last))
     if unit_ids is not None:
         if not unit_ids:
-            return [], {}
-        query = query.where(ComplaintMonth.branch_id.in_(sorted(unit_ids)))
-    rows, fees = [], {}
-    for kept in db.session.execute(query).scalars():
-        counts = json.loads(kept.counts)
-        rows.append(dict(counts, g_branch=kept.branch_id, g_year=kept.month.year, g_month=kept.month.month))
-        if kept.fees:
-            fees[kept.branch_id] = fees.get(kept.branch_id, Decimal("0.00")) + Decimal(kept.fees)
-    return rows, fees
+            return out
+        query = query.where(kept_month.branch_id.in_(sorted(unit_ids)))
+    loads = json.loads
+    for month, branch_id, counts, fees, reply_days, staff in db.session.execute(query):
+        out.grouped.add(branch_id, month.year, month.month, loads(counts))
+        if fees:
+            out.fees[branch_id] = out.fees.get(branch_id, Decimal("0.00")) + Decimal(fees)
+        out.reply_days.add_kept(month, loads(reply_days))
+        out.staff.add_kept(loads(staff))
+    return out
+
+
+def decoded(row: ComplaintMonth) -> dict:
+    """A kept row as named figures (for tests and inspection)."""
+    from . import statistics as st
+
+    return {
+        "counts": {name: value for name, value in zip(st.COUNT_NAMES, json.loads(row.counts)) if value},
+        "fees": Decimal(row.fees),
+        "reply_days": json.loads(row.reply_days),
+        "staff": json.loads(row.staff),
+    }
 
 
 # --- writing ----------------------------------------------------------------------------------
 
-def _stored_counts(session, conditions) -> Dict[Key, dict]:
-    """The kept counts of the cases matching ``conditions``, by (month, branch)."""
+def _stored(session, conditions) -> Dict[Key, dict]:
+    """The kept columns of the cases matching ``conditions``, by (month, branch)."""
     from . import statistics as st
 
-    out = {}
-    for row in st.grouped_rows(conditions, st.count_columns(st.replied_late()), session):
+    out: Dict[Key, dict] = {}
+
+    def entry(row) -> dict:
         key = (date(int(row["g_year"]), int(row["g_month"]), 1), row["g_branch"])
-        out[key] = {name: int(row[name]) for name in st.COUNT_NAMES if row[name]}
+        found = out.get(key)
+        if found is None:
+            found = out[key] = {"counts": [], "fees": Decimal("0.00"), "reply_days": st.ReplyDays(),
+                                "staff": st.StaffRulings()}
+        return found
+
+    for row in st.grouped_rows(conditions, st.count_columns(st.replied_late()), session):
+        counts = [int(row[name] or 0) for name in st.COUNT_NAMES]
+        while counts and not counts[-1]:
+            counts.pop()
+        entry(row)["counts"] = counts
+    keys = st.group_keys()
+    for row in session.execute(st.fee_sums(conditions, *keys)).mappings():
+        entry(row)["fees"] = st.money(row["fee"])
+    for row in st.reply_day_rows(conditions, keys, session):
+        entry(row)["reply_days"].add_rows([row])
+    for row in st.staff_ruling_rows(conditions, keys, session):
+        entry(row)["staff"].add_rows([row])
     return out
-
-
-def _stored_fees(session, conditions) -> Dict[Key, Decimal]:
-    from . import statistics as st
-
-    query = st.fee_sums(conditions, Complaint.branch_id, extract("year", Complaint.received_at),
-                        extract("month", Complaint.received_at))
-    return {(date(int(y), int(m), 1), branch_id): st.money(total) for branch_id, y, m, total in session.execute(query)}
 
 
 def _upsert(session, rows: List[dict]) -> None:
@@ -167,18 +229,23 @@ def _upsert(session, rows: List[dict]) -> None:
     statement = insert(ComplaintMonth.__table__).values(rows)
     statement = statement.on_conflict_do_update(
         index_elements=["month", "branch_id"],
-        set_={"counts": statement.excluded.counts, "fees": statement.excluded.fees},
+        set_={name: statement.excluded[name] for name in ("counts", "fees", "reply_days", "staff")},
     )
     session.execute(statement)
 
 
-def _rows(counts: Dict[Key, dict], fees: Dict[Key, Decimal], keys: Iterable[Key]) -> List[dict]:
-    return [
-        {"month": month, "branch_id": branch_id, "counts": json.dumps(counts.get((month, branch_id), {}),
-                                                                     sort_keys=True),
-         "fees": fees.get((month, branch_id), Decimal("0.00"))}
-        for month, branch_id in keys
-    ]
+def _rows(stored: Dict[Key, dict], keys: Iterable[Key]) -> List[dict]:
+    rows = []
+    for month, branch_id in keys:
+        found = stored.get((month, branch_id))
+        rows.append({
+            "month": month, "branch_id": branch_id,
+            "counts": json.dumps(found["counts"] if found else []),
+            "fees": found["fees"] if found else Decimal("0.00"),
+            "reply_days": json.dumps(found["reply_days"].kept(month) if found else [0, []]),
+            "staff": json.dumps(found["staff"].kept() if found else []),
+        })
+    return rows
 
 
 def recount(session, keys: Iterable[Key]) -> None:
@@ -194,8 +261,7 @@ def recount(session, keys: Iterable[Key]) -> None:
             Complaint.received_at >= datetime.combine(month, datetime.min.time()),
             Complaint.received_at < datetime.combine(next_month(month), datetime.min.time()),
         ]
-        _upsert(session, _rows(_stored_counts(session, conditions), _stored_fees(session, conditions),
-                               [(month, branch_id)]))
+        _upsert(session, _rows(_stored(session, conditions), [(month, branch_id)]))
 
 
 def rebuild(session=None) -> int:
@@ -205,11 +271,9 @@ def rebuild(session=None) -> int:
     if session.get_bind().dialect.name == "postgresql":
         # No complaint changes while the whole table is counted (a deploy-time operation).
         session.execute(text("LOCK TABLE complaint IN SHARE MODE"))
-    counts = _stored_counts(session, [])
-    fees = _stored_fees(session, [])
+    stored = _stored(session, [])
     session.execute(delete(ComplaintMonth))
-    keys = sorted(set(counts) | set(fees))
-    rows = _rows(counts, fees, keys)
+    rows = _rows(stored, sorted(stored))
     for start in range(0, len(rows), 500):
         _upsert(session, rows[start:start + 500])
     mark_built(session)
@@ -261,7 +325,7 @@ def _after_flush(session, flush_context) -> None:
     for item in chain(session.new, session.dirty, session.deleted):
         if isinstance(item, Complaint) and (item in session.new or _counted_change(item)):
             session.info.setdefault(_MONTHS, set()).update(_month_keys(item))
-        elif isinstance(item, Ruling) and item.complaint_id is not None:
+        elif isinstance(item, (Ruling, RulingStaff)) and item.complaint_id is not None:
             session.info.setdefault(_RULED, set()).add(item.complaint_id)
 
 

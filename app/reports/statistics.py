@@ -17,6 +17,7 @@ of days, not per case).
 from collections import OrderedDict
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from operator import add
 from typing import Dict, List, Optional
 
 from flask import current_app, has_app_context
@@ -179,62 +180,96 @@ COUNT_NAMES = tuple(column.name for column in count_columns(literal(True)))
 def grouped_rows(conditions, columns, session=None) -> List[dict]:
     """``columns`` over the cases matching ``conditions``, by (branch, year, month of receipt):
     one pass over the covering report index. Rows carry ``g_branch``, ``g_year``, ``g_month``."""
+    query = select(*group_keys(), *columns).where(*conditions).group_by(*group_keys())
+    return [dict(row._mapping) for row in (session or db.session).execute(query)]
+
+
+def group_keys():
+    """(branch, year, month of receipt), labelled ``g_branch``, ``g_year``, ``g_month``."""
     # "+ 0" keeps the planner on the covering report index: grouping by the bare branch
     # column makes SQLite prefer the branch index and read every case row.
-    branch = (Complaint.branch_id + 0).label("g_branch")
-    year = extract("year", Complaint.received_at).label("g_year")
-    month = extract("month", Complaint.received_at).label("g_month")
-    query = select(branch, year, month, *columns).where(*conditions).group_by(branch, year, month)
-    return [dict(row._mapping) for row in (session or db.session).execute(query)]
+    return (
+        (Complaint.branch_id + 0).label("g_branch"),
+        extract("year", Complaint.received_at).label("g_year"),
+        extract("month", Complaint.received_at).label("g_month"),
+    )
 
 
 class Grouped:
     """The period's counts by (branch, year, month); totals, branches and months are sums of
     these groups (every count is additive, so groups of the same key may repeat: counted case
-    by case, read from ``complaint_month``, or one part of a count each)."""
+    by case, read from ``complaint_month``, or one part of a count each).
 
-    def __init__(self, rows):
+    Counts are held as lists in the order of ``COUNT_NAMES`` and summed in one pass."""
+
+    def __init__(self, rows=()):
         self.names = COUNT_NAMES
-        self.rows = rows
+        self._groups: Dict[tuple, list] = {}
+        self._sums = None
+        self.add_rows(rows)
 
     @classmethod
     def live(cls, conditions, today):
         """Counted case by case."""
         return cls(grouped_rows(conditions, count_columns(overdue(today))))
 
-    def _sum(self, key) -> dict:
-        out = {}
-        for row in self.rows:
-            sums = out.setdefault(key(row), dict.fromkeys(self.names, 0))
-            for name in self.names:
-                sums[name] += row.get(name) or 0
-        return out
+    def add(self, branch_id: int, year: int, month: int, values) -> None:
+        """Add counts in the order of ``COUNT_NAMES`` (a shorter list: the rest are 0)."""
+        key = (branch_id, year, month)
+        sums = self._groups.get(key)
+        if sums is None:
+            sums = self._groups[key] = [0] * len(self.names)
+        sums[:len(values)] = map(add, sums, values)
+        self._sums = None
+
+    def add_rows(self, rows) -> None:
+        """Add ``grouped_rows`` rows (any subset of the names)."""
+        for row in rows:
+            self.add(row["g_branch"], int(row["g_year"]), int(row["g_month"]),
+                     [row.get(name) or 0 for name in self.names])
+
+    def _summed(self):
+        if self._sums is None:
+            size = len(self.names)
+            total, branches, months = [0] * size, {}, {}
+            for (branch_id, year, month), values in self._groups.items():
+                for sums in (total, branches.get(branch_id), months.get((year, month))):
+                    if sums is not None:
+                        sums[:] = map(add, sums, values)
+                branches.setdefault(branch_id, list(values))
+                months.setdefault((year, month), list(values))
+            self._sums = (total, branches, months)
+        return self._sums
+
+    def _named(self, values) -> dict:
+        return dict(zip(self.names, values))
 
     def totals(self) -> dict:
-        return self._sum(lambda row: None).get(None, dict.fromkeys(self.names, 0))
+        return self._named(self._summed()[0])
 
     def by_branch(self) -> list:
         """Per branch complained about, in unit-code order, with the branch's name."""
-        sums = self._sum(lambda row: row["g_branch"])
+        sums = self._summed()[1]
         units = {}
         if sums:
             units = {unit.id: unit for unit in db.session.execute(
                 select(OrgUnit).where(OrgUnit.id.in_(sorted(sums)))).scalars()}
         out = []
-        for branch_id, row in sums.items():
+        for branch_id, values in sums.items():
             unit = units.get(branch_id)
-            out.append(dict(row, branch_id=branch_id, branch=unit.name if unit else "", code=unit.code if unit else ""))
+            out.append(dict(self._named(values), branch_id=branch_id, branch=unit.name if unit else "",
+                            code=unit.code if unit else ""))
         return sorted(out, key=lambda row: row["code"])
 
     def by_month(self) -> dict:
-        return self._sum(lambda row: (int(row["g_year"]), int(row["g_month"])))
+        return {key: self._named(values) for key, values in self._summed()[2].items()}
 
 
 def fee_sums(conditions, *keys):
     """§18(四): the fees borne under the effective rulings of the cases matching
     ``conditions``, summed by ``keys`` (columns of the case)."""
     return (
-        select(*keys, func.sum(Ruling.fee_borne))
+        select(*keys, func.sum(Ruling.fee_borne).label("fee"))
         .join(Complaint, Complaint.id == Ruling.complaint_id)
         .where(*conditions, effective_ruling(), Ruling.fee_borne.isnot(None))
         .group_by(*keys)
@@ -252,42 +287,6 @@ def _months(start: date, end: date):
     while (year, month) <= (end.year, end.month):
         yield year, month
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-
-
-def _staff_rulings(conditions):
-    """Per staff member held responsible by an effective ruling: counts by §18 category and the
-    fee share — a fee on a ruling naming several staff is split equally among them (§18(四)).
-    Led by the period's responsible cases (the report index), not by every ruled staff member."""
-    named = aliased(RulingStaff)
-    share = (
-        select(func.count()).select_from(named).where(named.ruling_id == Ruling.id)
-        .correlate(Ruling).scalar_subquery()
-    )
-    unit = aliased(OrgUnit)
-    fee_share = func.sum(func.coalesce(Ruling.fee_borne, 0) * literal(1.0) / share)
-    query = (
-        select(
-            RulingStaff.staff_id.label("staff_id"),
-            Staff.name.label("staff"),
-            Staff.employee_no.label("employee_no"),
-            unit.name.label("unit"),
-            func.count(RulingStaff.ruling_id).label("responsible"),
-            *[_count(Ruling.category == code).label(f"ruling_{code.replace('.', '_')}")
-              for code in RESPONSIBLE_CATEGORIES],
-            fee_share.label("fee_borne"),
-        )
-        .select_from(Complaint)
-        .join(RulingStaff, RulingStaff.complaint_id == Complaint.id)
-        # "+ 0": the cases lead; SQLite would otherwise walk every ruling or staff member first.
-        .join(Ruling, Ruling.id == RulingStaff.ruling_id + 0)
-        .join(Staff, Staff.id == RulingStaff.staff_id + 0)
-        .join(unit, unit.id == Staff.unit_id)
-        .where(*conditions, Complaint.ruling_result == s.RESPONSIBLE, effective_ruling(),
-               Ruling.result == s.RESPONSIBLE)
-        .group_by(RulingStaff.staff_id, Staff.name, Staff.employee_no, unit.name)
-        .order_by(Staff.employee_no)
-    )
-    return [row._mapping for row in db.session.execute(query)]
 
 
 def _staff_cases(conditions, today):
@@ -316,6 +315,90 @@ def _staff_cases(conditions, today):
     return [row._mapping for row in db.session.execute(query)]
 
 
+def _staff_ruling_columns():
+    """One row per staff member held responsible by an effective ruling on a matching case:
+    the ruling's category, how many staff it names (the fee's share, §18(四)) and its fee."""
+    named = aliased(RulingStaff)
+    share = (
+        select(func.count()).select_from(named).where(named.ruling_id == Ruling.id)
+        .correlate(Ruling).scalar_subquery()
+    )
+    return (RulingStaff.staff_id.label("staff_id"), Ruling.category.label("category"), share.label("share"),
+            func.coalesce(Ruling.fee_borne, 0).label("fee"))
+
+
+def staff_ruling_rows(conditions, keys=(), session=None) -> List[dict]:
+    """The staff held responsible in the matching cases, grouped by ``keys`` (columns of the
+    case), staff member, category and share: ``n`` rulings and their ``fee`` (summed fees,
+    each to be split by ``share``). Led by the period's responsible cases (the report index)."""
+    inner = (
+        select(*keys, *_staff_ruling_columns())
+        .select_from(Complaint)
+        .join(RulingStaff, RulingStaff.complaint_id == Complaint.id)
+        # "+ 0": the cases lead; SQLite would otherwise walk every ruling first. ``|| ''``:
+        # the period's cases, not every responsible case ever (the ruling result's index).
+        .join(Ruling, Ruling.id == RulingStaff.ruling_id + 0)
+        .where(*conditions, Complaint.ruling_result + "" == s.RESPONSIBLE, effective_ruling(),
+               Ruling.result == s.RESPONSIBLE)
+        .subquery()
+    )
+    grouping = [inner.c[key.name] for key in keys] + [inner.c.staff_id, inner.c.category, inner.c.share]
+    query = select(*grouping, func.count().label("n"), func.sum(inner.c.fee).label("fee")).group_by(*grouping)
+    return [dict(row._mapping) for row in (session or db.session).execute(query)]
+
+
+class StaffRulings:
+    """Per staff member held responsible (§18): the rulings by category and the fee borne — a
+    fee on a ruling naming several staff is split equally among them (§18(四)). Summed from
+    parts (staff, category, share) → (rulings, fees), so months add up exactly: each share is
+    divided once, in Decimal, when read."""
+
+    def __init__(self):
+        self.parts: Dict[tuple, list] = {}
+
+    def add(self, staff_id: int, category: str, share: int, n: int, fee) -> None:
+        part = self.parts.setdefault((staff_id, category, int(share)), [0, Decimal(0)])
+        part[0] += int(n)
+        part[1] += Decimal(str(fee or 0))
+
+    def add_rows(self, rows) -> "StaffRulings":
+        for row in rows:
+            self.add(row["staff_id"], row["category"], row["share"], row["n"], row["fee"])
+        return self
+
+    def kept(self) -> list:
+        return [[staff_id, category, share, n, str(fee)]
+                for (staff_id, category, share), (n, fee) in sorted(self.parts.items())]
+
+    def add_kept(self, parts) -> None:
+        for staff_id, category, share, n, fee in parts:
+            self.add(staff_id, category, share, n, fee)
+
+    def rows(self) -> List[dict]:
+        """Per staff member, in employee-number order, with name and unit."""
+        people: Dict[int, dict] = {}
+        empty = {_ruling_key(code): 0 for code in RESPONSIBLE_CATEGORIES}
+        for (staff_id, category, share), (n, fee) in self.parts.items():
+            person = people.get(staff_id)
+            if person is None:
+                person = people[staff_id] = dict(empty, staff_id=staff_id, responsible=0, fee_borne=Decimal(0))
+            person["responsible"] += n
+            key = _ruling_key(category)
+            if key in person:
+                person[key] += n
+            person["fee_borne"] += fee / share
+        if not people:
+            return []
+        unit = aliased(OrgUnit)
+        found = db.session.execute(
+            select(Staff.id, Staff.name, Staff.employee_no, unit.name)
+            .join(unit, unit.id == Staff.unit_id).where(Staff.id.in_(sorted(people))))
+        for staff_id, name, employee_no, unit_name in found:
+            people[staff_id].update(staff=name, employee_no=employee_no, unit=unit_name)
+        out = [dict(person, fee_borne=money(person["fee_borne"])) for person in people.values() if "staff" in person]
+        return sorted(out, key=lambda person: (person["employee_no"], person["staff_id"]))
+
+
 def _repeat_complainants(conditions):
     """Complainants (same phone number) with more than one complaint in the period: how many, and
     how many complaints they made. The numbers themselves never leave the database."""
@@ -331,48 +414,97 @@ def _repeat_complainants(conditions):
     return int(row[0]), int(row[1])
 
 
-def _reply_day_pairs(conditions):
-    """(date received, date replied, count) of the replied complaints, one row per pair of days."""
-    # Untyped date(): SQLite returns the text, parsed once per distinct day below (a year has
-    # tens of thousands of pairs but only hundreds of days).
-    received_day = func.date(Complaint.received_at)
-    replied_day = func.date(Complaint.replied_at)
-    query = (
-        select(received_day, replied_day, func.count())
-        .where(*conditions, replied())
-        .group_by(received_day, replied_day)
-    )
-    days = {}
+def reply_day_rows(conditions, keys=(), session=None) -> List[dict]:
+    """The replied complaints by ``keys`` (columns of the case) and pair of days (``received``,
+    ``replied``, untyped ``date()`` text on SQLite): ``n`` complaints per group."""
+    received_day = func.date(Complaint.received_at).label("received")
+    replied_day = func.date(Complaint.replied_at).label("replied")
+    grouping = (*keys, received_day, replied_day)
+    query = select(*grouping, func.count().label("n")).where(*conditions, replied()).group_by(*grouping)
+    return [dict(row._mapping) for row in (session or db.session).execute(query)]
 
-    def as_date(value):
-        if isinstance(value, date):
-            return value
-        parsed = days.get(value)
-        if parsed is None:
-            parsed = days[value] = date.fromisoformat(str(value)[:10])
-        return parsed
 
-    return [(as_date(a), as_date(b), int(n)) for a, b, n in db.session.execute(query)]
+class ReplyDays:
+    """§12: the working days from receipt to reply (the receipt day not counted), averaged over
+    the replied complaints.
+
+    The working days between two days are the difference of a running count of working days, so
+    their sum over the complaints is Σ count(reply day) − Σ count(receipt day): what is summed is
+    a net number of complaints per day (+1 on its reply day, −1 on its receipt day). Such day
+    counts add up across months and branches, and the calendar is applied only when they are
+    read: a calendar change never makes a kept figure wrong."""
+
+    def __init__(self):
+        self.total = 0
+        self.net: Dict[int, int] = {}  # date ordinal → replies that day minus receipts that day
+
+    def add(self, received: int, replied: int, n: int) -> None:
+        """``n`` complaints received and replied on these day ordinals."""
+        self.total += n
+        if replied > received:  # a same-day reply takes 0 days (and an earlier one is counted 0)
+            self.net[replied] = self.net.get(replied, 0) + n
+            self.net[received] = self.net.get(received, 0) - n
+
+    def add_pairs(self, pairs) -> "ReplyDays":
+        """``(date received, date replied, n)`` triples."""
+        for received, replied_on, n in pairs:
+            self.add(received.toordinal(), replied_on.toordinal(), int(n))
+        return self
+
+    def add_rows(self, rows) -> "ReplyDays":
+        """``reply_day_rows`` rows."""
+        days = {}
+
+        def ordinal(value):
+            # date() is text on SQLite: parse each distinct day once.
+            found = days.get(value)
+            if found is None:
+                found = days[value] = (value if isinstance(value, date)
+                                       else date.fromisoformat(str(value)[:10])).toordinal()
+            return found
+
+        for row in rows:
+            self.add(ordinal(row["received"]), ordinal(row["replied"]), int(row["n"]))
+        return self
+
+    def kept(self, month: date) -> list:
+        """``[total, [day, net, day, net, …]]``, days counted from ``month`` (its first day)."""
+        base = month.toordinal()
+        flat = []
+        for day in sorted(self.net):
+            if self.net[day]:
+                flat += [day - base, self.net[day]]
+        return [self.total, flat]
+
+    def add_kept(self, month: date, kept) -> None:
+        total, flat = kept
+        self.total += total
+        base = month.toordinal()
+        net = self.net
+        for index in range(0, len(flat), 2):
+            day = base + flat[index]
+            net[day] = net.get(day, 0) + flat[index + 1]
+
+    def average(self, calendar) -> Optional[float]:
+        if not self.total:
+            return None
+        days = [day for day, n in self.net.items() if n]
+        if not days:
+            return 0.0
+        first, last = min(days), max(days)
+        running, working = 0, 0
+        for ordinal in range(first, last + 1):
+            if ordinal > first and calendar.is_workday(date.fromordinal(ordinal)):
+                running += 1
+            n = self.net.get(ordinal)
+            if n:
+                working += n * running
+        return round(working / self.total, 2)
 
 
 def average_working_days(pairs, calendar) -> Optional[float]:
-    """§12: mean working days from receipt to reply (the receipt day not counted), weighted by
-    the number of complaints per pair; one pass over the calendar span via a running count."""
-    total = sum(n for _, _, n in pairs)
-    if not total:
-        return None
-    first = min(received for received, _, _ in pairs)
-    last = max(max(received, reply) for received, reply, _ in pairs)
-    running = {}
-    count = 0
-    day = first
-    while day <= last:
-        if day > first and calendar.is_workday(day):
-            count += 1
-        running[day] = count
-        day += timedelta(days=1)
-    days = sum(max(running[reply] - running[received], 0) * n for received, reply, n in pairs)
-    return round(days / total, 2)
+    """§12: mean working days from receipt to reply of ``(date received, date replied, n)``."""
+    return ReplyDays().add_pairs(pairs).average(calendar)
 
 
 def due_soon_days() -> int:
@@ -434,13 +566,14 @@ def attention(user, period: Period, today: date, limit: int = ATTENTION_LIMIT) -
 def summary(user, period: Period, today: date) -> dict:
     """All figures of the period as JSON-ready data (api.md "Reports")."""
     conditions = base_conditions(user, period)
-    grouped, fees = monthly.figures(user, period, today)
-    totals = grouped.totals()
-    branches = grouped.by_branch()
-    months = grouped.by_month()
-    staff = _staff_rulings(conditions)
+    kept = monthly.figures(user, period, today)
+    fees = kept.fees
+    totals = kept.grouped.totals()
+    branches = kept.grouped.by_branch()
+    months = kept.grouped.by_month()
+    staff = kept.staff.rows()
     repeat_people, repeat_complaints = _repeat_complainants(conditions)
-    average = average_working_days(_reply_day_pairs(conditions), load_calendar())
+    average = kept.reply_days.average(load_calendar())
 
     replied_count = int(totals["replied"])
     on_time_count = int(totals["on_time"])
@@ -542,9 +675,10 @@ def assessment(user, period: Period, today: date, rules) -> dict:
     from .rules import BRANCH_COUNTS, STAFF_COUNTS, score
 
     conditions = base_conditions(user, period)
-    grouped, fees = monthly.figures(user, period, today)
+    kept = monthly.figures(user, period, today)
+    fees = kept.fees
     branches = []
-    for row in grouped.by_branch():
+    for row in kept.grouped.by_branch():
         counts = {key: int(row[column]) for key, column in BRANCH_COUNTS.items()}
         branches.append({
             "branch_id": row["branch_id"],
@@ -576,7 +710,7 @@ def assessment(user, period: Period, today: date, rules) -> dict:
         entry = person(row)
         entry["named"] = int(row["named"] or 0)
         entry["overdue_without_extension"] = int(row["overdue_without_extension"] or 0)
-    for row in _staff_rulings(conditions):
+    for row in kept.staff.rows():
         entry = person(row)
         entry["responsible"] = int(row["responsible"])
         entry["responsible_by_category"] = {code: int(row[_ruling_key(code)]) for code in RESPONSIBLE_CATEGORIES}

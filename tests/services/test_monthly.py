@@ -23,13 +23,13 @@ TODAY = rd.TODAY.date()
 
 
 def kept():
-    """The kept rows as {(month, branch): (counts, fees)}, rows without cases left out."""
+    """The kept rows as {(month, branch): named figures}, rows without cases left out."""
     db.session.expire_all()
     out = {}
     for row in db.session.execute(select(ComplaintMonth)).scalars():
-        counts = json.loads(row.counts)
-        if counts or Decimal(row.fees):
-            out[(row.month, row.branch_id)] = (counts, Decimal(row.fees))
+        figures = monthly.decoded(row)
+        if figures["counts"] or figures["fees"] or figures["reply_days"][0] or figures["staff"]:
+            out[(row.month, row.branch_id)] = figures
     return out
 
 
@@ -67,10 +67,12 @@ def test_every_change_through_the_services_keeps_the_months_equal_to_a_recount(a
     assert rows, "the data set's cases are counted in the kept months"
     assert_months_are_recounts()
     november = {key: value for key, value in rows.items() if key[0] == date(2026, 11, 1)}
-    assert sum(counts["received"] for counts, _ in november.values()) == rd.ALL["received"]
+    assert sum(row["counts"]["received"] for row in november.values()) == rd.ALL["received"]
     # c2's fee (90) under the effective ruling is kept with its month and branch.
     c2 = cases["c2"]
-    assert rows[(date(2026, 11, 1), c2.branch_id)][1] == Decimal("90.00")
+    assert rows[(date(2026, 11, 1), c2.branch_id)]["fees"] == Decimal("90.00")
+    assert sum(row["reply_days"][0] for row in november.values()) == rd.ALL["replied"]
+    assert any(row["staff"] for row in november.values())
 
 
 @pytest.mark.parametrize("args", [
@@ -94,7 +96,8 @@ def test_whole_months_are_read_from_the_kept_rows(app, users, cases):
     month, branch_id = date(2026, 11, 1), cases["c1"].branch_id
     row = db.session.get(ComplaintMonth, (month, branch_id))
     counts = json.loads(row.counts)
-    counts["received"] += 1000
+    assert statistics.COUNT_NAMES[0] == "received"
+    counts[0] += 1000
     db.session.execute(update(ComplaintMonth).where(ComplaintMonth.month == month, ComplaintMonth.branch_id == branch_id)
                        .values(counts=json.dumps(counts)))
     db.session.commit()
@@ -145,7 +148,9 @@ def test_a_ruling_changed_alone_recounts_its_case_month(app, cases):
     ruling.fee_borne = Decimal("120.50")
     db.session.commit()
     month = (date(2026, 11, 1), cases["c2"].branch_id)
-    assert kept()[month][1] == Decimal("120.50")
+    assert kept()[month]["fees"] == Decimal("120.50")
+    # the staff it holds responsible bear the new fee too (split when read)
+    assert sum(Decimal(fee) / share for _, _, share, _, fee in kept()[month]["staff"]) == Decimal("120.50")
     assert_months_are_recounts()
 
 
@@ -193,7 +198,7 @@ def test_bulk_loaded_cases_are_counted_by_the_generator(app):
 
     bench_seed.seed(300, seed=5, batch_size=100, now=datetime(2026, 11, 20, 12, 0), import_calendar=False)
     rows = kept()
-    assert sum(counts["received"] for counts, _ in rows.values()) == 300
+    assert sum(row["counts"]["received"] for row in rows.values()) == 300
     assert monthly.is_built()
     assert_months_are_recounts()
 

@@ -128,6 +128,37 @@ def test_average_working_days_uses_the_calendar():
     assert statistics.average_working_days([], calendar) is None
 
 
+def test_reply_days_kept_per_month_give_the_average_of_the_pairs():
+    """The kept reply days (net replies per day, by month of receipt) add up to the same
+    average as counting working days pair by pair, whatever the calendar."""
+    import random
+
+    rng = random.Random(7)
+    holidays = {date(2026, 10, d): False for d in range(1, 9)}
+    holidays[date(2026, 10, 10)] = True  # a make-up working Saturday
+    calendar = WorkCalendar(overrides=holidays)
+    pairs = []
+    for _ in range(400):
+        received = date(2026, 8, 1).toordinal() + rng.randrange(120)
+        pairs.append((date.fromordinal(received), date.fromordinal(received + rng.randrange(40)), rng.randrange(1, 4)))
+
+    def by_pairs():
+        days = 0
+        for received, replied, n in pairs:
+            span = (received.toordinal() + step for step in range(1, replied.toordinal() - received.toordinal() + 1))
+            days += n * sum(1 for day in span if calendar.is_workday(date.fromordinal(day)))
+        return round(days / sum(n for _, _, n in pairs), 2)
+
+    months = {}
+    for received, replied, n in pairs:
+        months.setdefault(received.replace(day=1), statistics.ReplyDays()).add_pairs([(received, replied, n)])
+    read = statistics.ReplyDays()
+    for month, days in months.items():
+        read.add_kept(month, days.kept(month))
+    assert read.total == sum(n for _, _, n in pairs)
+    assert read.average(calendar) == statistics.average_working_days(pairs, calendar) == by_pairs()
+
+
 # --- assessment ------------------------------------------------------------------------------
 
 def test_default_rules_are_seeded_once_and_admin_changes_survive(app):
