@@ -65,9 +65,10 @@ def create_app(config=None) -> Flask:
         from . import api, fab_filters, views
 
         fab_filters.install()
-        from .reports import monthly
+        from .reports import monthly, repeats
 
         monthly.install()
+        repeats.install()
         views.register(appbuilder)
         app.before_request(views.refuse_impossible_requests)
         app.after_request(_log_refused_query)

@@ -601,7 +601,7 @@ class Generator:
             category=category, disputed_fee=fee, facts=self.facts(category),
             customer_request=self.one(REQUESTS) if self.chance(0.8) else None,
             status=s.REGISTERED, handling_unit_id=unit_id, handler_id=handler_id,
-            due_date_provisional=False, extension_status=s.EXT_NONE, ruling_final=False,
+            due_date_provisional=False, extension_status=s.EXT_NONE, ruling_final=False, phone_shared=False,
             reruling_status=s.RERULING_NONE, created_at=created, created_by_id=None,
         )
         try:
@@ -1138,11 +1138,13 @@ class _Writer:
     def finish(self) -> None:
         """Move PostgreSQL's id sequences past the ids assigned here; refresh planner statistics
         (PostgreSQL: VACUUM ANALYZE; SQLite: ANALYZE and a WAL checkpoint). The kept report
-        months are rebuilt first: bulk inserts bypass the session that keeps them current."""
-        from .reports import monthly
+        months are rebuilt and the shared phone numbers marked first: bulk inserts bypass the session
+        that keeps them current."""
+        from .reports import monthly, repeats
 
         with Session(bind=self.connection) as session:
             monthly.rebuild(session)
+            repeats.mark_all(session)
             session.commit()
         self.connection.commit()
         tables = ("complaint", "complaint_event", "ruling", "ruling_staff", "number_counter", "staff", "org_unit",

@@ -18,6 +18,8 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    false,
+    text,
 )
 from sqlalchemy.orm import relationship
 
@@ -70,6 +72,12 @@ class Complaint(Model):
         Index("ix_complaint_report", *REPORT_COLUMNS),
         # The reports' cases still processing past their due date, read from the index alone.
         Index("ix_complaint_open_late", *OPEN_LATE_COLUMNS),
+        # Earlier complaints by the same phone number (the hotline's first question), and the
+        # cases whose number another case shares: the repeat complainants of a period are
+        # grouped from these few index entries instead of every case (reports/repeats.py).
+        Index("ix_complaint_phone", "complainant_phone"),
+        Index("ix_complaint_phone_shared", "received_at", "complainant_phone",
+              sqlite_where=text("phone_shared = 1"), postgresql_where=text("phone_shared")),
     )
 
     id = Column(Integer, primary_key=True)
@@ -79,7 +87,10 @@ class Complaint(Model):
     received_at = Column(DateTime, nullable=False, index=True)
 
     complainant_name = Column(String(64), nullable=False)
-    complainant_phone = Column(String(32))
+    complainant_phone = Column(String(32))  # stored trimmed; empty is None
+    # Another complaint has the same phone number (reports/repeats.py). Set when it becomes
+    # true and never cleared: it may stay true after a number is corrected, never false wrongly.
+    phone_shared = Column(Boolean, nullable=False, default=False, server_default=false())
     complainant_id_number = Column(String(32))
     complainant_address = Column(String(200))
     is_delegate = Column(Boolean, nullable=False, default=False)
@@ -220,6 +231,19 @@ class Attachment(Model):
     uploaded_at = Column(DateTime, nullable=False)
     uploaded_by_id = Column(Integer, ForeignKey("ab_user.id", ondelete="RESTRICT"))
     uploaded_by = relationship(User)
+
+
+def normal_phone(value):
+    """A phone number as stored: trimmed, and None when empty."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+@event.listens_for(Complaint.complainant_phone, "set", retval=True)
+def _trim_phone(target, value, oldvalue, initiator):
+    return normal_phone(value)
 
 
 class AppendOnly(Exception):

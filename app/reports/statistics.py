@@ -21,7 +21,7 @@ from operator import add
 from typing import Dict, List, Optional
 
 from flask import current_app, has_app_context
-from sqlalchemy import Date, and_, extract, false, func, literal, or_, select, type_coerce
+from sqlalchemy import Date, and_, extract, false, func, literal, or_, select, true, type_coerce
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
@@ -180,7 +180,8 @@ COUNT_NAMES = tuple(column.name for column in count_columns(literal(True)))
 def grouped_rows(conditions, columns, session=None) -> List[dict]:
     """``columns`` over the cases matching ``conditions``, by (branch, year, month of receipt):
     one pass over the covering report index. Rows carry ``g_branch``, ``g_year``, ``g_month``."""
-    query = select(*group_keys(), *columns).where(*conditions).group_by(*group_keys())
+    keys = group_keys()  # the same objects in both places (PostgreSQL matches the expressions)
+    query = select(*keys, *columns).where(*conditions).group_by(*keys)
     return [dict(row._mapping) for row in (session or db.session).execute(query)]
 
 
@@ -401,11 +402,12 @@ class StaffRulings:
 
 def _repeat_complainants(conditions):
     """Complainants (same phone number) with more than one complaint in the period: how many, and
-    how many complaints they made. The numbers themselves never leave the database."""
-    phone = func.trim(Complaint.complainant_phone)
+    how many complaints they made. Grouped from the cases whose number another case shares
+    (``reports/repeats.py``). The numbers themselves never leave the database."""
+    phone = Complaint.complainant_phone
     repeats = (
         select(phone.label("phone"), func.count().label("n"))
-        .where(*conditions, Complaint.complainant_phone.isnot(None), phone != "")
+        .where(*conditions, Complaint.phone_shared == true(), phone.isnot(None))
         .group_by(phone)
         .having(func.count() > 1)
         .subquery()
