@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 from .models.complaint import Complaint
 from .security.filters import ORDERED_SCAN_KEY, ComplaintScopeFilter
 from .security.request_cache import request_cache
-from .security.scope import scope_count
+from .security.scope import newest_candidates, scope_count
 from .services import totals
 
 
@@ -25,6 +25,7 @@ class EagerInterface(SQLAInterface):
 
 
 ORDERED_SCAN_FROM = 2000  # matching cases from which a page walks the list's order
+CANDIDATE_DEPTH_AT_MOST = 250  # pages deeper than this walk the list's order
 
 
 class ComplaintInterface(EagerInterface):
@@ -53,6 +54,19 @@ class ComplaintInterface(EagerInterface):
         # a million cases: 15k of them); a page of few cases the other way round.
         memo[ORDERED_SCAN_KEY] = count > ORDERED_SCAN_FROM
         return count
+
+    def apply_all(self, query, filters=None, order_column="", order_direction="", page=None, page_size=None,
+                  *args, **kwargs):
+        """A page of a large scope in order of receipt reads its candidates only: each way's
+        first cases through its ordered index (``scope.newest_candidates``), however far back
+        the scope's newest cases lie. The scope's own condition still applies."""
+        depth = ((page or 0) + 1) * (page_size or 0)
+        if (order_column == "received_at" and 0 < depth <= CANDIDATE_DEPTH_AT_MOST
+                and request_cache().get(ORDERED_SCAN_KEY) and self._scope_only(filters)):
+            candidates = newest_candidates(getattr(g, "user", None), self.obj, order_direction != "asc", depth)
+            if candidates is not None:
+                query = query.filter(self.obj.id.in_(candidates))
+        return super().apply_all(query, filters, order_column, order_direction, page, page_size, *args, **kwargs)
 
     @staticmethod
     def _scope_only(filters) -> bool:

@@ -54,7 +54,10 @@ class Complaint(Model):
         CheckConstraint("disputed_fee IS NULL OR disputed_fee >= 0", name="ck_complaint_fee"),
         CheckConstraint(_in("reruling_status", s.RERULING_STATUSES), name="ck_complaint_reruling_status"),
         Index("ix_complaint_status_due", "status", "due_date"),
-        Index("ix_complaint_branch_received", "branch_id", "received_at"),
+        # A branch head's newest cases, unit by unit, from these alone (security/scope.py
+        # newest_candidates): the respondent is what "not about the branch head" tests.
+        Index("ix_complaint_branch_received", "branch_id", "received_at", "respondent_staff_id"),
+        Index("ix_complaint_handling_received", "handling_unit_id", "received_at", "respondent_staff_id"),
         Index("ix_complaint_handling_status", "handling_unit_id", "status"),
         # The to-do's kinds of work, each read in its own order (views/complaint.py _todo_parts).
         Index("ix_complaint_status_level_due", "status", "level", "due_date"),

@@ -135,6 +135,9 @@ class _Way:
 
     where: object
     ids: object
+    # The same cases as conditions each served by an index ordered by the date of receipt
+    # (one per unit of a unit list), for ``newest_candidates``.
+    streams: tuple = ()
 
 
 def _ways(user, model, walk=False):
@@ -164,15 +167,17 @@ def _build_ways(user, model, walk):
             return column
         return column + ("" if isinstance(column.type, String) else 0)  # ("+" on text: "||")
 
-    def way(condition):
-        return _Way(condition, select(model.id).where(condition))
+    def way(condition, streams=None):
+        return _Way(condition, select(model.id).where(condition), tuple(streams or ()))
 
     ways = []
     if "BranchHead" in names and staff is not None:
         units = sorted(subtree_ids(staff.unit_id))
         not_about_me = or_(model.respondent_staff_id.is_(None), model.respondent_staff_id != staff.id)
-        ways.append(way(and_(col("branch_id").in_(units), not_about_me)))
-        ways.append(way(and_(col("handling_unit_id").in_(units), not_about_me)))
+        ways.append(way(and_(col("branch_id").in_(units), not_about_me),
+                        [and_(model.branch_id == unit, not_about_me) for unit in units]))
+        ways.append(way(and_(col("handling_unit_id").in_(units), not_about_me),
+                        [and_(model.handling_unit_id == unit, not_about_me) for unit in units]))
     if "CounterStaff" in names:
         ways.append(way(col("created_by_id") == user.id))
         if staff is not None:
@@ -192,6 +197,30 @@ def _ids(ways):
     index (an id may come more than once; one OR across columns and a subquery would make the
     database read every case of the table)."""
     return ways[0].ids if len(ways) == 1 else union_all(*[w.ids for w in ways])
+
+
+STREAMS_AT_MOST = 16  # more units than this: the page walks the list's order instead
+
+
+def newest_candidates(user, model, descending: bool, depth: int):
+    """The ids among which the first ``depth`` cases of ``user``'s scope in order of receipt
+    lie, or ``None`` when the scope has no such form.
+
+    Each way of reaching a case, unit by unit, gives its own first ``depth`` cases from an
+    index ordered by the date of receipt: (branch, received) and (handling unit, received). Every
+    case among the scope's first ``depth`` is among its own way's first ``depth``, so a page
+    needs only these few candidates (at most ways × units × depth), wherever in the table the
+    scope's newest cases lie. Only the branch head's ways have such indexes; the other ways
+    reach few cases and are read whole."""
+    ways = _ways(user, model)
+    if not ways or not any(way.streams for way in ways):
+        return None
+    conditions = [condition for way in ways for condition in (way.streams or (way.where,))]
+    if len(conditions) > STREAMS_AT_MOST:
+        return None
+    order = (model.received_at.desc(), model.id.desc()) if descending else (model.received_at, model.id)
+    firsts = [select(model.id).where(condition).order_by(*order).limit(depth).subquery() for condition in conditions]
+    return union_all(*[select(first.c.id) for first in firsts])
 
 
 def scope_count_select(user):

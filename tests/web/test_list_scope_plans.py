@@ -144,3 +144,46 @@ def test_scope_count_adds_up_every_way_of_reaching_a_case_once(app, users, facto
     # The data reach each kind of user in several ways (not an empty comparison): a1's head
     # sees a1's six cases and c5 it handles, not c9 that names it.
     assert counted["branchhead"] == 7 and counted["multi"] > counted["branchhead"] and counted["counter2"] >= 1
+
+
+@pytest.mark.parametrize("direction", ["desc", "asc"])
+def test_candidate_pages_equal_the_fetched_pages(client, users, api, make_complaint, org, monkeypatch, direction):
+    """A large scope's page in order of receipt reads each way's first cases unit by unit
+    (``scope.newest_candidates``): page after page it shows what fetching every case of the
+    scope shows. The branch's newest cases name the branch head (hidden from it) and the
+    oldest too, so a way's first cases must be its visible ones; two cases of another branch
+    are handled by the head's branch."""
+    from app.extensions import db
+    from app.models.complaint import Complaint
+    from tests.conftest import count_queries
+
+    head = users[r.BRANCH_HEAD].staff_records[0]
+    for i in range(14):
+        branch = (org["a1"], org["b1"])[i % 2]
+        case = db.session.get(Complaint, make_complaint(
+            users[r.DISCIPLINE_OFFICE], branch_id=branch.id, received_at=f"2026-11-{2 + i:02d}T09:{i:02d}:00",
+            respondent_staff_id=head.id if i in (0, 8, 10, 12) else None).id)
+        # the office handles the branch's cases; the branch handles two of another branch's
+        case.handling_unit_id = org["a1"].id if i in (3, 9) else org["office"].id
+    db.session.commit()
+
+    def pages(threshold):
+        monkeypatch.setattr(datamodels, "ORDERED_SCAN_FROM", threshold)
+        out = []
+        with count_queries() as q:
+            for page in range(3):
+                rows, count = _numbers(client, "/api/v1/complaint/?q=(order_column:received_at,order_direction:"
+                                       f"{direction},page:{page},page_size:2)", api("branchhead"))
+                out.append(rows)
+        return out, count, q.statements
+
+    fetched, count, _ = pages(10**9)
+    candidates, same_count, statements = pages(0)
+    assert count == same_count == 5  # a1's cases 2, 4, 6 and the two it handles (3, 9)
+    assert candidates == fetched
+    flat = [number for page in fetched for number in page]
+    assert len(flat) == len(set(flat)) == 5
+    assert flat == sorted(flat, reverse=direction == "desc")
+    # the page read each way's first cases (an ordered, limited select per way)
+    assert any("UNION ALL" in st and "ORDER BY complaint.received_at" in st.split("UNION ALL")[0]
+               for st in statements)
