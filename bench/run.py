@@ -531,16 +531,16 @@ class Database:
     def floor_statements(self, username: str):
         """(count statement, first-page statement) of the list page for ``username``'s scope,
         as the page runs them (the kept total or the scope's count, and a large scope's page
-        walked in the list's order): the columns the page shows, joined as it needs them,
+        walked in the list's order among each way's first cases): the columns the page shows, joined as it needs them,
         ordered as it orders."""
-        from sqlalchemy import literal, select
+        from sqlalchemy import and_, literal, select
         from sqlalchemy.orm import aliased
 
         from app.datamodels import ORDERED_SCAN_FROM
         from app.extensions import db
         from app.models import OrgUnit, Staff
         from app.models.complaint import Complaint
-        from app.security.scope import complaint_clause, scope_count_select
+        from app.security.scope import complaint_clause, newest_candidates, scope_count_select
         from app.services.totals import total_select
 
         with self.app.app_context():
@@ -553,6 +553,11 @@ class Database:
                     count = select(literal(0))
                 matching = db.session.execute(count).scalar() or 0
                 clause = complaint_clause(user, Complaint, ordered_scan=matching > ORDERED_SCAN_FROM)
+                candidates = None
+                if matching > ORDERED_SCAN_FROM:
+                    candidates = newest_candidates(user, Complaint, True, PAGE_SIZE)
+                if candidates is not None:
+                    clause = and_(clause, Complaint.id.in_(candidates))
             finally:
                 db.session.remove()
         branch, handling, handler = aliased(OrgUnit), aliased(OrgUnit), aliased(Staff)
