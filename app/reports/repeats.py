@@ -9,7 +9,9 @@ complainants are grouped from the cases marked ``phone_shared`` alone (a partial
 The mark is a superset, which is all the grouping needs to stay exact:
 - **set in the transaction that makes it true.** Any transaction that adds a complaint or
   changes its phone number marks, before it commits, every case of those numbers when a number
-  occurs more than once. Complaints are never deleted, so a count only grows;
+  occurs more than once. Complaints are never deleted, so a count only grows. On PostgreSQL,
+  concurrent writers of one number serialise on a transaction-scoped advisory lock, so the
+  second sees the first's case;
 - **never cleared.** A case whose number was corrected away may stay marked: it is grouped and
   counted only if its (new) number repeats in the period;
 - **bulk loads** (the bench generator) and the migration that added the mark call
@@ -24,6 +26,7 @@ from ..models.complaint import Complaint
 
 _PHONES = "report_shared_phones"  # session.info: phone numbers added or changed
 CHUNK = 500
+LOCK_SPACE = 1  # first key of the advisory locks per phone number (the kept months' are yyyymm)
 
 
 def _shared(phones=None):
@@ -48,6 +51,13 @@ def _mark(session, phones=None) -> int:
 def mark(session, phones) -> int:
     """Mark the cases of ``phones`` whose number more than one complaint holds."""
     phones = sorted(set(phones))
+    if session.get_bind().dialect.name == "postgresql":
+        # Two transactions writing the same number must not each see only their own case: one
+        # at a time per number, and the count after the lock sees what the other committed
+        # (READ COMMITTED). Registrations already queue on the day's number counter; an edit
+        # of a number does not. SQLite has one writer at a time.
+        for phone in phones:
+            session.execute(select(func.pg_advisory_xact_lock(LOCK_SPACE, func.hashtext(phone))))
     return sum(_mark(session, phones[start:start + CHUNK]) for start in range(0, len(phones), CHUNK))
 
 

@@ -104,6 +104,9 @@ def test_twenty_parallel_registrations_get_distinct_consecutive_numbers(app, use
     assert db.session.execute(select(func.count()).select_from(Complaint)).scalar() == CLIENTS
     assert totals.total() == CLIENTS  # the kept total moved with every commit, none lost
     assert_months_are_recounts()  # and so did the kept report month, one writer at a time
+    # all twenty came from one number: every case is marked as sharing it (reports/repeats.py)
+    assert db.session.execute(select(func.count()).select_from(Complaint)
+                              .where(Complaint.phone_shared.is_(True))).scalar() == CLIENTS
     assert db.session.get(NumberCounter, day).last == CLIENTS
     registered = db.session.execute(
         select(func.count()).select_from(ComplaintEvent).where(ComplaintEvent.name == "register")
