@@ -154,3 +154,54 @@ def test_out_of_range_complaint_ids_are_404_on_every_database(client, users, api
         assert client.get(f"/api/v1/complaint/{pk}", headers=office).status_code == 404
         response = client.post(f"/api/v1/complaint/{pk}/transitions/accept", headers=office, json={"level": "branch"})
         assert response.status_code == 404
+
+
+def test_two_writers_giving_cases_one_number_both_mark_them(app, users, org, make_complaint):
+    """Two transactions give two cases (of different branches and months) the same new number
+    at once: the second waits for the first's lock on that number, then sees its case, so both
+    cases are marked as sharing it (reports/repeats.py). Without the lock each would count only
+    its own case and neither would be marked."""
+    import threading
+
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has one writer at a time")
+    from app.models.complaint import Complaint
+
+    first = make_complaint(users["DisciplineOffice"], branch_id=org["a1"].id, complainant_phone="13000000001",
+                           received_at="2026-10-05T09:00:00").id
+    second = make_complaint(users["DisciplineOffice"], branch_id=org["b1"].id, complainant_phone="13000000002",
+                            received_at="2026-11-05T09:00:00").id
+    db.session.remove()
+    paused, go = threading.Event(), threading.Event()
+
+    def pause(session):  # registered after the application's own listeners: runs after its mark
+        if session.info.get("pause"):
+            paused.set()
+            go.wait(10)
+
+    event.listen(Session, "before_commit", pause)
+    writer_a, writer_b = Session(db.engine), Session(db.engine)
+    try:
+        writer_a.info["pause"] = True
+        writer_a.get(Complaint, first).complainant_phone = "13999999999"
+        thread_a = threading.Thread(target=writer_a.commit)
+        thread_a.start()
+        assert paused.wait(10)  # A counted its own case only, and holds the number's lock
+        writer_b.get(Complaint, second).complainant_phone = "13999999999"
+        thread_b = threading.Thread(target=writer_b.commit)
+        thread_b.start()
+        thread_b.join(1.0)
+        assert thread_b.is_alive()  # B waits for A
+        go.set()
+        thread_a.join(10)
+        thread_b.join(10)
+    finally:
+        go.set()
+        event.remove(Session, "before_commit", pause)
+        writer_a.close()
+        writer_b.close()
+    marked = db.session.execute(select(Complaint.id).where(Complaint.phone_shared.is_(True))).scalars().all()
+    assert sorted(marked) == sorted([first, second])
