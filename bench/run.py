@@ -1175,7 +1175,7 @@ def write_report(directory: Path, report: Path) -> None:
             "(statements the request sent; median, and max when it differs).",
             "- Stock: Flask-AppBuilder's `ModelView` over `complaint` (plain `SQLAInterface`, no scope, same "
             "columns, page size and order) as Admin. Floor: the list page's count and first page as the page "
-            "runs them (the kept total or the scope's count; a large scope's page walked in the list's order), "
+            "runs them (the kept total or the scope's count; a large scope's page walked in the list's order among each way's first cases), "
             "same columns via joins, same order, run with SQLAlchemy Core from the bench process.",
             "- Export: `/reports/export` of the last full month and of the twelve months ending with it, as "
             "DisciplineOffice, against a single-worker gunicorn; peak RSS is the worker's `VmHWM` "
