@@ -2,20 +2,19 @@
 
 Every query is restricted by ``complaint_clause(user, Complaint)`` — the caller's scope — and by
 the period of receipt and the unit's subtree (``Period``). Figures come from GROUP BY and
-SUM(CASE WHEN …) aggregates; Python only loops over the aggregated groups, never over cases,
+COUNT(*) FILTER aggregates; Python only loops over the aggregated groups, never over cases,
 so a call issues the same number of statements whatever the data size.
 
 The period selects complaints by their date of receipt (a cohort): every figure describes the
 complaints received in the period, whatever happened to them later.
 
 Portable SQL only (SQLite and PostgreSQL): ``date()`` of a timestamp, ``EXTRACT`` of year and
-month, ``TRIM``, CASE — no dialect-specific date arithmetic. Working days to reply need the work
-calendar, which lives in Python: the query groups replied complaints by (date received, date
-replied) and each distinct pair is counted once with the calendar (at most one group per pair
-of days, not per case).
+month, CASE — no dialect-specific date arithmetic. Working days to reply need the work calendar,
+which lives in Python: the replied complaints are reduced to net replies per day (``ReplyDays``,
+from one group per pair of days, or kept per month), and the calendar is applied once to those.
 """
 from collections import OrderedDict
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from operator import add
 from typing import Dict, List, Optional
