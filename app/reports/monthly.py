@@ -110,6 +110,23 @@ class Figures:
     reply_days: "object"
     staff: "object"
 
+    @classmethod
+    def empty(cls) -> "Figures":
+        from . import statistics as st
+
+        return cls(grouped=st.Grouped(), fees={}, reply_days=st.ReplyDays(), staff=st.StaffRulings())
+
+    def add_live(self, conditions, today) -> "Figures":
+        """Add the cases matching ``conditions``, counted case by case."""
+        from . import statistics as st
+
+        self.grouped.add_rows(st.grouped_rows(conditions, st.count_columns(st.overdue(today))))
+        for branch_id, amount in st.fees_by_branch(conditions).items():
+            self.fees[branch_id] = self.fees.get(branch_id, Decimal("0.00")) + amount
+        self.reply_days.add_rows(st.reply_day_rows(conditions))
+        self.staff.add_rows(st.staff_ruling_rows(conditions))
+        return self
+
 
 def figures(user, period, today) -> Figures:
     """The period's figures: from the kept months where they apply, counted case by case
@@ -118,7 +135,7 @@ def figures(user, period, today) -> Figures:
 
     span = full_months(period.start, period.end)
     if span is None or not sees_every_complaint(user) or not is_built():
-        return _live(st.base_conditions(user, period), today)
+        return Figures.empty().add_live(st.base_conditions(user, period), today)
     first, last = span
     out = kept(first, last, period.unit_ids)
     months = replace(period, start=first, end=next_month(last) - timedelta(days=1))
@@ -128,24 +145,8 @@ def figures(user, period, today) -> Figures:
         st.late_columns(open_late),
     ))
     for edge in _edges(period, months):
-        conditions = st.base_conditions(user, edge)
-        out.grouped.add_rows(st.grouped_rows(conditions, st.count_columns(st.overdue(today))))
-        for branch_id, amount in st.fees_by_branch(conditions).items():
-            out.fees[branch_id] = out.fees.get(branch_id, Decimal("0.00")) + amount
-        out.reply_days.add_rows(st.reply_day_rows(conditions))
-        out.staff.add_rows(st.staff_ruling_rows(conditions))
+        out.add_live(st.base_conditions(user, edge), today)
     return out
-
-
-def _live(conditions, today) -> Figures:
-    from . import statistics as st
-
-    return Figures(
-        grouped=st.Grouped.live(conditions, today),
-        fees=st.fees_by_branch(conditions),
-        reply_days=st.ReplyDays().add_rows(st.reply_day_rows(conditions)),
-        staff=st.StaffRulings().add_rows(st.staff_ruling_rows(conditions)),
-    )
 
 
 def _edges(period, months) -> Iterable:
@@ -158,9 +159,7 @@ def _edges(period, months) -> Iterable:
 def kept(first: date, last: date, unit_ids) -> Figures:
     """The kept months from ``first`` to ``last`` (first days) of the branches ``unit_ids``
     (None: every branch)."""
-    from . import statistics as st
-
-    out = Figures(grouped=st.Grouped(), fees={}, reply_days=st.ReplyDays(), staff=st.StaffRulings())
+    out = Figures.empty()
     kept_month = ComplaintMonth.__table__.c
     query = (select(kept_month.month, kept_month.branch_id, kept_month.counts, kept_month.fees,
                     kept_month.reply_days, kept_month.staff)
@@ -199,8 +198,10 @@ def _stored(session, conditions) -> Dict[Key, dict]:
 
     out: Dict[Key, dict] = {}
 
-    def entry(row) -> dict:
-        key = (date(int(row["g_year"]), int(row["g_month"]), 1), row["g_branch"])
+    def key_of(row) -> Key:
+        return date(int(row["g_year"]), int(row["g_month"]), 1), row["g_branch"]
+
+    def entry(key: Key) -> dict:
         found = out.get(key)
         if found is None:
             found = out[key] = {"counts": [], "fees": Decimal("0.00"), "reply_days": st.ReplyDays(),
@@ -211,14 +212,17 @@ def _stored(session, conditions) -> Dict[Key, dict]:
         counts = [int(row[name] or 0) for name in st.COUNT_NAMES]
         while counts and not counts[-1]:
             counts.pop()
-        entry(row)["counts"] = counts
+        entry(key_of(row))["counts"] = counts
     keys = st.group_keys()
     for row in session.execute(st.fee_sums(conditions, *keys)).mappings():
-        entry(row)["fees"] = st.money(row["fee"])
+        entry(key_of(row))["fees"] = st.money(row["fee"])
+    replies: Dict[Key, List[dict]] = {}
     for row in st.reply_day_rows(conditions, keys, session):
-        entry(row)["reply_days"].add_rows([row])
+        replies.setdefault(key_of(row), []).append(row)
+    for key, rows in replies.items():
+        entry(key)["reply_days"].add_rows(rows)  # each distinct day parsed once per (month, branch)
     for row in st.staff_ruling_rows(conditions, keys, session):
-        entry(row)["staff"].add_rows([row])
+        entry(key_of(row))["staff"].add_rows([row])
     return out
 
 

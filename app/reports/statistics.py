@@ -208,11 +208,6 @@ class Grouped:
         self._sums = None
         self.add_rows(rows)
 
-    @classmethod
-    def live(cls, conditions, today):
-        """Counted case by case."""
-        return cls(grouped_rows(conditions, count_columns(overdue(today))))
-
     def add(self, branch_id: int, year: int, month: int, values) -> None:
         """Add counts in the order of ``COUNT_NAMES`` (a shorter list: the rest are 0)."""
         key = (branch_id, year, month)
