@@ -61,9 +61,16 @@ class Config:
     FAB_API_KEY_ENABLED = False
     FAB_API_SHOW_STACKTRACE = False
 
-    # §14: who decides an appeal — the unit codes named in the appeal notice of every reply.
+    # §14: who decides an appeal — the superior of the unit that decided: the unit codes of the body
+    # for a branch's or cooperative's decision and for the union's (or a department's) own.
     APPEAL_BODY_BRANCH_LEVEL = os.environ.get("APPEAL_BODY_BRANCH_LEVEL", "LS-JJ")
     APPEAL_BODY_UNION_LEVEL = os.environ.get("APPEAL_BODY_UNION_LEVEL", "SL")
+    # §17: the higher ruling body (上一级责任认定部门) re-ruling requests are addressed to (unit code).
+    RERULING_BODY_UNIT = os.environ.get("RERULING_BODY_UNIT", "SL")
+    # §13: an extension reaches at most this many working days beyond the deadline it extends.
+    EXTENSION_MAX_WORKING_DAYS = int(os.environ.get("EXTENSION_MAX_WORKING_DAYS", "10"))
+    # The earliest time of receipt a complaint may be registered with (a back-dated entry).
+    RECEIVED_AT_FLOOR = os.environ.get("RECEIVED_AT_FLOOR", "2000-01-01")
     # Advisory clock: the national calendar-day ceiling (15 days, 30 when extended); the case
     # page and the to-do list warn when the internal working-day deadline falls after it.
     REGULATORY_CEILING_ENABLED = os.environ.get("REGULATORY_CEILING_ENABLED", "1") not in ("0", "false", "no")
@@ -164,3 +171,4 @@ class TestConfig(Config):
     # The test organisation (tests/conftest.py) uses these codes.
     APPEAL_BODY_BRANCH_LEVEL = "JJ"
     APPEAL_BODY_UNION_LEVEL = "LS"
+    RERULING_BODY_UNIT = "LS"

@@ -214,6 +214,7 @@ class Org:
     appeal_unit_branch: Tuple[int, List[Person]]  # decides appeals against branch decisions
     appeal_unit_union: Tuple[int, List[Person]]  # decides appeals against union decisions
     reruling_body: List[Person]
+    reruling_unit_id: Optional[int] = None  # the unit re-ruling requests are addressed to (§17)
     created_bench_tree: bool = False
 
 
@@ -346,7 +347,9 @@ def load_org(rng: random.Random) -> Org:
     union_body = configured_union.id if configured_union is not None else top_of(office_id)
     if union_body == office_id:
         union_body = units[office_id].parent_id or office_id
-    reruling = members_of(union_body) or committee
+    configured_reruling = by_code.get(config.get("RERULING_BODY_UNIT"))
+    reruling_unit = configured_reruling.id if configured_reruling is not None else union_body
+    reruling = members_of(reruling_unit) or committee
     return Org(
         branches=usable,
         office_unit_id=office_id,
@@ -355,6 +358,7 @@ def load_org(rng: random.Random) -> Org:
         appeal_unit_branch=(branch_body, members_of(branch_body) or office_officers),
         appeal_unit_union=(union_body, members_of(union_body) or office_officers),
         reruling_body=reruling,
+        reruling_unit_id=reruling_unit,
     )
 
 
@@ -391,6 +395,7 @@ class Deadlines:
         self.calendar = calendar
         self._handling: Dict[Tuple[date, str], cal.Deadline] = {}
         self._after: Dict[Tuple[date, int], cal.Deadline] = {}
+        self._window: Dict[date, date] = {}
         self._workday: Dict[date, date] = {}
 
     def handling(self, received: date, level: str) -> cal.Deadline:
@@ -398,6 +403,12 @@ class Deadlines:
         found = self._handling.get(key)
         if found is None:
             found = self._handling[key] = cal.handling_deadline(self.calendar, received, level)
+        return found
+
+    def appeal_window(self, start: date) -> date:
+        found = self._window.get(start)
+        if found is None:
+            found = self._window[start] = cal.appeal_window_end(self.calendar, start).date
         return found
 
     def after(self, start: date, days: int) -> cal.Deadline:
@@ -603,6 +614,7 @@ class Generator:
             status=s.REGISTERED, handling_unit_id=unit_id, handler_id=handler_id,
             due_date_provisional=False, extension_status=s.EXT_NONE, ruling_final=False, phone_shared=False,
             reruling_status=s.RERULING_NONE, created_at=created, created_by_id=None,
+            appeal_decision_due_provisional=False,
         )
         try:
             case.emit(created, "register", registrar.name, s.REGISTERED, payload={
@@ -644,7 +656,7 @@ class Generator:
             unit_id, handler_id = new_unit, new_handler
             row.update(level=level, handling_unit_id=unit_id, handler_id=handler_id,
                        eligibility={**{item: True for item in s.ELIGIBILITY_ITEMS}, "confirmed_by_acceptance": True},
-                       due_date=due.date, due_date_provisional=due.provisional)
+                       due_date=due.date, due_date_provisional=due.provisional, deadline_days=cal.handling_days(level))
             handler_name = self._person_name(handler_id, branch) or actor.name
 
             # -- transfer (to the branch head, or up to the union) --
@@ -664,7 +676,8 @@ class Generator:
                 if up:
                     level = "union"
                     due = self.deadlines.handling(received.date(), level)
-                    row.update(level=level, due_date=due.date, due_date_provisional=due.provisional)
+                    row.update(level=level, due_date=due.date, due_date_provisional=due.provisional,
+                               deadline_days=cal.handling_days(level))
                 self.extras["transferred"] += 1
 
             # -- extension (§13): asked before the deadline, decided by the discipline office --
@@ -707,12 +720,21 @@ class Generator:
             replied = case.emit(self.workday_at(reply_day), "reply", handler_name, s.REPLIED)
             method = self.pick(self._methods)
             content = f"{self.one(FINDINGS)},{self.one(ACTIONS)},客户{self.one(ATTITUDES)}。"
-            appeal_due = cal.appeal_window_end(replied.date())
-            case.events[-1] = case.events[-1][:6] + ({"method": method, "content": content,
-                                                       "replied_at": replied.isoformat()},)
+            reply_body = {"method": method, "content": content, "replied_at": replied.isoformat()}
+            # §14: a letter's window runs from the day the customer received it (a few days later).
+            letter = method == "letter"
+            received_on = replied.date() + timedelta(days=1 + int(rng.random() * 3)) if letter else None
+            if received_on is not None and received_on > self.today:
+                received_on = None
+            if received_on is not None:
+                reply_body["customer_received_on"] = received_on.isoformat()
+            start = received_on if letter else replied.date()
+            appeal_due = self.deadlines.appeal_window(start) if start is not None else None
+            case.events[-1] = case.events[-1][:6] + (reply_body,)
+            notice = self.notices[(level, letter, appeal_due is not None)]
             row.update(replied_at=replied, replied_by_unit_id=unit_id, reply_method=method, reply_content=content,
-                       appeal_due_date=appeal_due,
-                       appeal_notice=self.notices[level].replace(_DATE_SLOT, appeal_due.isoformat()))
+                       reply_received_on=received_on, appeal_due_date=appeal_due,
+                       appeal_notice=notice.replace(_DATE_SLOT, appeal_due.isoformat()) if appeal_due else notice)
 
             # -- responsibility ruling (§17–§19) and re-ruling --
             if self.chance(P_RULING):
@@ -720,7 +742,7 @@ class Generator:
 
             # -- appeal (§14), from replied or (less often) after closing --
             closed_once = False
-            window = (appeal_due - case.last.date()).days
+            window = (appeal_due - case.last.date()).days if appeal_due is not None else 0
             if window >= 1 and self.chance(P_APPEAL * (2 if row["ruling_result"] == s.RESPONSIBLE else 1)):
                 if window >= 3 and self.chance(P_APPEAL_FROM_CLOSED):
                     # Closed the same or the next day (no day off in between: the window stays open).
@@ -808,7 +830,8 @@ class Generator:
         reason = self.one(RERULING_REASONS)
         if not case.emit_side(requested, "request_reruling", staff[0].name, reason, {"reason": reason}):
             return
-        row.update(reruling_status=s.RERULING_REQUESTED, reruling_requested_at=requested, reruling_reason=reason)
+        row.update(reruling_status=s.RERULING_REQUESTED, reruling_requested_at=requested, reruling_reason=reason,
+                   reruling_unit_id=org.reruling_unit_id)
         self.extras["rerulings_requested"] += 1
         if self.chance(P_RERULING_PENDING):
             return
@@ -847,9 +870,9 @@ class Generator:
             raise _Cutoff
         case.emit(self.at(applied), "appeal", self.one(org.officers).name, s.APPEALED, None,
                   {"applied_at": applied.isoformat(), "content": content})
-        decision_due = self.deadlines.after(applied, cal.APPEAL_DECISION_DAYS).date
+        decision_due = self.deadlines.after(applied, cal.APPEAL_DECISION_DAYS)
         row.update(appeal_applied_on=applied, appeal_content=content, appeal_unit_id=body_unit,
-                   appeal_decision_due=decision_due)
+                   appeal_decision_due=decision_due.date, appeal_decision_due_provisional=decision_due.provisional)
         self.extras["appeals"] += 1
         if self.chance(P_APPEAL_PENDING):
             raise _Cutoff
@@ -889,15 +912,24 @@ EVENT_COLUMNS = ("id", "complaint_id", "at", "actor_id", "actor_name", "name", "
                  "note", "payload")
 
 
-def appeal_notices() -> Dict[str, str]:
-    """§14: the appeal notice text per level, with a slot for the date (as the service writes it)."""
+def appeal_notices(org: "Org") -> Dict[Tuple[str, bool, bool], str]:
+    """§14: the appeal notice text per (level, written reply, date known), with a slot for the date, as the
+    service writes it for a decision of the unit the bench's replies come from (a branch, or the
+    discipline office for union-level cases)."""
     from types import SimpleNamespace
 
+    from .models import OrgUnit
     from .services.complaints import appeal_notice
 
     slot = SimpleNamespace(isoformat=lambda: _DATE_SLOT)
+    deciders = {"branch": db.session.get(OrgUnit, org.branches[0].id), "union": db.session.get(OrgUnit, org.office_unit_id)}
     with force_locale("zh"):
-        return {level: appeal_notice(SimpleNamespace(level=level, appeal_due_date=slot)) for level in s.LEVELS}
+        return {
+            (level, letter, dated): appeal_notice(SimpleNamespace(
+                level=level, reply_method="letter" if letter else "phone", appeal_due_date=slot if dated else None,
+                replied_by_unit=deciders[level], replied_by_unit_id=deciders[level].id))
+            for level in s.LEVELS for letter, dated in ((False, True), (True, True), (True, False))
+        }
 
 
 class _Table:
@@ -1222,7 +1254,7 @@ def seed(n: int, seed: int = 1, batch_size: int = DEFAULT_BATCH_SIZE, now: Optio
         log("Added the bench organisation (unit codes and employee numbers BENCH-…).")
     log(f"Spreading over {len(org.branches)} branches.")
     counters = dict(db.session.execute(select(NumberCounter.day, NumberCounter.last)).all())
-    generator = Generator(org, Deadlines(load_calendar()), now, rng, appeal_notices(), counters,
+    generator = Generator(org, Deadlines(load_calendar()), now, rng, appeal_notices(org), counters,
                           current_app.config.get("RERULING_WINDOW_DAYS", 15), _max_id(Ruling))
     last_event_id = _max_id(ComplaintEvent)
     engine = db.engine

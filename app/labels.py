@@ -58,6 +58,12 @@ COMPLAINT_LABELS = {
     "reply_method": _l("Reply method"),
     "reply_content": _l("Reply"),
     "appeal_due_date": _l("Appeal window ends"),
+    "deciding_unit_id": _l("Deciding unit"),
+    "reply_received_on": _l("Customer received the reply on"),
+    "appeal_applied_on": _l("Date of the application"),
+    "appeal_unit_id": _l("Decided by"),
+    "appeal_decision_due_date": _l("Decision due"),
+    "appeal_decision_due_provisional": _l("Provisional"),
     "closed_at": _l("Closed at"),
     "followed_up_at": _l("Follow-up date"),
     "follow_up_satisfied": _l("Customer satisfied"),
@@ -86,6 +92,10 @@ TRANSITION_FIELD_LABELS = {
     "visited_at": _l("Follow-up date"),
     "satisfied": _l("Customer satisfied"),
     "forwarded_to": _l("Forwarded to"),
+    "customer_received_on": _l("Customer received the reply on"),
+    "due_date": _l("New due date"),
+    "fee_borne": _l("Fee borne by the responsible person (yuan)"),
+    "applied_at": _l("Date of the application"),
     "file": _l("File"),
 }
 

@@ -11,7 +11,7 @@ beside each case; the tests compare every figure with them.
 |      |        |          |            | ruled 18.4 on counter + counter2, fee 90; appeal changed; closed,   |
 |      |        |          |            | follow-up unsatisfied                                               |
 | c3   | a1     | box      | efficiency | 11-04, extension to 11-25 approved, replied 11-27 (17 wd, overdue   |
-|      |        |          |            | with extension)                                                     |
+|      |        |          |            | with extension: past the approved date, an unlicensed overrun)      |
 | c4   | a1     | referral | error      | 11-05, extension to 11-26 approved, replied 11-24 (13 wd, on time); |
 |      |        |          |            | ruled 19.2                                                          |
 | c5   | b1     | referral | error      | 11-12, due 11-26, still processing (overdue now, no extension)      |
@@ -73,7 +73,8 @@ def build(users, factory, org, make_complaint):
     c2 = new("c2", counter, "2026-11-03T09:00:00", channel="hotline", category="fee", disputed_fee="90.00",
              complainant_phone=REPEAT_PHONE)
     do_(do, c2, "accept", "2026-11-03T10:00:00", level="branch")
-    do_(counter, c2, "reply", "2026-11-20T10:00:00", method="letter", content="已退还多收费用。")
+    do_(counter, c2, "reply", "2026-11-20T10:00:00", method="letter", content="已退还多收费用。",
+        customer_received_on="2026-11-20")
     do_(committee, c2, "rule", "2026-11-23T10:00:00", result="responsible", category="18.4", verified=True,
         staff_ids=[counter_staff.id, counter2_staff.id], fee_borne="90.00", basis="操作错误多收费用。",
         members="赵、钱、孙")
@@ -186,8 +187,9 @@ BRANCH_A1 = {
 
 # Assessment with the default rules (complaint 0, 18.4 −2, overdue without extension −2,
 # appeal changed −1, unsatisfied −0.5).
-ASSESSMENT_BRANCHES = {"甲一分社": -5.5, "甲二分社": 0.0, "乙一分社": -2.0}
-ASSESSMENT_STAFF = {"counter": (-4.0, 45.0, 0), "counter2": (-2.0, 45.0, 1)}  # points, fee share, named
+# c2 and c3 are unlicensed overruns held by a1 and counter (c3 ran past its approved date, §13).
+ASSESSMENT_BRANCHES = {"甲一分社": -7.5, "甲二分社": 0.0, "乙一分社": -2.0}
+ASSESSMENT_STAFF = {"counter": (-6.0, 45.0, 0), "counter2": (-2.0, 45.0, 1)}  # points, fee share, named
 
 
 def check_summary(data, expected, staff_names):

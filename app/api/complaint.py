@@ -14,7 +14,7 @@ from ..security.filters import ComplaintScopeFilter
 from ..services import complaints as svc
 from ..security.masking import sees_identity
 from ..services.pii import log_identity_views
-from ..services.presenter import complaint_dict, event_dict
+from ..services.presenter import carries_identity, complaint_dict, event_dict
 from .base import DomainApi, contract_errors
 
 
@@ -62,8 +62,13 @@ class ComplaintApi(DomainApi):
         return body
 
     def _result(self, complaint, status=200):
+        """The complaint as the caller may see it; an answer carrying full identity — a GET, but also
+        a registration, an edit or a transition — is written to the identity access log (§16)."""
         actor = svc.actor_for(g.user)
-        return self.response(status, id=complaint.id, result=complaint_dict(complaint, actor, svc.today()))
+        result = complaint_dict(complaint, actor, svc.today())
+        if sees_identity(actor, complaint):
+            log_identity_views(g.user, [complaint.id], "api")
+        return self.response(status, id=complaint.id, result=result)
 
     def pre_get_list(self, data):
         """Replace FAB's rows with the scoped, masked representation (same order)."""
@@ -84,10 +89,7 @@ class ComplaintApi(DomainApi):
     @contract_errors
     def get(self, pk, **kwargs):
         """One complaint, masked for the caller; 404 outside the caller's scope."""
-        complaint = svc.get_for(g.user, pk)
-        if sees_identity(svc.actor_for(g.user), complaint):
-            log_identity_views(g.user, [complaint.id], "api")
-        return self._result(complaint)
+        return self._result(svc.get_for(g.user, pk))
 
     @expose("/", methods=["POST"])
     @protect()
@@ -134,5 +136,9 @@ class ComplaintApi(DomainApi):
         complaint = svc.get_for(g.user, pk)
         rows = db.session.execute(
             select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id).order_by(ComplaintEvent.id)
-        ).scalars()
-        return self.response(200, result=[event_dict(event) for event in rows])
+        ).scalars().all()
+        full = sees_identity(svc.actor_for(g.user), complaint)
+        result = [event_dict(event, full) for event in rows]
+        if full and carries_identity(rows):
+            log_identity_views(g.user, [complaint.id], "api")
+        return self.response(200, result=result)

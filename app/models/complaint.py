@@ -118,11 +118,17 @@ class Complaint(Model):
     handler = relationship("Staff", foreign_keys=[handler_id])
     due_date = Column(Date, index=True)
     due_date_provisional = Column(Boolean, nullable=False, default=False)
+    # Working days the deadline counts from receipt (§12: 10 or 20): the longest level the case
+    # has had, so a transfer down to a branch never shortens it (§12(三), domain.md §10).
+    deadline_days = Column(Integer)
     extension_status = Column(String(12), nullable=False, default=s.EXT_NONE)
     extension_requested_due = Column(Date)
 
     replied_at = Column(DateTime)
+    replied_by_id = Column(Integer, ForeignKey("ab_user.id", ondelete="RESTRICT"))  # never decides the appeal
     reply_method = Column(String(8))
+    # A written reply: the day the customer received it; the appeal window runs from it (§14).
+    reply_received_on = Column(Date)
     reply_content = Column(Text)
     appeal_notice = Column(Text)
     appeal_due_date = Column(Date)
@@ -135,8 +141,9 @@ class Complaint(Model):
     follow_up_note = Column(Text)
     forwarded_to = Column(String(200))
 
-    # The unit that decided (replied); it never decides an appeal against itself (§14).
+    # The unit that decided (replied): neither it nor any unit below it decides the appeal (§14).
     replied_by_unit_id = Column(Integer, ForeignKey("org_unit.id", ondelete="RESTRICT"))
+    replied_by_unit = relationship("OrgUnit", foreign_keys=[replied_by_unit_id])
 
     # Responsibility ruling (§17–§19): the effective result; rulings hold the full record.
     ruling_result = Column(String(16), index=True)
@@ -147,6 +154,8 @@ class Complaint(Model):
     reruling_status = Column(String(12), nullable=False, default="none", index=True)
     reruling_requested_at = Column(DateTime)
     reruling_reason = Column(Text)
+    # The higher ruling body the request is addressed to (§17): only it sees and decides it.
+    reruling_unit_id = Column(Integer, ForeignKey("org_unit.id", ondelete="RESTRICT"), index=True)
 
     # Appeal (复议, §14).
     appeal_applied_on = Column(Date)
@@ -154,6 +163,7 @@ class Complaint(Model):
     appeal_unit_id = Column(Integer, ForeignKey("org_unit.id", ondelete="RESTRICT"), index=True)
     appeal_unit = relationship("OrgUnit", foreign_keys=[appeal_unit_id])
     appeal_decision_due = Column(Date, index=True)
+    appeal_decision_due_provisional = Column(Boolean, nullable=False, default=False, server_default=false())
     appeal_decision = Column(String(8))
     appeal_decision_content = Column(Text)
     appeal_decided_at = Column(DateTime)

@@ -187,7 +187,7 @@ def write_assessment(workbook, data, period, today):
     sheet.section(gettext("Branches"))
     sheet.header([gettext("Branch"), gettext("Received"), gettext("Responsible"),
                   *[f"§{code[:2]}({_roman(code)})" for code in categories],
-                  gettext("Overdue without extension"), gettext("Decision changed on appeal"),
+                  gettext("Overrun without permission"), gettext("Decision changed on appeal"),
                   gettext("Unsatisfied at follow-up"), gettext("Fees borne (yuan)"), gettext("Points")])
     for row in data["branches"]:
         sheet.row([row["branch"], row["received"], row["responsible"],
@@ -202,7 +202,7 @@ def write_assessment(workbook, data, period, today):
     people.ws.append([])
     people.header([gettext("Staff member"), gettext("Employee number"), gettext("Unit"), gettext("Complaints naming the staff member"),
                    gettext("Responsible"), *[f"§{code[:2]}({_roman(code)})" for code in categories],
-                   gettext("Overdue without extension"), gettext("Fees borne (yuan)"), gettext("Points")])
+                   gettext("Overrun without permission"), gettext("Fees borne (yuan)"), gettext("Points")])
     for row in data["staff"]:
         people.row([row["staff"], row["employee_no"], row["unit"], row["named"], row["responsible"],
                     *[row["responsible_by_category"][code] for code in categories],

@@ -27,7 +27,7 @@ DEFAULT_RULES = (
      Decimal("-2")),
     ("responsible_18_5", _l("Responsible complaint: service too slow for lack of business knowledge"), "§18(五)",
      Decimal("-1")),
-    ("overdue_without_extension", _l("Overdue without an approved extension"), "§13", Decimal("-2")),
+    ("overdue_without_extension", _l("Overrun without permission (past the deadline in force)"), "§13", Decimal("-2")),
     ("appeal_changed", _l("Decision changed on appeal"), "§14", Decimal("-1")),
     ("follow_up_unsatisfied", _l("Customer not satisfied at the follow-up visit"), "§15", Decimal("-0.5")),
 )

@@ -29,6 +29,9 @@ from ..models.complaint import Complaint
 from ..models.ruling import Ruling, RulingStaff
 from ..security.scope import complaint_clause
 from ..services.calendar import load_calendar
+from ..services import deadlines
+from ..services.deadlines import day_of, open_late, replied_late
+from ..services.deadlines import overdue_clause as overdue
 from ..workflow import calendar as cal
 from ..workflow import states as s
 from . import monthly
@@ -41,11 +44,6 @@ ATTENTION_LIMIT = 20
 
 
 # --- building blocks --------------------------------------------------------------------------
-
-def day_of(column):
-    """The date part of a timestamp column, portable: ``date(x)`` on SQLite and PostgreSQL."""
-    return type_coerce(func.date(column), Date)
-
 
 def _count(condition):
     """``COUNT(*) FILTER (WHERE condition)`` (SQLite ≥ 3.30, PostgreSQL): never NULL, and about
@@ -74,36 +72,12 @@ def on_time():
     return and_(replied(), Complaint.due_date.isnot(None), day_of(Complaint.replied_at) <= Complaint.due_date)
 
 
-def replied_late():
-    """Replied after the due date (the date of the reply counts): fixed once replied."""
-    return and_(replied(), Complaint.due_date.isnot(None), day_of(Complaint.replied_at) > Complaint.due_date)
-
-
-def open_late(today: date):
-    """Still processing past the due date on ``today``."""
-    return and_(
-        Complaint.due_date.isnot(None), Complaint.replied_at.is_(None),
-        Complaint.status == s.PROCESSING, Complaint.due_date < today,
-    )
-
-
-def overdue(today: date):
-    """§12, §13 (same rule as ``services.complaints.is_overdue``): replied after the due date, or
-    still processing past it on ``today``."""
-    return or_(replied_late(), open_late(today))
-
-
 def extended():
     return Complaint.extension_status == s.EXT_APPROVED
 
 
 def not_extended():
     return Complaint.extension_status != s.EXT_APPROVED
-
-
-def overdue_without_extension(today: date):
-    """§13: overdue without an approved extension (未经许可超时) — listed for accountability."""
-    return and_(overdue(today), not_extended())
 
 
 def effective_ruling():
@@ -284,30 +258,28 @@ def _months(start: date, end: date):
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def _staff_cases(conditions, today):
-    """Per staff member: complaints naming it (respondent) and overdue cases it handled without an
-    approved extension (§13) — one grouped query over both roles of a staff member."""
+def _staff_named(conditions):
+    """Per staff member: the complaints naming it (respondent)."""
     unit = aliased(OrgUnit)
-    named = (
-        select(Complaint.respondent_staff_id.label("staff_id"), literal(1).label("named"), literal(0).label("late"))
-        .where(*conditions, Complaint.respondent_staff_id.isnot(None))
-    )
-    late = (
-        select(Complaint.handler_id.label("staff_id"), literal(0).label("named"), literal(1).label("late"))
-        .where(*conditions, Complaint.handler_id.isnot(None), overdue_without_extension(today))
-    )
-    both = named.union_all(late).subquery()
     query = (
-        select(
-            both.c.staff_id, Staff.name.label("staff"), Staff.employee_no.label("employee_no"),
-            unit.name.label("unit"),
-            func.sum(both.c.named).label("named"), func.sum(both.c.late).label("overdue_without_extension"),
-        )
-        .join(Staff, Staff.id == both.c.staff_id)
+        select(Complaint.respondent_staff_id.label("staff_id"), Staff.name.label("staff"),
+               Staff.employee_no.label("employee_no"), unit.name.label("unit"), func.count().label("named"))
+        .join(Staff, Staff.id == Complaint.respondent_staff_id)
         .join(unit, unit.id == Staff.unit_id)
-        .group_by(both.c.staff_id, Staff.name, Staff.employee_no, unit.name)
+        .where(*conditions)
+        .group_by(Complaint.respondent_staff_id, Staff.name, Staff.employee_no, unit.name)
     )
     return [row._mapping for row in db.session.execute(query)]
+
+
+def _overruns(conditions, today):
+    """§13: the unlicensed overruns (未经许可超时) per unit and per staff member holding the case on
+    the day it became overdue — attributed exactly as the accountability list attributes them."""
+    from collections import Counter
+
+    holders = deadlines.overdue_holders(conditions, today).values()
+    return (Counter(unit for unit, _ in holders if unit is not None),
+            Counter(staff for _, staff in holders if staff is not None))
 
 
 def _staff_ruling_columns():
@@ -673,21 +645,35 @@ def assessment(user, period: Period, today: date, rules) -> dict:
     conditions = base_conditions(user, period)
     kept = monthly.figures(user, period, today)
     fees = kept.fees
+    unit_overruns, staff_overruns = _overruns(conditions, today)
     branches = []
     for row in kept.grouped.by_branch():
         counts = {key: int(row[column]) for key, column in BRANCH_COUNTS.items()}
+        counts["overdue_without_extension"] = unit_overruns.pop(row["branch_id"], 0)
         branches.append({
             "branch_id": row["branch_id"],
             "branch": row["branch"],
             "received": int(row["received"]),
             "responsible": int(row["responsible"]),
             "responsible_by_category": {code: int(row[_ruling_key(code)]) for code in RESPONSIBLE_CATEGORIES},
-            "overdue_without_extension": int(row["overdue_without_extension"]),
+            "overdue_without_extension": counts["overdue_without_extension"],
             "appeals_changed": int(row["appeals_changed"]),
             "follow_up_unsatisfied": int(row["follow_up_unsatisfied"]),
             "fees_borne": float(fees.get(row["branch_id"], Decimal("0.00"))),
             "points": float(score(rules, counts)),
         })
+    # Units that held an overdue case without being a branch complained about in the period
+    # (a cooperative, the union's departments) answer for it too.
+    if unit_overruns:
+        names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(unit_overruns))).all())
+        for unit_id, late in sorted(unit_overruns.items(), key=lambda item: names.get(item[0], "")):
+            counts = {key: 0 for key in BRANCH_COUNTS} | {"overdue_without_extension": late}
+            branches.append({
+                "branch_id": unit_id, "branch": names.get(unit_id, "—"), "received": 0, "responsible": 0,
+                "responsible_by_category": {code: 0 for code in RESPONSIBLE_CATEGORIES},
+                "overdue_without_extension": late, "appeals_changed": 0, "follow_up_unsatisfied": 0,
+                "fees_borne": 0.0, "points": float(score(rules, counts)),
+            })
 
     people: "OrderedDict[int, dict]" = OrderedDict()
 
@@ -702,10 +688,16 @@ def assessment(user, period: Period, today: date, rules) -> dict:
             }
         return entry
 
-    for row in _staff_cases(conditions, today):
-        entry = person(row)
-        entry["named"] = int(row["named"] or 0)
-        entry["overdue_without_extension"] = int(row["overdue_without_extension"] or 0)
+    for row in _staff_named(conditions):
+        person(row)["named"] = int(row["named"])
+    if staff_overruns:
+        unit = aliased(OrgUnit)
+        for row in db.session.execute(
+            select(Staff.id.label("staff_id"), Staff.name.label("staff"), Staff.employee_no.label("employee_no"),
+                   unit.name.label("unit"))
+            .join(unit, unit.id == Staff.unit_id).where(Staff.id.in_(staff_overruns))
+        ):
+            person(row._mapping)["overdue_without_extension"] = staff_overruns[row.staff_id]
     for row in kept.staff.rows():
         entry = person(row)
         entry["responsible"] = int(row["responsible"])

@@ -42,7 +42,8 @@ COMPLAINT_READ = "read"
 COMPLAINT_EDIT = "edit"
 COMPLAINT_REGISTER = "register"
 COMPLAINT_TRANSITIONS = (
-    "accept", "reject", "transfer", "request_extension", "decide_extension", "reply", "close", "follow_up",
+    "accept", "reject", "transfer", "request_extension", "decide_extension", "reply", "record_receipt", "close",
+    "follow_up",
     "appeal", "decide_appeal", "rule", "request_reruling", "decide_reruling",
 )
 COMPLAINT_PERMISSIONS = [

@@ -62,7 +62,7 @@ ROLE_PERMISSIONS = {
         # §3, §7, §13: registers, accepts/rejects, assigns, transfers, approves extensions,
         # handles union-level cases, replies, closes, follows up.
         *_complaint("read", "edit", "register", "accept", "reject", "transfer", "decide_extension",
-                    "reply", "close", "follow_up", "appeal", "decide_appeal"),
+                    "reply", "record_receipt", "close", "follow_up", "appeal", "decide_appeal"),
         *COMPLAINT_MENUS,
         _menu(p.MENU_REGISTER),
         _menu(p.MENU_RULING_QUEUE),
@@ -83,8 +83,8 @@ ROLE_PERMISSIONS = {
     # §11, §12, §15: handles, transfers up, requests extensions, replies, follows up.
     BRANCH_HEAD: [
         *p.SELF_SERVICE,
-        *_complaint("read", "edit", "register", "accept", "transfer", "request_extension", "reply", "close",
-                    "follow_up", "request_reruling"),
+        *_complaint("read", "edit", "register", "accept", "transfer", "request_extension", "reply",
+                    "record_receipt", "close", "follow_up", "request_reruling"),
         *COMPLAINT_MENUS,
         _menu(p.MENU_REGISTER),
         *CALENDAR_READ,
@@ -93,8 +93,8 @@ ROLE_PERMISSIONS = {
     # hands over to the branch head.
     COUNTER_STAFF: [
         *p.SELF_SERVICE,
-        *_complaint("read", "edit", "register", "transfer", "request_extension", "reply", "close",
-                    "request_reruling"),
+        *_complaint("read", "edit", "register", "transfer", "request_extension", "reply", "record_receipt",
+                    "close", "request_reruling"),
         *COMPLAINT_MENUS,
         _menu(p.MENU_REGISTER),
         *CALENDAR_READ,

@@ -182,10 +182,10 @@ def _build_ways(user, model, walk):
         ways.append(way(col("created_by_id") == user.id))
         if staff is not None:
             ways.append(way(col("handler_id") == staff.id))
-    if "ReRulingBody" in names:
-        ways.append(way(col("reruling_status").in_((states.RERULING_REQUESTED, states.RERULING_DECIDED))))
-        if staff is not None:
-            ways.append(way(col("appeal_unit_id").in_(sorted(subtree_ids(staff.unit_id)))))
+    if "ReRulingBody" in names and staff is not None:
+        # Only the cases brought to its unit: re-ruling requests and appeals addressed to it.
+        ways.append(way(col("reruling_unit_id") == staff.unit_id))
+        ways.append(way(col("appeal_unit_id") == staff.unit_id))
     if staff is not None:
         ruled = ruled_staff_ids(staff.id)
         ways.append(_Way(col("id").in_(ruled), ruled))
@@ -263,7 +263,7 @@ def complaint_clause(user, complaint_model, ordered_scan=False):
     - BranchHead: complaints against, or handled by, a unit of its subtree — except a complaint
       that names the branch head itself (it goes to the discipline office);
     - CounterStaff: complaints it registered or that are assigned to it;
-    - ReRulingBody: complaints with a re-ruling request, and appeals sent to its unit (§14, §17);
+    - ReRulingBody: the re-ruling requests and the appeals addressed to its own unit (§14, §17);
     - any staff member: the complaints whose ruling holds it responsible (§17);
     - anyone else (and a login without an active staff record): none.
 

@@ -32,13 +32,11 @@ def _directory():
 
 
 def save(user, complaint_id, filename, stream, now=None):
-    """Attach a file to a case the user may edit; refuse unknown types, forged types, big files."""
+    """Attach a file to a case the user may edit (the edit rules: an open case, and a person who
+    works on it); refuse unknown types, forged types, big files."""
     actor = svc.actor_for(user)
-    if "can_edit" not in actor.permissions:
-        from ..errors import PermissionDenied
-
-        raise PermissionDenied(gettext("Your role does not have this permission."))
     complaint = svc.get_for(user, complaint_id)
+    svc.check_editable(actor, complaint)
     name = os.path.basename((filename or "").replace("\\", "/")).strip()
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ALLOWED:

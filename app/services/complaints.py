@@ -19,7 +19,7 @@ from ..errors import Conflict, DomainError, NotFound, PermissionDenied, Validati
 from ..extensions import db
 from ..ids import row_id
 from ..models import OrgUnit, Staff
-from ..models.complaint import Complaint, NumberCounter
+from ..models.complaint import Complaint, NumberCounter, normal_phone
 from ..security import permissions as p
 from ..models.ruling import Ruling, RulingStaff
 from ..security.scope import ancestor_ids, complaint_clause, role_names, scope_of, staff_of
@@ -198,6 +198,9 @@ def register(user, data, now=None):
     received = payload.get("received_at") or now
     if received > now:
         _field("received_at", gettext("The time of receipt cannot be in the future."))
+    floor = received_at_floor()
+    if received.date() < floor:
+        _field("received_at", gettext("The time of receipt cannot be before %(date)s.", date=floor.isoformat()))
     branch = _unit(payload["branch_id"], "branch_id")
     if branch.kind != "branch":
         _field("branch_id", gettext("The complaint must name a branch (营业网点)."))
@@ -254,6 +257,12 @@ def register(user, data, now=None):
     return complaint, True
 
 
+def received_at_floor() -> dt.date:
+    """The earliest day of receipt a complaint may carry (``RECEIVED_AT_FLOOR``, default 2000-01-01)."""
+    value = current_app.config.get("RECEIVED_AT_FLOOR") or "2000-01-01"
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
 def _registered_as(user, external_ref):
     """The complaint already registered under ``external_ref`` (``None`` if there is none);
     409 if it exists outside ``user``'s scope (never reveal its content)."""
@@ -272,27 +281,59 @@ def _registered_as(user, external_ref):
 
 # --- editing descriptive fields --------------------------------------------------------------
 
+def edit_refusal(actor, complaint):
+    """Why ``actor`` may not change ``complaint``'s descriptive fields or evidence now (the error to
+    raise), or None: the permission, a case still open, and a person who works on it — the
+    discipline office, the branch head over it, its handler or whoever registered it."""
+    if "can_edit" not in actor.permissions:
+        return PermissionDenied(gettext("Your role does not have this permission."))
+    if complaint.status in (s.REJECTED, s.CLOSED):
+        return Conflict(gettext("A closed or rejected complaint can no longer be edited."))
+    if not (actor.has_role(t.DISCIPLINE_OFFICE) or t.heads_case(complaint, actor) or t.is_handler(complaint, actor)
+            or complaint.created_by_id == actor.user_id):
+        return PermissionDenied(gettext(t.NOT_YOURS))
+    return None
+
+
+def check_editable(actor, complaint):
+    """Raise ``edit_refusal``'s error, if any."""
+    refusal = edit_refusal(actor, complaint)
+    if refusal is not None:
+        raise refusal
+
+
+# Contact fields an edit may change: only by those who see them in full (a masked value must never
+# be written back, nor a value be probed by someone who may not read it).
+EDITABLE_IDENTITY = ("complainant_phone", "complainant_address")
+
+
 def edit(user, complaint_id, data, now=None):
-    """Change descriptive fields only, with the version the editor saw (stale → 409)."""
+    """Change descriptive fields only, with the version the editor saw (stale → 409). The event
+    keeps each changed field's old and new value, so nothing is lost."""
+    from ..security.masking import sees_identity
+
     actor = actor_for(user)
     _require(actor, t.EDIT_PERMISSION)
     payload = _load(EditSchema, data)
     complaint = get_for(user, complaint_id)
-    if complaint.status in (s.REJECTED, s.CLOSED):
-        raise Conflict(gettext("A closed or rejected complaint can no longer be edited."))
-    if not (actor.has_role(t.DISCIPLINE_OFFICE) or t.heads_case(complaint, actor) or t.is_handler(complaint, actor)
-            or complaint.created_by_id == actor.user_id):
-        raise PermissionDenied(gettext(t.NOT_YOURS))
+    check_editable(actor, complaint)
+    hidden = [name for name in EDITABLE_IDENTITY if name in payload]
+    if hidden and not sees_identity(actor, complaint):
+        raise FieldErrors({name: [gettext("You see the complainant's contact details masked and cannot change them.")]
+                           for name in hidden})
     _check_version(complaint, payload.pop("version"))
-    changed = {}
+    changes = {}
     for field, value in payload.items():
-        if getattr(complaint, field) != value:
-            changed[field] = value
+        old = getattr(complaint, field)
+        if field == "complainant_phone":
+            value = normal_phone(value)
+        if old != value:
+            changes[field] = [_jsonable_value(old), _jsonable_value(value)]
             setattr(complaint, field, value)
-    if changed:
+    if changes:
         now = now or clock.now()
         record_event(complaint, "edit", user, now, complaint.status, complaint.status,
-                     payload={"fields": sorted(changed)})
+                     payload={"fields": sorted(changes), "changes": changes})
         commit_change(complaint)
     return complaint
 
@@ -352,21 +393,24 @@ def apply(user, complaint_id, name, data, now=None):
     return complaint
 
 
+def _jsonable_value(value):
+    """``value`` as the event's JSON keeps it (dates ISO, amounts as text)."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _jsonable_value(v) for k, v in value.items()}
+    return value
+
+
 def _jsonable(payload):
-    def convert(value):
-        if isinstance(value, (dt.date, dt.datetime)):
-            return value.isoformat()
-        if isinstance(value, Decimal):
-            return str(value)
-        if isinstance(value, dict):
-            return {k: convert(v) for k, v in value.items()}
-        return value
-
-    return {k: convert(v) for k, v in payload.items() if v is not None}
+    return {k: _jsonable_value(v) for k, v in payload.items() if v is not None}
 
 
-def _deadline(complaint, level):
-    return cal.handling_deadline(load_calendar(), complaint.received_at.date(), level)
+def _deadline(complaint, days):
+    """§12: ``days`` working days after the day of receipt."""
+    return cal.add_working_days(load_calendar(), complaint.received_at.date(), days)
 
 
 def _set_due(complaint, deadline):
@@ -416,7 +460,8 @@ def _apply_accept(complaint, payload, actor, user, now):
     complaint.eligibility = payload.get("eligibility") or (
         {item: True for item in s.ELIGIBILITY_ITEMS} | {"confirmed_by_acceptance": True}
     )
-    _set_due(complaint, _deadline(complaint, level))
+    complaint.deadline_days = cal.handling_days(level)
+    _set_due(complaint, _deadline(complaint, complaint.deadline_days))
     return payload.get("note")
 
 
@@ -427,7 +472,9 @@ def _apply_reject(complaint, payload, actor, user, now):
 
 
 def _apply_transfer(complaint, payload, actor, user, now):
-    """§11, §12(三): to the branch head, up to the union, or down to a branch, with a reason."""
+    """§11, §12(三): to the branch head, up to the union, or down to a branch, with a reason. A move
+    to union level counts 20 working days from receipt; a transfer never moves the due date
+    earlier (domain.md §10): a union-level case passed down to a branch keeps its 20 days."""
     unit = _unit(payload["to_unit_id"], "to_unit_id")
     union_level_unit = unit.kind in ("union", "department")
     if not actor.has_role(t.DISCIPLINE_OFFICE) and not (actor.covers(unit.id) or union_level_unit):
@@ -438,13 +485,31 @@ def _apply_transfer(complaint, payload, actor, user, now):
     if unit.id == complaint.handling_unit_id and payload.get("to_staff_id") in (None, complaint.handler_id):
         _field("to_unit_id", gettext("The complaint is already with this unit and handler."))
     _assign(complaint, unit, payload.get("to_staff_id"), "to_staff_id")
-    if level != complaint.level:
-        complaint.level = level
-        deadline = _deadline(complaint, level)
-        if complaint.extension_status == s.EXT_APPROVED and complaint.due_date and complaint.due_date > deadline.date:
-            deadline = cal.Deadline(complaint.due_date, complaint.due_date_provisional)
-        _set_due(complaint, deadline)
+    complaint.level = level
+    days = max(complaint.deadline_days or 0, cal.handling_days(level))
+    if days != complaint.deadline_days:
+        complaint.deadline_days = days
+        deadline = _deadline(complaint, days)
+        if complaint.due_date is None or deadline.date > complaint.due_date:
+            _set_due(complaint, deadline)
     return payload["reason"]
+
+
+def _check_extension_date(complaint, day, field):
+    """§13, domain.md §10: an extension ends on a working day after the current deadline and at most
+    ``EXTENSION_MAX_WORKING_DAYS`` (default 10) working days beyond it."""
+    if complaint.due_date is None:
+        return
+    if day <= complaint.due_date:
+        _field(field, gettext("The new deadline must be after the current one."))
+    calendar = load_calendar()
+    if not calendar.is_workday(day):
+        _field(field, gettext("The new deadline must be a working day."))
+    most = current_app.config.get("EXTENSION_MAX_WORKING_DAYS", 10)
+    limit = cal.latest_extension(calendar, complaint.due_date, most)
+    if day > limit.date:
+        _field(field, gettext("An extension reaches at most %(days)d working days beyond the current deadline, "
+                              "that is %(date)s.", days=most, date=limit.date.isoformat()))
 
 
 def _apply_request_extension(complaint, payload, actor, user, now):
@@ -455,19 +520,18 @@ def _apply_request_extension(complaint, payload, actor, user, now):
         _field("customer_informed_at", gettext("This time cannot be before the complaint was received."))
     if complaint.due_date and payload["customer_informed_at"].date() > complaint.due_date:
         _field("customer_informed_at", gettext("The customer must be informed before the deadline."))
-    if complaint.due_date and payload["requested_due_date"] <= complaint.due_date:
-        _field("requested_due_date", gettext("The new deadline must be after the current one."))
+    _check_extension_date(complaint, payload["requested_due_date"], "requested_due_date")
     complaint.extension_status = s.EXT_REQUESTED
     complaint.extension_requested_due = payload["requested_due_date"]
     return payload["reason"]
 
 
 def _apply_decide_extension(complaint, payload, actor, user, now):
-    """§13: the discipline office approves (with a new due date) or refuses."""
+    """§13: the discipline office approves (with a new due date, bounded as the request) or refuses.
+    Running past an approved date is an overrun like any other (未经许可超时)."""
     if payload["approved"]:
         new_due = payload.get("due_date") or complaint.extension_requested_due
-        if complaint.due_date and new_due <= complaint.due_date:
-            _field("due_date", gettext("The new deadline must be after the current one."))
+        _check_extension_date(complaint, new_due, "due_date")
         complaint.due_date = new_due
         complaint.due_date_provisional = False
         complaint.extension_status = s.EXT_APPROVED
@@ -476,19 +540,63 @@ def _apply_decide_extension(complaint, payload, actor, user, now):
     return payload.get("note")
 
 
+def deciding_unit_id(complaint, actor):
+    """§14: the body that made the decision: the replier's own unit (the discipline office replying
+    on a branch's case decides as the union's department), else the unit handling the case."""
+    return actor.unit_id if actor.unit_id is not None else complaint.handling_unit_id
+
+
 def _apply_reply(complaint, payload, actor, user, now):
-    """§10, §14: the reply carries the appeal notice; the appeal window end is stored."""
+    """§10, §14: the reply records who decided and carries the appeal notice; the appeal window runs
+    from the reply day, or for a letter from the day the customer received it."""
     replied = payload.get("replied_at") or now
     if replied > now:
         _field("replied_at", gettext("This time cannot be in the future."))
     if replied < complaint.received_at:
         _field("replied_at", gettext("The reply cannot be before the complaint was received."))
+    received = payload.get("customer_received_on")
+    if received is not None:
+        _check_receipt(received, replied, now)
     complaint.replied_at = replied.replace(microsecond=0)
-    complaint.replied_by_unit_id = complaint.handling_unit_id
+    complaint.replied_by_id = getattr(user, "id", None)
+    complaint.replied_by_unit_id = deciding_unit_id(complaint, actor)
+    complaint.replied_by_unit = db.session.get(OrgUnit, complaint.replied_by_unit_id) if complaint.replied_by_unit_id else None
     complaint.reply_method = payload["method"]
     complaint.reply_content = payload["content"]
-    complaint.appeal_due_date = cal.appeal_window_end(replied.date())
+    complaint.reply_received_on = received
+    _set_appeal_window(complaint)
     complaint.appeal_notice = appeal_notice(complaint)
+    return None
+
+
+def _check_receipt(received, replied, now):
+    if received < replied.date():
+        _field("customer_received_on", gettext("The customer cannot have received the reply before it was sent."))
+    if received > now.date():
+        _field("customer_received_on", gettext("This date cannot be in the future."))
+
+
+def appeal_window_start(complaint):
+    """§14: the day the appeal window runs from — the reply day for a call or visit, the day the
+    customer received a letter (None while a letter's receipt is not recorded)."""
+    if complaint.replied_at is None:
+        return None
+    if complaint.reply_method == "letter":
+        return complaint.reply_received_on
+    return complaint.replied_at.date()
+
+
+def _set_appeal_window(complaint):
+    start = appeal_window_start(complaint)
+    complaint.appeal_due_date = cal.appeal_window_end(load_calendar(), start).date if start else None
+
+
+def _apply_record_receipt(complaint, payload, actor, user, now):
+    """§14: the day the customer received the written reply; the appeal window runs from it."""
+    received = payload["customer_received_on"]
+    _check_receipt(received, complaint.replied_at, now)
+    complaint.reply_received_on = received
+    _set_appeal_window(complaint)
     return None
 
 
@@ -516,36 +624,56 @@ def _apply_follow_up(complaint, payload, actor, user, now):
     return payload.get("note")
 
 
-def _appeal_body(complaint):
-    """§14: the superior of the body that decided — the discipline office for a branch's decision,
-    the configured higher unit for the union's own decisions."""
-    decided_by = db.session.get(OrgUnit, complaint.replied_by_unit_id) if complaint.replied_by_unit_id else None
-    union_decision = complaint.level == "union" or (decided_by is not None and decided_by.kind in ("union", "department"))
+def is_superior(body, decided) -> bool:
+    """§14: ``body`` is a superior unit of ``decided`` (a unit above it), or a department of a unit
+    above a branch or cooperative (the union's discipline office over its branches) — and never
+    ``decided`` itself or a unit below it."""
+    from ..security.scope import subtree_ids
+
+    if body.id in subtree_ids(decided.id):
+        return False
+    above = ancestor_ids(decided.id) - {decided.id}
+    if body.id in above:
+        return True
+    return body.kind == "department" and body.parent_id in above and decided.kind in ("branch", "cooperative")
+
+
+def appeal_body(complaint):
+    """§14: the superior of the body that decided: the configured body for a branch's or
+    cooperative's decision (``APPEAL_BODY_BRANCH_LEVEL``, the discipline office) or for the union's
+    own (``APPEAL_BODY_UNION_LEVEL``, the union above) — None when none is configured or the one
+    configured is not a superior of the deciding unit."""
+    decided = complaint.replied_by_unit or (
+        db.session.get(OrgUnit, complaint.replied_by_unit_id) if complaint.replied_by_unit_id else None)
+    union_decision = (decided.kind in ("union", "department")) if decided is not None else complaint.level == "union"
     code = current_app.config.get("APPEAL_BODY_UNION_LEVEL" if union_decision else "APPEAL_BODY_BRANCH_LEVEL")
     unit = db.session.execute(select(OrgUnit).where(OrgUnit.code == code)).scalar_one_or_none() if code else None
-    if unit is None:
-        raise Conflict(gettext("No appeal body is configured for this decision; ask the administrator."))
-    if unit.id == complaint.replied_by_unit_id:
-        raise Conflict(gettext("The unit that made the decision cannot decide an appeal against it."))
+    if unit is None or not unit.active or (decided is not None and not is_superior(unit, decided)):
+        return None
     return unit
 
 
 def _apply_appeal(complaint, payload, actor, user, now):
-    """§14: the application is dated at most 15 days after the reply (back-dating allowed, not the
-    future); it goes to the superior body and is decided within 30 working days."""
+    """§14: the application is dated within the window (15 days after the customer received the
+    reply, the last day included; back-dating allowed, not the future); it goes to the superior
+    of the body that decided, which decides within 30 working days."""
     applied = payload["applied_at"]
     if applied > now.date():
         _field("applied_at", gettext("This date cannot be in the future."))
     if complaint.replied_at is not None and applied < complaint.replied_at.date():
         _field("applied_at", gettext("An appeal cannot be dated before the reply."))
     if complaint.appeal_due_date is not None and applied > complaint.appeal_due_date:
-        _field("applied_at", gettext("An appeal must be made within 15 days of the reply (by %(date)s).",
-                                     date=complaint.appeal_due_date.isoformat()))
-    unit = _appeal_body(complaint)
+        _field("applied_at", gettext("An appeal must be made within 15 days of receiving the reply (by %(date)s, "
+                                     "that day included).", date=complaint.appeal_due_date.isoformat()))
+    unit = appeal_body(complaint)
+    if unit is None:
+        raise Conflict(gettext("No appeal body is configured for this decision; ask the administrator."))
     complaint.appeal_applied_on = applied
     complaint.appeal_content = payload["content"]
     complaint.appeal_unit_id = unit.id
-    complaint.appeal_decision_due = cal.appeal_decision_deadline(load_calendar(), applied).date
+    deadline = cal.appeal_decision_deadline(load_calendar(), applied)
+    complaint.appeal_decision_due = deadline.date
+    complaint.appeal_decision_due_provisional = deadline.provisional
     return None
 
 
@@ -562,8 +690,12 @@ def _apply_decide_appeal(complaint, payload, actor, user, now):
     return None
 
 
-def _check_fee(complaint, fee):
-    """§18(四): the responsible person bears the fee in dispute — never more than it."""
+def _check_fee(complaint, category, fee):
+    """§18(四): the responsible person bears the fee in dispute — recorded whenever the complaint
+    names a disputed fee, and never more than it."""
+    if category == s.FEE_CATEGORY and complaint.disputed_fee is not None and fee is None:
+        _field("fee_borne", gettext("A §18(四) ruling on a complaint with a disputed fee records the fee borne "
+                                    "(at most %(fee)s yuan).", fee=complaint.disputed_fee))
     if fee is None:
         return
     if complaint.disputed_fee is None or fee > complaint.disputed_fee:
@@ -578,7 +710,7 @@ def _apply_rule(complaint, payload, actor, user, now):
         if member.unit_id != complaint.branch_id:
             _field("staff_ids", gettext("The staff held responsible must belong to the branch complained about."))
         members.append(member)
-    _check_fee(complaint, payload.get("fee_borne"))
+    _check_fee(complaint, payload["category"], payload.get("fee_borne"))
     ruling = Ruling(
         complaint=complaint, kind="ruling", result=payload["result"], category=payload["category"],
         verified=payload["verified"], basis=payload["basis"], members=payload["members"],
@@ -595,11 +727,23 @@ def _apply_rule(complaint, payload, actor, user, now):
     return payload["basis"]
 
 
+def reruling_body():
+    """§17: the higher ruling body (上一级责任认定部门) re-ruling requests go to
+    (``RERULING_BODY_UNIT``), or None when it is not configured."""
+    code = current_app.config.get("RERULING_BODY_UNIT")
+    unit = db.session.execute(select(OrgUnit).where(OrgUnit.code == code)).scalar_one_or_none() if code else None
+    return unit if unit is not None and unit.active else None
+
+
 def _apply_request_reruling(complaint, payload, actor, user, now):
     """§17: the ruled staff member contests the ruling before the higher ruling body."""
+    body = reruling_body()
+    if body is None:
+        raise Conflict(gettext("No higher ruling body is configured; ask the administrator."))
     complaint.reruling_status = s.RERULING_REQUESTED
     complaint.reruling_requested_at = now
     complaint.reruling_reason = payload["reason"]
+    complaint.reruling_unit_id = body.id
     return payload["reason"]
 
 
@@ -608,7 +752,7 @@ def _apply_decide_reruling(complaint, payload, actor, user, now):
     original = db.session.execute(
         select(Ruling).where(Ruling.complaint_id == complaint.id, Ruling.kind == "ruling")
     ).scalar_one()
-    _check_fee(complaint, payload.get("fee_borne"))
+    _check_fee(complaint, payload["category"], payload.get("fee_borne"))
     responsible = payload["result"] == s.RESPONSIBLE
     ruling = Ruling(
         complaint=complaint, kind="reruling", result=payload["result"], category=payload["category"],
@@ -631,6 +775,7 @@ APPLY = {
     "request_extension": _apply_request_extension,
     "decide_extension": _apply_decide_extension,
     "reply": _apply_reply,
+    "record_receipt": _apply_record_receipt,
     "close": _apply_close,
     "follow_up": _apply_follow_up,
     "appeal": _apply_appeal,
@@ -644,11 +789,8 @@ APPLY = {
 # --- the appeal notice (§14) -----------------------------------------------------------------
 
 def appeal_body_name(complaint) -> str:
-    """The superior of the body that decided (§14): the discipline office for a branch's
-    decision, the union's own superior for a union-level decision."""
-    code_key = "APPEAL_BODY_UNION_LEVEL" if complaint.level == "union" else "APPEAL_BODY_BRANCH_LEVEL"
-    code = current_app.config.get(code_key)
-    unit = db.session.execute(select(OrgUnit).where(OrgUnit.code == code)).scalar_one_or_none() if code else None
+    """The superior of the body that decided (§14), as the notice names it."""
+    unit = appeal_body(complaint)
     if unit is not None:
         return unit.name
     return gettext("the superior unit of the body that decided")
@@ -662,9 +804,21 @@ def appeal_notice(complaint) -> str:
 
 
 def _appeal_notice_text(complaint) -> str:
+    body = appeal_body_name(complaint)
+    if complaint.reply_method == "letter":
+        text = gettext(
+            "If you are not satisfied with this result, you may apply for review to %(body)s in writing or by "
+            "telephone within 15 days of the day you receive this letter; if the last day is a statutory holiday "
+            "or rest day, the period ends on the next working day.",
+            body=body,
+        )
+        if complaint.appeal_due_date is None:
+            return text
+        return text + gettext("For this letter that is by %(date)s (that day included).",
+                              date=complaint.appeal_due_date.isoformat())
     return gettext(
         "If you are not satisfied with this result, you may apply for review to %(body)s in writing or by "
-        "telephone within 15 days of receiving this reply, that is by %(date)s.",
-        body=appeal_body_name(complaint),
+        "telephone within 15 days of receiving this reply, that is by %(date)s (that day included).",
+        body=body,
         date=complaint.appeal_due_date.isoformat(),
     )

@@ -7,7 +7,7 @@ and each actual change is written to the case timeline. Nothing is committed her
 from datetime import timedelta
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Date, and_, func, or_, select, type_coerce
 
 from ..extensions import db
 from ..models.complaint import Complaint
@@ -18,15 +18,25 @@ from .calendar import load_calendar
 from .timeline import record_event
 
 
+# Which deadline a recomputation moved, as the timeline names it.
+HANDLING = "handling"
+APPEAL_DECISION = "appeal_decision"
+APPEAL_WINDOW = "appeal_window"
+
+
 def recompute_for_dates(changed_dates, user) -> int:
-    """Recompute the due dates that ``changed_dates`` can move; returns how many changed.
+    """Recompute the deadlines that ``changed_dates`` can move; returns how many changed.
 
     - processing cases without an approved extension (an approved date is explicit, §13):
-      ``due_date`` from the receipt date and level (§12);
-    - appealed cases: the decision deadline, 30 working days after the application (§14).
+      ``due_date``, ``deadline_days`` working days from the receipt date (§12);
+    - appealed cases: the decision deadline, 30 working days after the application (§14);
+    - replied or closed cases not yet appealed: the end of the appeal window, which moves to the
+      next working day when it falls on a holiday or rest day (§14, Civil Code art. 203).
     A date can only move a deadline if it lies after the start of counting and no later than
     the current deadline; provisional deadlines are always looked at again.
     """
+    from .complaints import appeal_window_start
+
     if not changed_dates:
         return 0
     first, last = min(changed_dates), max(changed_dates)
@@ -46,9 +56,10 @@ def recompute_for_dates(changed_dates, user) -> int:
         )
     ).scalars().all()
     for complaint in handling:
-        deadline = cal.handling_deadline(calendar, complaint.received_at.date(), complaint.level)
+        days = complaint.deadline_days or cal.handling_days(complaint.level)
+        deadline = cal.add_working_days(calendar, complaint.received_at.date(), days)
         if (deadline.date, deadline.provisional) != (complaint.due_date, bool(complaint.due_date_provisional)):
-            _record(complaint, user, now, complaint.due_date, deadline)
+            _record(complaint, user, now, HANDLING, complaint.due_date, deadline)
             complaint.due_date = deadline.date
             complaint.due_date_provisional = deadline.provisional
             complaint.version = (complaint.version or 0) + 1
@@ -57,30 +68,61 @@ def recompute_for_dates(changed_dates, user) -> int:
     appeals = db.session.execute(
         select(Complaint).where(
             Complaint.status == s.APPEALED,
-            Complaint.appeal_decision_due >= first,
-            Complaint.appeal_applied_on <= last,
+            or_(
+                and_(Complaint.appeal_decision_due >= first, Complaint.appeal_applied_on <= last),
+                Complaint.appeal_decision_due_provisional.is_(True),
+            ),
         )
     ).scalars().all()
     for complaint in appeals:
         deadline = cal.appeal_decision_deadline(calendar, complaint.appeal_applied_on)
-        if deadline.date != complaint.appeal_decision_due:
-            _record(complaint, user, now, complaint.appeal_decision_due, deadline)
+        if (deadline.date, deadline.provisional) != (complaint.appeal_decision_due,
+                                                     bool(complaint.appeal_decision_due_provisional)):
+            _record(complaint, user, now, APPEAL_DECISION, complaint.appeal_decision_due, deadline)
             complaint.appeal_decision_due = deadline.date
+            complaint.appeal_decision_due_provisional = deadline.provisional
+            complaint.version = (complaint.version or 0) + 1
+            changed += 1
+
+    # A window's last day moves only when it is changed itself or a day off up to it is: its
+    # nominal end (15 days after its start) lies at most a holiday's length before it.
+    windows = db.session.execute(
+        select(Complaint).where(
+            Complaint.status.in_((s.REPLIED, s.CLOSED)),
+            Complaint.appeal_applied_on.is_(None),
+            Complaint.appeal_due_date >= first,
+            Complaint.appeal_due_date <= last + timedelta(days=31),
+        )
+    ).scalars().all()
+    for complaint in windows:
+        start = appeal_window_start(complaint)
+        if start is None:
+            continue
+        deadline = cal.appeal_window_end(calendar, start)
+        if deadline.date != complaint.appeal_due_date:
+            _record(complaint, user, now, APPEAL_WINDOW, complaint.appeal_due_date, deadline)
+            complaint.appeal_due_date = deadline.date
             complaint.version = (complaint.version or 0) + 1
             changed += 1
     return changed
 
 
-def _record(complaint, user, now, old, deadline):
+def _record(complaint, user, now, which, old, deadline):
     with force_locale("zh"):
-        note = gettext(
-            "The work calendar changed: deadline %(old)s → %(new)s%(provisional)s.",
-            old=old.isoformat() if old else "—",
-            new=deadline.date.isoformat(),
-            provisional=gettext(" (provisional)") if deadline.provisional else "",
-        )
+        names = {
+            HANDLING: gettext("The work calendar changed: deadline %(old)s → %(new)s%(provisional)s."),
+            APPEAL_DECISION: gettext("The work calendar changed: appeal decision deadline %(old)s → "
+                                     "%(new)s%(provisional)s."),
+            APPEAL_WINDOW: gettext("The work calendar changed: last day to apply for review %(old)s → "
+                                   "%(new)s%(provisional)s."),
+        }
+        note = names[which] % {
+            "old": old.isoformat() if old else "—",
+            "new": deadline.date.isoformat(),
+            "provisional": gettext(" (provisional)") if deadline.provisional else "",
+        }
     record_event(complaint, "recompute_deadline", user, now, complaint.status, complaint.status, note=note,
-                 payload={"old": old.isoformat() if old else None, "new": deadline.date.isoformat(),
+                 payload={"deadline": which, "old": old.isoformat() if old else None, "new": deadline.date.isoformat(),
                           "provisional": deadline.provisional})
 
 
@@ -100,45 +142,81 @@ def regulatory_ceiling(complaint):
     return ceiling, bool(complaint.due_date and complaint.due_date > ceiling and complaint.replied_at is None)
 
 
-# --- accountability (超时追责, §13) ------------------------------------------------------------
+# --- overdue and accountability (超时, 超时追责, §12, §13) -----------------------------------------
 
-def overdue_without_extension_clause(today):
-    """Cases that went past their deadline without an approved extension (§13)."""
-    from sqlalchemy import func
+def day_of(column):
+    """The date part of a timestamp column, portable: ``date(x)`` on SQLite and PostgreSQL."""
+    return type_coerce(func.date(column), Date)
 
+
+def replied_late():
+    """Replied after the due date in force (the date of the reply counts): fixed once replied."""
+    return and_(Complaint.replied_at.isnot(None), Complaint.due_date.isnot(None),
+                day_of(Complaint.replied_at) > Complaint.due_date)
+
+
+def open_late(today):
+    """Still processing past the due date in force on ``today``."""
     return and_(
-        Complaint.due_date.isnot(None),
-        Complaint.extension_status != s.EXT_APPROVED,
-        or_(
-            and_(Complaint.status == s.PROCESSING, Complaint.due_date < today),
-            and_(Complaint.replied_at.isnot(None), func.date(Complaint.replied_at) > func.date(Complaint.due_date)),
-        ),
+        Complaint.due_date.isnot(None), Complaint.replied_at.is_(None),
+        Complaint.status == s.PROCESSING, Complaint.due_date < today,
     )
 
 
-def holders_at_deadline(complaints):
-    """{complaint id: (unit id, handler id)} — who held each case on its due date, from the timeline."""
+def overdue_clause(today):
+    """§12, §13 (the rule of ``services.complaints.is_overdue``): replied after the deadline in
+    force, or still processing past it. The deadline in force is an approved extension's date when
+    there is one, so every overdue case is an overrun without permission (未经许可超时,
+    domain.md §10), listed for accountability and counted in the assessment."""
+    return or_(replied_late(), open_late(today))
+
+
+ASSIGNING_EVENTS = ("register", "accept", "transfer")
+
+
+def _holders(rows):
+    """{complaint id: (unit id, staff id)} from (id, due date, current unit, current handler, event
+    time, event payload) rows in timeline order: the last assignment on or before the due date —
+    who held the case on the day it became overdue. A case registered after its (back-dated)
+    deadline falls back to its first holder; one without assignments to its current holder."""
+    holders, assigned_seen = {}, set()
+    for complaint_id, due, unit_id, handler_id, at, payload in rows:
+        assigned = (payload or {}).get("assigned") if at is not None else None
+        if assigned is None:
+            holders.setdefault(complaint_id, (unit_id, handler_id))
+            continue
+        if at.date() <= due or complaint_id not in assigned_seen:
+            holders[complaint_id] = (assigned.get("unit_id"), assigned.get("handler_id"))
+            assigned_seen.add(complaint_id)
+    return holders
+
+
+def _holder_rows(condition):
     from ..models.complaint import ComplaintEvent
 
+    return db.session.execute(
+        select(Complaint.id, Complaint.due_date, Complaint.handling_unit_id, Complaint.handler_id,
+               ComplaintEvent.at, ComplaintEvent.payload)
+        .outerjoin(ComplaintEvent, and_(ComplaintEvent.complaint_id == Complaint.id,
+                                        ComplaintEvent.name.in_(ASSIGNING_EVENTS)))
+        .where(condition)
+        .order_by(Complaint.id, ComplaintEvent.id)
+    ).all()
+
+
+def holders_at_deadline(complaints):
+    """{complaint id: (unit id, handler id)} — who held each case on the day it became overdue."""
     ids = [c.id for c in complaints]
     if not ids:
         return {}
-    due = {c.id: c.due_date for c in complaints}
-    holders = {}
-    rows = db.session.execute(
-        select(ComplaintEvent.complaint_id, ComplaintEvent.at, ComplaintEvent.payload)
-        .where(ComplaintEvent.complaint_id.in_(ids), ComplaintEvent.name.in_(("register", "accept", "transfer")))
-        .order_by(ComplaintEvent.complaint_id, ComplaintEvent.id)
-    ).all()
-    for complaint_id, at, payload in rows:
-        assigned = (payload or {}).get("assigned")
-        if assigned is None:
-            continue
-        # The last assignment on or before the due date; a case registered after its (back-dated)
-        # deadline falls back to its first holder.
-        if at.date() <= due[complaint_id] or complaint_id not in holders:
-            holders[complaint_id] = (assigned.get("unit_id"), assigned.get("handler_id"))
-    return holders
+    return _holders(_holder_rows(Complaint.id.in_(ids)))
+
+
+def overdue_holders(conditions, today):
+    """{complaint id: (unit id, staff id)} for every overdue case matching ``conditions``, attributed
+    as the accountability list attributes it (``holders_at_deadline``): the assessment counts each
+    unlicensed overrun against that unit and staff member (§13)."""
+    return _holders(_holder_rows(and_(*conditions, overdue_clause(today))))
 
 
 # --- reminders -------------------------------------------------------------------------------

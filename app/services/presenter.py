@@ -1,5 +1,5 @@
 """How a complaint looks to a viewer: masked identity, derived fields (api.md field names)."""
-from ..security.masking import identity
+from ..security.masking import IDENTITY_FIELDS, identity, shown
 from . import complaints as svc
 
 
@@ -40,8 +40,15 @@ def complaint_dict(complaint, actor, today, masked=False) -> dict:
         "replied_at": _dt(complaint.replied_at),
         "reply_method": complaint.reply_method,
         "reply_content": complaint.reply_content,
+        "deciding_unit_id": complaint.replied_by_unit_id,
+        "reply_received_on": _d(complaint.reply_received_on),
         "appeal_notice": complaint.appeal_notice,
         "appeal_due_date": _d(complaint.appeal_due_date),
+        "appeal_applied_on": _d(complaint.appeal_applied_on),
+        "appeal_unit_id": complaint.appeal_unit_id,
+        "appeal_decision_due_date": _d(complaint.appeal_decision_due),
+        "appeal_decision_due_provisional": bool(complaint.appeal_decision_due_provisional),
+        "appeal_decision": complaint.appeal_decision,
         "closed_at": _dt(complaint.closed_at),
         "followed_up_at": _d(complaint.followed_up_at),
         "follow_up_method": complaint.follow_up_method,
@@ -51,6 +58,7 @@ def complaint_dict(complaint, actor, today, masked=False) -> dict:
         "ruling_category": getattr(complaint, "ruling_category", None),
         "ruling_final": bool(getattr(complaint, "ruling_final", False)),
         "reruling_status": getattr(complaint, "reruling_status", None) or "none",
+        "reruling_unit_id": complaint.reruling_unit_id,
         "created_at": _dt(complaint.created_at),
         "version": complaint.version,
     }
@@ -58,8 +66,27 @@ def complaint_dict(complaint, actor, today, masked=False) -> dict:
     return data
 
 
-def event_dict(event) -> dict:
-    return {
+def event_changes(event, full_identity: bool) -> list:
+    """An edit event's changed fields as ``[{"field", "old", "new"}]``, oldest value first; the
+    complainant's contact fields masked unless the viewer sees identity (§16)."""
+    changes = (event.payload or {}).get("changes") if event.name == "edit" else None
+    if not changes:
+        return []
+    out = []
+    for field, (old, new) in sorted(changes.items()):
+        if field in IDENTITY_FIELDS:
+            old, new = shown(field, old, full_identity), shown(field, new, full_identity)
+        out.append({"field": field, "old": old, "new": new})
+    return out
+
+
+def carries_identity(events) -> bool:
+    """Whether any of ``events`` records a change of the complainant's identity fields."""
+    return any(item["field"] in IDENTITY_FIELDS for event in events for item in event_changes(event, False))
+
+
+def event_dict(event, full_identity: bool = False) -> dict:
+    data = {
         "at": _dt(event.at),
         "actor": event.actor_name,
         "name": event.name,
@@ -67,3 +94,7 @@ def event_dict(event) -> dict:
         "to_status": event.to_status,
         "note": event.note,
     }
+    changes = event_changes(event, full_identity)
+    if changes:
+        data["changes"] = changes
+    return data

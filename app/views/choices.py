@@ -60,6 +60,7 @@ EVENTS = {
     "request_extension": _l("Extension requested"),
     "decide_extension": _l("Extension decided"),
     "reply": _l("Replied to customer"),
+    "record_receipt": _l("Receipt of the letter recorded"),
     "close": _l("Closed"),
     "follow_up": _l("Follow-up recorded"),
     "attach": _l("Evidence attached"),

@@ -23,6 +23,7 @@ from ..security.filters import ComplaintScopeFilter
 from ..security.masking import identity, sees_identity
 from ..security.scope import all_units
 from ..services.pii import log_identity_views
+from ..services.presenter import event_changes
 from ..models.audit import PiiAccess
 from ..models.reminder import Reminder
 from ..services import attachments, deadlines
@@ -194,9 +195,10 @@ class ComplaintView(ModelView):
             complaint=complaint,
             who=who,
             overdue=svc.is_overdue(complaint, today),
-            events=events,
+            events=[(event, event_changes(event, full_identity)) for event in events],
             action_forms=action_forms,
-            can_edit="can_edit" in actor.permissions and complaint.status not in (s.REJECTED, s.CLOSED),
+            can_edit=svc.edit_refusal(actor, complaint) is None,
+            labels=labels.COMPLAINT_LABELS,
             ceiling=ceiling,
             beyond_ceiling=beyond_ceiling,
             c=c,
@@ -380,15 +382,18 @@ class TodoView(BaseView):
 
 
 QUEUES = {
-    # name: (title, condition, order)
+    # name: (title, condition for the acting user, order)
     "rulings": (_l("Cases awaiting a ruling"),
-                lambda: Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None),
+                lambda actor: Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None),
                 lambda: Complaint.received_at),
+    # §17: the requests addressed to the user's unit (the higher ruling body).
     "rerulings": (_l("Re-ruling requests"),
-                  lambda: Complaint.reruling_status == s.RERULING_REQUESTED,
+                  lambda actor: (Complaint.reruling_status == s.RERULING_REQUESTED)
+                  & (Complaint.reruling_unit_id == actor.unit_id),
                   lambda: Complaint.reruling_requested_at),
+    # §14: an appeal shows only to its appeal unit.
     "appeals": (_l("Appeals"),
-                lambda: Complaint.status == s.APPEALED,
+                lambda actor: (Complaint.status == s.APPEALED) & (Complaint.appeal_unit_id == actor.unit_id),
                 lambda: Complaint.appeal_decision_due),
 }
 
@@ -406,7 +411,7 @@ class QueueView(BaseView):
     def _render(self, name):
         title, condition, order = QUEUES[name]
         rows = db.session.execute(
-            svc.scoped_select(g.user).where(condition()).order_by(order(), Complaint.id)
+            svc.scoped_select(g.user).where(condition(svc.actor_for(g.user))).order_by(order(), Complaint.id)
             .options(selectinload(Complaint.branch), selectinload(Complaint.handling_unit))
             .limit(500)
         ).scalars().all()
@@ -451,8 +456,9 @@ class PiiAccessView(ModelView):
 
 
 class AccountabilityView(BaseView):
-    """超时追责 (§13): cases that went past their deadline without an approved extension, with the
-    unit and handler that held them on the due date. Scoped like every list."""
+    """超时追责 (§13): cases that ran past their deadline in force — an approved extension's date
+    included (未经许可超时) — with the unit and handler that held them on the day they became
+    overdue. Scoped like every list."""
 
     route_base = "/accountability"
     default_view = "index"
@@ -467,7 +473,7 @@ class AccountabilityView(BaseView):
         today = svc.today()
         page = request.args.get("page", "0")
         page = int(page) if page.isdigit() else 0
-        base = svc.scoped_select(g.user).where(deadlines.overdue_without_extension_clause(today))
+        base = svc.scoped_select(g.user).where(deadlines.overdue_clause(today))
         total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
         rows = db.session.execute(
             base.order_by(Complaint.due_date, Complaint.id)
@@ -490,7 +496,7 @@ class AccountabilityView(BaseView):
                           cal.working_days_between(calendar, complaint.due_date, end)))
         return self.render_template("complaint/accountability.html", items=items, total=total, page=page,
                                     pages=(total + self.page_size - 1) // self.page_size, c=c,
-                                    title=gettext("Overdue without approved extension (§13)"))
+                                    title=gettext("Overruns without permission (§13)"))
 
 
 TODO_LIMIT = 200
@@ -513,10 +519,11 @@ def _todo_parts(actor, today):
     parts = []
     if actor.has_role(t.COMMITTEE):
         parts.append((Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None), _newest(Complaint.received_at)))
-    if actor.has_role(t.RERULING_BODY):
-        parts.append((Complaint.reruling_status == s.RERULING_REQUESTED, (Complaint.reruling_requested_at, Complaint.id)))
-    if actor.ancestor_unit_ids:
-        parts.append(((Complaint.status == s.APPEALED) & Complaint.appeal_unit_id.in_(actor.ancestor_unit_ids),
+    if actor.has_role(t.RERULING_BODY) and actor.unit_id is not None:
+        parts.append(((Complaint.reruling_status == s.RERULING_REQUESTED) & (Complaint.reruling_unit_id == actor.unit_id),
+                      (Complaint.reruling_requested_at, Complaint.id)))
+    if actor.unit_id is not None:
+        parts.append(((Complaint.status == s.APPEALED) & (Complaint.appeal_unit_id == actor.unit_id),
                       (Complaint.appeal_decision_due, Complaint.id)))
     if actor.staff_id is not None:
         from ..security.scope import clauses_for_ruled_staff

@@ -142,6 +142,14 @@ def transition_fields(name, actor, complaint):
             Field("content", _l("Reply"), "textarea", True,
                   help=_l("The appeal notice (§14) is added to every reply automatically.")),
             Field("replied_at", _l("Replied at"), "datetime"),
+            Field("customer_received_on", _l("Customer received the reply on"), "date",
+                  help=_l("Written replies only: the day the customer received the letter; the 15-day appeal "
+                          "window runs from it (§14). May be recorded later.")),
+        ]
+    if name == "record_receipt":
+        return [
+            Field("customer_received_on", _l("Customer received the reply on"), "date", True,
+                  help=_l("The 15-day appeal window runs from this day (§14).")),
         ]
     if name == "close":
         return [Field("note", _l("Note"), "textarea")]
@@ -170,7 +178,8 @@ def transition_fields(name, actor, complaint):
             ]
         fields += [
             Field("fee_borne", _l("Fee borne by the responsible person (yuan)"), "number",
-                  help=_l("Only for §18(四); at most the disputed fee.")),
+                  help=_l("Only for §18(四), and then required when the complaint names a disputed fee; at "
+                          "most the disputed fee.")),
             Field("basis", _l("Basis"), "textarea", True),
         ]
         if name == "rule":

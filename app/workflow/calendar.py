@@ -75,10 +75,14 @@ def working_days_between(calendar: WorkCalendar, start: date, end: date) -> int:
     return count
 
 
+def handling_days(level: str) -> int:
+    """§12: 10 working days for a branch-level case, 20 for a union-level one."""
+    return UNION_LEVEL_DAYS if level == "union" else BRANCH_LEVEL_DAYS
+
+
 def handling_deadline(calendar: WorkCalendar, received: date, level: str) -> Deadline:
     """§12: 10 working days for branch-level, 20 for union-level cases, from the day of receipt."""
-    days = UNION_LEVEL_DAYS if level == "union" else BRANCH_LEVEL_DAYS
-    return add_working_days(calendar, received, days)
+    return add_working_days(calendar, received, handling_days(level))
 
 
 def appeal_decision_deadline(calendar: WorkCalendar, applied: date) -> Deadline:
@@ -86,9 +90,23 @@ def appeal_decision_deadline(calendar: WorkCalendar, applied: date) -> Deadline:
     return add_working_days(calendar, applied, APPEAL_DECISION_DAYS)
 
 
-def appeal_window_end(replied: date) -> date:
-    """§14: the customer may apply within 15 (calendar) days of the reply; last day inclusive."""
-    return replied + timedelta(days=APPEAL_WINDOW_CALENDAR_DAYS)
+def appeal_window_end(calendar: WorkCalendar, start: date) -> Deadline:
+    """§14: the customer may apply within 15 calendar days of receiving the reply (``start``: the
+    reply day for a phone call or visit, the day the letter was received); the last day is
+    inclusive, and when it is a statutory holiday or rest day the window ends on the next working
+    day (Civil Code art. 203). Provisional when a day it rests on lies in an unpublished year."""
+    last = start + timedelta(days=APPEAL_WINDOW_CALENDAR_DAYS)
+    provisional = not calendar.is_published(last)
+    while not calendar.is_workday(last):
+        last += timedelta(days=1)
+        provisional = provisional or not calendar.is_published(last)
+    return Deadline(last, provisional)
+
+
+def latest_extension(calendar: WorkCalendar, due: date, max_days: int) -> Deadline:
+    """§13: the latest date an extension may reach, ``max_days`` working days after the deadline
+    being extended (domain.md §10)."""
+    return add_working_days(calendar, due, max(1, max_days))
 
 
 def due_soon(calendar: WorkCalendar, today: date, due: date, within: int) -> bool:

@@ -3,6 +3,8 @@
 Unknown fields are refused (``RAISE``): a client learns at once that it sent something the
 contract does not have, e.g. a read-only ``status``.
 """
+import datetime as dt
+import re
 from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -31,11 +33,65 @@ class _Strict(Schema):
         unknown = RAISE
 
 
+# --- dates and times (api.md "Additions", domain.md §10 "Times") --------------------------------
+
+# Beijing time has had no daylight saving since 1991: a fixed offset needs no time-zone database.
+BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+_BARE_DATE = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
+OUT_OF_RANGE = N_("The date must lie between 1900 and 2100.")
+
+
+def beijing_wall_time(value: dt.datetime) -> dt.datetime:
+    """``value`` as Beijing wall time without an offset (naive values already are)."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(BEIJING).replace(tzinfo=None)
+
+
+def _in_range(day: dt.date):
+    if not EARLIEST <= day <= LATEST:
+        raise ValidationError(OUT_OF_RANGE)
+
+
+class BeijingDateTime(fields.DateTime):
+    """An ISO 8601 date-time with or without an offset (``Z``, ``+00:00``, ``+08:00``: converted to
+    Beijing wall time; without one it is Beijing time), or a bare date (its midnight)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and _BARE_DATE.fullmatch(value):
+            return dt.datetime.combine(BeijingDate()._deserialize(value.strip(), attr, data, **kwargs), dt.time())
+        try:
+            result = beijing_wall_time(super()._deserialize(value, attr, data, **kwargs))
+        except OverflowError:
+            raise ValidationError(OUT_OF_RANGE)
+        _in_range(result.date())
+        return result
+
+
+class BeijingDate(fields.Date):
+    """``YYYY-MM-DD``, or a date-time (with or without an offset): its Beijing date."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not _BARE_DATE.fullmatch(value):
+            try:
+                moment = BeijingDateTime()._deserialize(value, attr, data, **kwargs)
+            except ValidationError as error:
+                if error.messages == [OUT_OF_RANGE]:
+                    raise
+                raise self.make_error("invalid") from error
+            return moment.date()
+        day = super()._deserialize(value, attr, data, **kwargs)
+        _in_range(day)
+        return day
+
+
 class RegisterSchema(_Strict):
     """§7, §11: what the first responder records (api.md "Complaints")."""
 
     channel = fields.String(required=True, validate=validate.OneOf(s.CHANNELS), error_messages=REQUIRED)
-    received_at = fields.DateTime(load_default=None)
+    received_at = BeijingDateTime(load_default=None)
     complainant_name = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=REQUIRED)
     complainant_phone = fields.String(load_default=None, allow_none=True, validate=_short(32))
     complainant_id_number = fields.String(load_default=None, allow_none=True, validate=_short(32))
@@ -115,22 +171,35 @@ class TransferSchema(_Strict):
 
 class RequestExtensionSchema(_Strict):
     reason = fields.String(required=True, validate=_text, error_messages=REQUIRED)
-    customer_informed_at = fields.DateTime(required=True, error_messages=REQUIRED)
+    customer_informed_at = BeijingDateTime(required=True, error_messages=REQUIRED)
     customer_informed_by = fields.String(required=True, validate=validate.OneOf(s.REPLY_METHODS), error_messages=REQUIRED)
     report = fields.String(required=True, validate=_text, error_messages=REQUIRED)
-    requested_due_date = fields.Date(required=True, error_messages=REQUIRED)
+    requested_due_date = BeijingDate(required=True, error_messages=REQUIRED)
 
 
 class DecideExtensionSchema(_Strict):
     approved = fields.Boolean(required=True, error_messages=REQUIRED)
-    due_date = fields.Date(load_default=None, allow_none=True)
+    due_date = BeijingDate(load_default=None, allow_none=True)
     note = fields.String(load_default=None, allow_none=True, validate=_short(4000))
 
 
 class ReplySchema(_Strict):
+    """§10, §14: a written reply may record the day the customer received it (or later, through
+    ``record_receipt``); the appeal window of a call or visit runs from the reply day."""
+
     method = fields.String(required=True, validate=validate.OneOf(s.REPLY_METHODS), error_messages=REQUIRED)
     content = fields.String(required=True, validate=_text, error_messages=REQUIRED)
-    replied_at = fields.DateTime(load_default=None, allow_none=True)
+    replied_at = BeijingDateTime(load_default=None, allow_none=True)
+    customer_received_on = BeijingDate(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _receipt(self, data, **kwargs):
+        if data.get("customer_received_on") is not None and data.get("method") != "letter":
+            raise ValidationError(N_("Only a written reply has a day of receipt to record."), "customer_received_on")
+
+
+class RecordReceiptSchema(_Strict):
+    customer_received_on = BeijingDate(required=True, error_messages=REQUIRED)
 
 
 class CloseSchema(_Strict):
@@ -138,7 +207,7 @@ class CloseSchema(_Strict):
 
 
 class FollowUpSchema(_Strict):
-    visited_at = fields.Date(required=True, error_messages=REQUIRED)
+    visited_at = BeijingDate(required=True, error_messages=REQUIRED)
     method = fields.String(required=True, validate=validate.OneOf(s.REPLY_METHODS), error_messages=REQUIRED)
     satisfied = fields.Boolean(required=True, error_messages=REQUIRED)
     note = fields.String(load_default=None, allow_none=True, validate=_short(4000))
@@ -162,14 +231,14 @@ def _check_ruling(data, require_verified):
 
 
 class AppealSchema(_Strict):
-    applied_at = fields.Date(required=True, error_messages=REQUIRED)
+    applied_at = BeijingDate(required=True, error_messages=REQUIRED)
     content = fields.String(required=True, validate=_text, error_messages=REQUIRED)
 
 
 class DecideAppealSchema(_Strict):
     decision = fields.String(required=True, validate=validate.OneOf(s.APPEAL_DECISIONS), error_messages=REQUIRED)
     content = fields.String(required=True, validate=_text, error_messages=REQUIRED)
-    replied_at = fields.DateTime(load_default=None, allow_none=True)
+    replied_at = BeijingDateTime(load_default=None, allow_none=True)
 
 
 class RuleSchema(_Strict):
@@ -214,6 +283,7 @@ PAYLOADS = {
     "request_extension": RequestExtensionSchema,
     "decide_extension": DecideExtensionSchema,
     "reply": ReplySchema,
+    "record_receipt": RecordReceiptSchema,
     "close": CloseSchema,
     "follow_up": FollowUpSchema,
     "appeal": AppealSchema,

@@ -157,29 +157,51 @@ def guard_request_reruling(case, actor, today):
 
 
 def guard_decide_reruling(case, actor, today):
-    """§17: the higher ruling body decides a pending request; its ruling is final."""
+    """§17: the higher ruling body the request was addressed to decides it; its ruling is final."""
     if not actor.has_role(RERULING_BODY):
         return Refusal(FORBIDDEN, N_("Only the higher ruling body may decide a re-ruling."))
     if case.reruling_status != s.RERULING_REQUESTED:
         return Refusal(CONFLICT, N_("There is no pending re-ruling request."))
+    if actor.unit_id is None or actor.unit_id != case.reruling_unit_id:
+        return Refusal(FORBIDDEN, N_("Only the higher ruling body the request was sent to may decide it."))
+    return None
+
+
+def guard_record_receipt(case, actor, today):
+    """§14: for a written reply, the day the customer received it starts the appeal window; the
+    side that replied records it once."""
+    if not (is_discipline_office(case, actor) or heads_case(case, actor) or is_handler(case, actor)):
+        return Refusal(FORBIDDEN, NOT_YOURS)
+    if case.reply_method != "letter":
+        return Refusal(CONFLICT, N_("Only a written reply has a day of receipt to record."))
+    if case.reply_received_on is not None:
+        return Refusal(CONFLICT, N_("The day the customer received the reply is already recorded."))
     return None
 
 
 def guard_appeal(case, actor, today):
-    """§14: the discipline office records the customer's application, once per case."""
+    """§14: the discipline office records the customer's application, once per case, once the
+    window it must fall in is known (a letter: from the day the customer received it)."""
     if not actor.has_role(DISCIPLINE_OFFICE):
         return Refusal(FORBIDDEN, N_("Only the discipline office records an appeal."))
     if case.appeal_applied_on is not None:
         return Refusal(CONFLICT, N_("An appeal has already been recorded for this case."))
+    if case.reply_method == "letter" and case.reply_received_on is None and case.appeal_due_date is None:
+        return Refusal(CONFLICT, N_("Record the day the customer received the written reply first: the appeal "
+                                    "window runs from it (§14)."))
     return None
 
 
 def guard_decide_appeal(case, actor, today):
-    """§14: the superior of the body that decided; never the deciding unit itself."""
-    if case.appeal_unit_id is None or case.appeal_unit_id not in actor.ancestor_unit_ids:
+    """§14: the superior unit or department of the body that decided — the appeal unit named when the
+    appeal was recorded, and only it; never the deciding unit, a unit below it, or the person who
+    replied."""
+    if case.appeal_unit_id is None or actor.unit_id != case.appeal_unit_id:
         return Refusal(FORBIDDEN, N_("Only the superior body the appeal was sent to may decide it."))
-    if actor.unit_id is not None and actor.unit_id == case.replied_by_unit_id:
+    if case.replied_by_unit_id is not None and case.replied_by_unit_id in actor.ancestor_unit_ids:
         return Refusal(FORBIDDEN, N_("The unit that made the decision cannot decide an appeal against it."))
+    if actor.user_id is not None and case.replied_by_id == actor.user_id:
+        return Refusal(FORBIDDEN, N_("The person who replied cannot decide the appeal against the reply."))
     return None
 
 
@@ -201,6 +223,7 @@ TRANSITIONS = (
     Transition("request_extension", N_("Request extension"),            (s.PROCESSING,),            None,           "request_extension",  guard_request_extension),
     Transition("decide_extension",  N_("Decide extension"),             (s.PROCESSING,),            None,           "decide_extension",   guard_decide_extension),
     Transition("reply",             N_("Reply to customer"),            (s.PROCESSING,),            s.REPLIED,      "reply",              guard_reply),
+    Transition("record_receipt",    N_("Record receipt of the letter"), (s.REPLIED, s.CLOSED),      None,           "record_receipt",     guard_record_receipt),
     Transition("close",             N_("Close"),                        (s.REPLIED,),               s.CLOSED,       "close",              guard_close),
     Transition("follow_up",         N_("Record follow-up"),             (s.CLOSED,),                None,           "follow_up",          guard_follow_up),
     Transition("appeal",            N_("Record appeal"),                (s.REPLIED, s.CLOSED),      s.APPEALED,     "appeal",             guard_appeal),

@@ -46,7 +46,13 @@ def test_happy_path_registered_to_follow_up(client, users, api, body, org):
     response = post(client, head, f"/api/v1/complaint/{cid}/transitions/reply", {"method": "letter", "content": "已核实并整改。"})
     assert response.status_code == 200, response.get_json()
     result = response.get_json()["result"]
-    assert result["status"] == "replied" and result["appeal_due_date"] and result["reply_method"] == "letter"
+    assert result["status"] == "replied" and result["reply_method"] == "letter"
+    assert result["appeal_due_date"] is None  # runs from the day the customer receives the letter
+    response = post(client, head, f"/api/v1/complaint/{cid}/transitions/record_receipt",
+                    {"customer_received_on": result["replied_at"][:10]})
+    assert response.status_code == 200, response.get_json()
+    result = response.get_json()["result"]
+    assert result["appeal_due_date"] and result["reply_received_on"] == result["replied_at"][:10]
 
     assert post(client, head, f"/api/v1/complaint/{cid}/transitions/close", {}).status_code == 200
     response = post(client, head, f"/api/v1/complaint/{cid}/transitions/follow_up",
@@ -55,7 +61,8 @@ def test_happy_path_registered_to_follow_up(client, users, api, body, org):
     assert response.get_json()["result"]["follow_up_satisfied"] is True
 
     timeline = client.get(f"/api/v1/complaint/{cid}/events", headers=office).get_json()["result"]
-    assert [e["name"] for e in timeline] == ["register", "accept", "transfer", "reply", "close", "follow_up"]
+    assert [e["name"] for e in timeline] == ["register", "accept", "transfer", "reply", "record_receipt", "close",
+                                             "follow_up"]
     assert timeline[1]["from_status"] == "registered" and timeline[1]["to_status"] == "processing"
     assert set(timeline[0]) == {"at", "actor", "name", "from_status", "to_status", "note"}
 

@@ -67,5 +67,7 @@ def test_appeal_after_fifteen_days_is_400(client, users, api, make_complaint, cl
     complaint = make_complaint(users[r.COUNTER_STAFF], received_at="2026-10-01T09:00:00")
     svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "accept", {"level": "branch"}, now=datetime(2026, 10, 2))
     svc.apply(users[r.COUNTER_STAFF], complaint.id, "reply", {"method": "phone", "content": "x"}, now=datetime(2026, 10, 9))
-    response = post(client, api("discipline"), complaint.id, "appeal", {"applied_at": "2026-10-25", "content": "x"})
+    # 10-09 + 15 = 10-24, a Saturday: the window runs to Monday 10-26 (that day included), so 10-27 is late.
+    response = post(client, api("discipline"), complaint.id, "appeal", {"applied_at": "2026-10-27", "content": "x"})
     assert response.status_code == 400 and "applied_at" in response.get_json()["message"]
+    assert "2026-10-26" in response.get_json()["message"]["applied_at"][0]

@@ -105,6 +105,7 @@ def check_consistency(now=NOW):
             else:
                 expected = cal.handling_deadline(calendar, c.received_at.date(), c.level)
                 assert (c.due_date, c.due_date_provisional) == (expected.date, expected.provisional), c.number
+            assert c.deadline_days == cal.handling_days(c.level)
             if c.extension_status != s.EXT_NONE:
                 assert "request_extension" in names
                 assert ("decide_extension" in names) == (c.extension_status != s.EXT_REQUESTED)
@@ -112,8 +113,18 @@ def check_consistency(now=NOW):
             assert c.replied_at is None and c.closed_at is None
         if c.status in (s.REPLIED, s.APPEALED, s.CLOSED):
             assert c.received_at <= c.replied_at and c.reply_method in s.REPLY_METHODS and c.reply_content
-            assert c.appeal_due_date == cal.appeal_window_end(c.replied_at.date())
-            assert c.appeal_due_date.isoformat() in c.appeal_notice
+            # §14: the window runs from the reply day, or from the day a letter was received.
+            if c.reply_method == "letter":
+                assert c.reply_received_on is None or c.reply_received_on >= c.replied_at.date()
+                start = c.reply_received_on
+            else:
+                assert c.reply_received_on is None
+                start = c.replied_at.date()
+            if start is None:
+                assert c.appeal_due_date is None and "收到本答复函之日起15日内" in c.appeal_notice
+            else:
+                assert c.appeal_due_date == cal.appeal_window_end(calendar, start).date
+                assert c.appeal_due_date.isoformat() in c.appeal_notice and "含当日" in c.appeal_notice
             assert c.replied_by_unit_id is not None
         else:
             assert c.appeal_notice is None and c.appeal_due_date is None
@@ -125,7 +136,8 @@ def check_consistency(now=NOW):
         if c.appeal_applied_on is not None:
             assert c.replied_at.date() <= c.appeal_applied_on <= c.appeal_due_date
             assert c.appeal_unit_id not in (None, c.replied_by_unit_id)
-            assert c.appeal_decision_due == cal.appeal_decision_deadline(calendar, c.appeal_applied_on).date
+            decision_due = cal.appeal_decision_deadline(calendar, c.appeal_applied_on)
+            assert (c.appeal_decision_due, c.appeal_decision_due_provisional) == decision_due
             assert (c.appeal_decision is None) == (c.status == s.APPEALED)
         else:
             assert c.status != s.APPEALED and c.appeal_decision is None
@@ -150,6 +162,7 @@ def check_consistency(now=NOW):
         assert c.ruling_final == (c.reruling_status == s.RERULING_DECIDED) == (len(case_rulings) == 2)
         if c.reruling_status != s.RERULING_NONE:
             assert first.result == s.RESPONSIBLE and c.reruling_requested_at.date() <= c.reruling_deadline
+            assert c.reruling_unit_id is not None
         if len(case_rulings) == 2:
             assert effective.kind == "reruling"
             assert links[effective.id] == (links[first.id] if effective.result == s.RESPONSIBLE else set())
@@ -225,7 +238,7 @@ def test_parallel_generation_gives_the_same_data(app):
     rng = random.Random("bench:5:0")  # seed 5, no complaint before
     org = bench_seed.load_org(rng)
     generator = bench_seed.Generator(org, bench_seed.Deadlines(load_calendar()), NOW, rng,
-                                     bench_seed.appeal_notices(), {}, app.config["RERULING_WINDOW_DAYS"], 0)
+                                     bench_seed.appeal_notices(org), {}, app.config["RERULING_WINDOW_DAYS"], 0)
     again = []
     for cid in range(1, 401):
         row = generator.complaint(cid)[0]

@@ -259,11 +259,13 @@ def test_decide_extension_without_request_is_conflict(app, users, make_complaint
 
 def test_reply_carries_the_appeal_notice_and_window(app, users, make_complaint, org):
     complaint = accepted(users, make_complaint)
-    svc.apply(users[r.COUNTER_STAFF], complaint.id, "reply", {"method": "letter", "content": "经核实,已向您道歉。"}, now=NOW)
+    svc.apply(users[r.COUNTER_STAFF], complaint.id, "reply", {"method": "phone", "content": "经核实,已向您道歉。"}, now=NOW)
     assert complaint.status == s.REPLIED
     assert complaint.appeal_due_date.isoformat() == "2026-12-16"
+    # §14: the last day is named and inclusive
     assert "15" in complaint.appeal_notice and "2026-12-16" in complaint.appeal_notice
-    assert org["office"].name in complaint.appeal_notice or "复议" in complaint.appeal_notice
+    assert "含当日" in complaint.appeal_notice
+    assert org["office"].name in complaint.appeal_notice
 
 
 def test_reply_date_cannot_precede_receipt(app, users, make_complaint):

@@ -50,7 +50,7 @@ def test_accountability_lists_overdue_without_extension_with_holder_at_due_date(
     svc.apply(users[r.COUNTER_STAFF], late.id, "transfer", {"to_unit_id": org["office"].id, "reason": "上报"}, now=NOW)
     on_time = accepted(users, make_complaint, "2026-11-30T09:00:00")
     rows = db.session.execute(
-        scoped_select(users[r.DISCIPLINE_OFFICE]).where(deadlines.overdue_without_extension_clause(NOW.date()))
+        scoped_select(users[r.DISCIPLINE_OFFICE]).where(deadlines.overdue_clause(NOW.date()))
     ).scalars().all()
     assert [c.id for c in rows] == [late.id]
     # the holder on the due date (2026-11-16) was the branch, not the office it went to later
@@ -63,7 +63,7 @@ def test_replied_on_the_due_date_is_not_overdue(app, users, make_complaint):
     complaint = accepted(users, make_complaint, "2026-11-17T09:00:00")  # due 2026-12-01
     svc.apply(users[r.COUNTER_STAFF], complaint.id, "reply", {"method": "phone", "content": "x"}, now=datetime(2026, 12, 1, 17, 0))
     rows = db.session.execute(
-        scoped_select(users[r.DISCIPLINE_OFFICE]).where(deadlines.overdue_without_extension_clause(date(2026, 12, 5)))
+        scoped_select(users[r.DISCIPLINE_OFFICE]).where(deadlines.overdue_clause(date(2026, 12, 5)))
     ).scalars().all()
     assert rows == []
 

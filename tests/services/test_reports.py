@@ -180,7 +180,7 @@ def test_assessment_per_branch_and_staff(app, users, cases, staff_names):
     assert {row["branch"]: row["points"] for row in report["branches"]} == rd.ASSESSMENT_BRANCHES
     a1 = next(row for row in report["branches"] if row["branch"] == "甲一分社")
     assert a1["responsible_by_category"]["18.4"] == 1 and a1["fees_borne"] == 90.0
-    assert a1["overdue_without_extension"] == 1 and a1["appeals_changed"] == 1 and a1["follow_up_unsatisfied"] == 1
+    assert a1["overdue_without_extension"] == 2 and a1["appeals_changed"] == 1 and a1["follow_up_unsatisfied"] == 1
     staff = {staff_names[row["staff_id"]]: (row["points"], row["fees_borne"], row["named"]) for row in report["staff"]}
     assert staff == rd.ASSESSMENT_STAFF
 

@@ -25,7 +25,8 @@ def replied(users, make_complaint):
     complaint = make_complaint(users[r.COUNTER_STAFF], received_at="2026-11-30T09:00:00", category="fee",
                                disputed_fee="50.00")
     svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "accept", {"level": "branch"}, now=NOW)
-    svc.apply(users[r.COUNTER_STAFF], complaint.id, "reply", {"method": "letter", "content": "已退还费用。"}, now=NOW)
+    svc.apply(users[r.COUNTER_STAFF], complaint.id, "reply", {"method": "letter", "content": "已退还费用。",
+                                                              "customer_received_on": "2026-12-01"}, now=NOW)
     return complaint
 
 
@@ -208,7 +209,7 @@ def test_appeal_decision_deadline_counts_official_working_days(app, users, make_
     calendar_service.import_from_package([2026], user=users[r.ADMIN])
     complaint = make_complaint(users[r.COUNTER_STAFF], received_at="2026-09-01T09:00:00")
     svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "accept", {"level": "branch"}, now=datetime(2026, 9, 2, 9))
-    svc.apply(users[r.COUNTER_STAFF], complaint.id, "reply", {"method": "letter", "content": "x"}, now=datetime(2026, 9, 20, 9))
+    svc.apply(users[r.COUNTER_STAFF], complaint.id, "reply", {"method": "visit", "content": "x"}, now=datetime(2026, 9, 20, 9))
     svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "appeal", {"applied_at": "2026-09-25", "content": "不服"},
               now=datetime(2026, 9, 26, 9))
     expected, counted = date(2026, 9, 25), 0

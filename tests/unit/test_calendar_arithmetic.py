@@ -165,16 +165,20 @@ def test_unpublished_year_with_administrator_days_is_still_provisional():
 
 
 @pytest.mark.parametrize(
-    "replied, last_day",
+    "received, last_day, provisional",
     [
-        (date(2025, 9, 30), date(2025, 10, 15)),  # calendar days: holidays count
-        (date(2026, 2, 13), date(2026, 2, 28)),
-        (date(2026, 12, 20), date(2027, 1, 4)),  # into an unpublished year: plain date arithmetic
+        (date(2025, 9, 30), date(2025, 10, 15), False),  # calendar days: the holidays inside count
+        (date(2026, 2, 13), date(2026, 2, 28), False),  # a Saturday, but a make-up working day (调休)
+        (date(2025, 9, 20), date(2025, 10, 9), False),  # ends on 国庆 (10-05): the next working day
+        (date(2025, 11, 1), date(2025, 11, 17), False),  # ends on a Sunday: Monday
+        (date(2026, 12, 20), date(2027, 1, 4), True),  # into an unpublished year: provisional
+        (date(2026, 12, 13), date(2026, 12, 28), False),
     ],
 )
-def test_appeal_window_is_15_calendar_days(replied, last_day):
-    """§14: the customer may apply within 15 days of the reply (calendar days)."""
-    assert appeal_window_end(replied) == last_day
+def test_appeal_window_is_15_calendar_days_ending_on_a_working_day(received, last_day, provisional):
+    """§14 with Civil Code art. 203: 15 calendar days after the customer received the reply, the
+    last day inclusive; a last day that is a holiday or rest day moves to the next working day."""
+    assert appeal_window_end(CAL, received) == (last_day, provisional)
 
 
 def test_working_days_between_counts_after_start_up_to_end():

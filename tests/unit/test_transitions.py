@@ -20,7 +20,8 @@ def case(**kw):
     base = dict(status=s.REGISTERED, branch_id=10, handling_unit_id=None, handler_id=None, respondent_staff_id=None,
                 due_date=date(2026, 12, 10), extension_status=s.EXT_NONE, followed_up_at=None,
                 ruling_result=None, ruling_final=False, reruling_status=s.RERULING_NONE, reruling_deadline=None,
-                ruled_staff=[], appeal_applied_on=None, appeal_unit_id=None, replied_by_unit_id=None)
+                ruled_staff=[], appeal_applied_on=None, appeal_unit_id=None, replied_by_unit_id=None, replied_by_id=None,
+                reply_method=None, reply_received_on=None, appeal_due_date=date(2026, 12, 16), reruling_unit_id=None)
     base.update(kw)
     return SimpleNamespace(**base)
 
@@ -39,8 +40,8 @@ def names(c, a, today=TODAY):
 
 def test_table_covers_the_spec_and_names_are_unique():
     assert [tr.name for tr in t.TRANSITIONS] == [
-        "accept", "reject", "transfer", "request_extension", "decide_extension", "reply", "close", "follow_up",
-        "appeal", "decide_appeal", "rule", "request_reruling", "decide_reruling"]
+        "accept", "reject", "transfer", "request_extension", "decide_extension", "reply", "record_receipt", "close",
+        "follow_up", "appeal", "decide_appeal", "rule", "request_reruling", "decide_reruling"]
     for tr in t.TRANSITIONS:
         assert set(tr.sources) <= set(s.STATUSES)
         assert tr.target is None or tr.target in s.STATUSES
@@ -103,7 +104,7 @@ def test_wrong_state_is_conflict():
 
 RULING_PERMS = {"can_rule", "can_request_reruling", "can_decide_reruling", "can_appeal", "can_decide_appeal"}
 COMMITTEE = actor(["Committee"], staff_id=7, everything=True, permissions=RULING_PERMS)
-HIGHER = actor(["ReRulingBody"], staff_id=8, units=[1], permissions=RULING_PERMS)
+HIGHER = t.Actor(**{**actor(["ReRulingBody"], staff_id=8, units=[1], permissions=RULING_PERMS).__dict__, "unit_id": 1})
 RULED = actor(["CounterStaff"], staff_id=4, units=[10], permissions=RULING_PERMS)
 OFFICE = actor(["DisciplineOffice"], staff_id=1, everything=True, permissions=RULING_PERMS)
 
@@ -123,7 +124,8 @@ def test_reruling_by_the_ruled_staff_once_within_window():
     assert names(c, RULED, today=date(2026, 12, 11)) == []
     assert "request_reruling" in names(c, actor(["BranchHead"], staff_id=2, units=[10], permissions=RULING_PERMS))
     assert "request_reruling" not in names(c, actor(["BranchHead"], staff_id=3, units=[20], permissions=RULING_PERMS))
-    requested = case(status=s.CLOSED, ruling_result="responsible", ruled_staff=ruled, reruling_status=s.RERULING_REQUESTED)
+    requested = case(status=s.CLOSED, ruling_result="responsible", ruled_staff=ruled, reruling_status=s.RERULING_REQUESTED,
+                     reruling_unit_id=1)
     assert names(requested, RULED) == []
     assert names(requested, HIGHER) == ["decide_reruling"]
     decided = case(status=s.CLOSED, ruling_result="responsible", ruled_staff=ruled, reruling_status=s.RERULING_DECIDED,
@@ -148,3 +150,49 @@ def test_appeal_once_and_decided_by_the_superior_only():
     assert "decide_appeal" not in names(appealed, branch)
     elsewhere = t.Actor(**{**superior.__dict__, "unit_id": 6, "ancestor_unit_ids": frozenset({6, 1})})
     assert "decide_appeal" not in names(appealed, elsewhere)
+
+
+def test_only_the_ruling_body_addressed_decides_a_reruling():
+    """§17: the request goes to one higher ruling body; another unit's ReRulingBody may not decide it."""
+    requested = case(status=s.CLOSED, ruling_result="responsible", reruling_status=s.RERULING_REQUESTED,
+                     reruling_unit_id=1)
+    assert names(requested, HIGHER) == ["decide_reruling"]
+    other = t.Actor(**{**HIGHER.__dict__, "unit_id": 2})
+    assert t.check(t.BY_NAME["decide_reruling"], requested, other, TODAY).kind == t.FORBIDDEN
+    no_unit = t.Actor(**{**HIGHER.__dict__, "unit_id": None})
+    assert names(requested, no_unit) == []
+
+
+def _superior(unit_id, ancestors, user_id=1):
+    base = actor(["DisciplineOffice"], staff_id=1, everything=True, permissions=RULING_PERMS)
+    return t.Actor(**{**base.__dict__, "user_id": user_id, "unit_id": unit_id, "ancestor_unit_ids": frozenset(ancestors)})
+
+
+def test_an_appeal_is_decided_by_its_appeal_unit_only():
+    """§14: the unit below the appeal unit used to pass (its ancestors include the appeal unit)."""
+    appealed = case(status=s.APPEALED, appeal_applied_on=TODAY, appeal_unit_id=5, replied_by_unit_id=10,
+                    replied_by_id=42)
+    assert names(appealed, _superior(5, {5, 1})) == ["decide_appeal"]
+    below_appeal_unit = _superior(7, {7, 5, 1})
+    assert t.check(t.BY_NAME["decide_appeal"], appealed, below_appeal_unit, TODAY).kind == t.FORBIDDEN
+
+
+def test_the_deciding_unit_and_the_replier_never_decide_the_appeal():
+    # The appeal unit lies below the deciding unit (a misconfiguration the service refuses too).
+    inside = case(status=s.APPEALED, appeal_applied_on=TODAY, appeal_unit_id=5, replied_by_unit_id=1, replied_by_id=42)
+    assert t.check(t.BY_NAME["decide_appeal"], inside, _superior(5, {5, 1}), TODAY).kind == t.FORBIDDEN
+    replier = case(status=s.APPEALED, appeal_applied_on=TODAY, appeal_unit_id=5, replied_by_unit_id=10, replied_by_id=9)
+    refusal = t.check(t.BY_NAME["decide_appeal"], replier, _superior(5, {5, 1}, user_id=9), TODAY)
+    assert refusal.kind == t.FORBIDDEN and "replied" in refusal.message
+
+
+def test_a_letter_must_be_received_before_an_appeal_and_its_receipt_is_recorded_once():
+    perms = ALL | RULING_PERMS | {"can_record_receipt", "can_appeal"}
+    office = actor(["DisciplineOffice"], staff_id=1, everything=True, permissions=perms)
+    letter = case(status=s.REPLIED, handling_unit_id=10, handler_id=4, reply_method="letter", appeal_due_date=None)
+    assert "record_receipt" in names(letter, office) and "appeal" not in names(letter, office)
+    assert t.check(t.BY_NAME["appeal"], letter, office, TODAY).kind == t.CONFLICT
+    received = case(status=s.CLOSED, reply_method="letter", reply_received_on=TODAY, appeal_due_date=date(2026, 12, 16))
+    assert "record_receipt" not in names(received, office) and "appeal" in names(received, office)
+    by_phone = case(status=s.REPLIED, reply_method="phone")
+    assert t.check(t.BY_NAME["record_receipt"], by_phone, office, TODAY).kind == t.CONFLICT

@@ -133,7 +133,7 @@ def test_assessment_page(client, login, cases):
     html = client.get(ASSESSMENT, query_string=rd.PERIOD).get_data(as_text=True)
     points = dict(re.findall(r'<tr data-branch="\d+">\s*<td>([^<]+)</td>.*?<td class="num points">([^<]+)</td>',
                              html, re.S))
-    assert points == {"甲一分社": "-5.5", "甲二分社": "0", "乙一分社": "-2"}
+    assert points == {"甲一分社": "-7.5", "甲二分社": "0", "乙一分社": "-2"}
     assert "钱二" in html and 'data-rule="responsible_18_4"' in html
     assert "13900000001" not in html
 
