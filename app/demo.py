@@ -129,6 +129,12 @@ DEMO_COMPLAINTS = [
     ("DEMO-006", "demo_discipline", "XL-01", None, "phone", "other",
      "客户投诉员工私下推销保险产品。", 5,
      [("demo_discipline", "reject", {"reason": "out_of_scope", "note": "属员工违规行为,按第八条移交纪检处理。"})]),
+    # The union's own decision appealed: it goes to the municipal union (demo_reruling decides, §14).
+    ("DEMO-007", "demo_discipline", "DX-02", None, "hotline", "efficiency",
+     "客户反映贷款审批材料被多次退回补充,前后要求不一致,历时一个月仍未办结。", 9,
+     [("demo_discipline", "accept", {"level": "union", "handling_unit": "LS-JJ"}),
+      ("demo_discipline", "reply", {"method": "phone", "content": "已协调信贷部门一次性告知所需材料,并指定专人跟进。"}),
+      ("demo_discipline", "appeal", {"content": "客户认为联社答复未解决审批拖延问题,申请复议。"})]),
 ]
 
 
@@ -163,6 +169,8 @@ def seed_demo_complaints():
             at = min(received + timedelta(days=step), now)
             if name == "reply":
                 body["replied_at"] = at.isoformat(timespec="seconds")
+            if name == "appeal":
+                body["applied_at"] = at.date().isoformat()
             svc.apply(sm.find_user(username=actor), complaint.id, name, body, now=at)
         created += 1
     return created

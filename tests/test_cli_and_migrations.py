@@ -82,6 +82,11 @@ def test_cli_deploy_and_seed_demo_are_idempotent(empty_database):
         assert db.session.query(OrgUnit).filter_by(kind="branch").count() >= 6
         assert db.session.query(OrgUnit).filter_by(kind="cooperative").count() == 3
         assert db.session.query(Staff).count() >= 20
+        from app.models.complaint import Complaint
+
+        # The union's own decision, appealed: addressed to the municipal union (§14).
+        appealed = db.session.query(Complaint).filter_by(external_ref="DEMO-007").one()
+        assert appealed.status == "appealed" and appealed.appeal_unit.code == app.config["APPEAL_BODY_UNION_LEVEL"]
         for role in r.ROLE_NAMES:
             users = [u for u in app.appbuilder.sm.get_all_users() if any(x.name == role for x in u.roles)]
             assert [u.username for u in users if u.username.startswith("demo_")], role

@@ -10,7 +10,7 @@ the Excel workbook.
 The steps are ordered (class ``incremental``): a failed step skips the ones after it.
 """
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
@@ -24,6 +24,20 @@ ID_NUMBER = "330102199001011234"
 ADDRESS = "演示县城关镇人民路1号3幢"
 BRANCH = "城关信用社南街分社"
 FACTS = "客户来电称:在南街分社办理跨行转账时被多收手续费50元,柜员未作解释。"
+
+
+def working_day_on_or_after(day):
+    """The first official working day from ``day`` (Monday–Friday where the year is unknown)."""
+    import chinese_calendar
+
+    while True:
+        try:
+            if chinese_calendar.is_workday(day):
+                return day
+        except NotImplementedError:
+            if day.weekday() < 5:
+                return day
+        day += timedelta(days=1)
 
 
 def choose_article(form, value, article):
@@ -128,7 +142,8 @@ class TestComplaintLifecycle:
         assert timeline(page)[-1][0] == "已转办"
 
         informed = max(local_now() - timedelta(minutes=30), self.story["received"])
-        requested = (local_now() + timedelta(days=45)).date()
+        # §13: a working day after the deadline, at most 10 working days beyond it.
+        requested = working_day_on_or_after(date.fromisoformat(self.story["due"]) + timedelta(days=7))
         self.story["requested_due"] = requested.isoformat()
         form = open_transition(page, "request_extension")
         expect(form).to_contain_text("告知客户时间")
@@ -164,8 +179,9 @@ class TestComplaintLifecycle:
         expect(flash(page)).to_have_text(re.compile("反馈客户:已完成。"))
         expect(status(page)).to_have_text("已反馈")
         expect(field(page, "反馈时间")).to_contain_text("书面回复")
-        appeal_due = field(page, "复议申请截止").inner_text().strip()
-        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", appeal_due), appeal_due
+        expect(field(page, "反馈时间")).to_contain_text("作出处理决定的单位: 城关信用社南街分社")
+        # §14: a letter's 15 days run from the day the customer receives it.
+        expect(field(page, "复议申请截止")).to_contain_text("待记录客户签收日期后确定")
         expect(field(page, "反馈内容")).to_contain_text("已全额退还")
         last = timeline(page)[-1]
         assert last[0] == "已反馈客户" and last[2] == "处理中 → 已反馈", last
@@ -179,7 +195,19 @@ class TestComplaintLifecycle:
         expect(page.locator("body")).to_contain_text(f"{COMPLAINANT}:")
         expect(page.locator("body")).to_contain_text(f"对{BRANCH}的投诉我们已收悉")
         expect(page.locator(".content")).to_contain_text("已全额退还")
-        expect(page.locator(".notice")).to_contain_text(appeal_due)
+        expect(page.locator(".notice")).to_contain_text("自收到本答复函之日起15日内")
+        expect(page.locator(".notice")).to_contain_text("联社纪检监察室")
+
+        # The receipt comes back signed: the branch head records the day, and the window is known.
+        self.open_case(page)
+        form = open_transition(page, "record_receipt")
+        form.locator("#record_receipt-customer_received_on").fill(local_now().date().isoformat())
+        confirm(page, form)
+        expect(flash(page)).to_have_text(re.compile("记录客户签收:已完成。"))
+        appeal_due = field(page, "复议申请截止").inner_text().strip()
+        assert re.match(r"\d{4}-\d{2}-\d{2} \(含当日\)", appeal_due), appeal_due
+        expect(field(page, "复议申请截止")).to_contain_text(f"客户签收日期: {local_now().date().isoformat()}")
+        assert timeline(page)[-1][0] == "已记录客户签收"
 
     def test_06_committee_rules_fee_dispute_and_sees_identity_masked(self, login):
         page = self.open_case(login("demo_committee"))
@@ -269,7 +297,7 @@ class TestComplaintLifecycle:
         assert last[0] == "已作出复议决定" and last[2] == "复议中 → 已反馈", last
         # The whole story, in order, in 处理记录.
         assert [row[0] for row in timeline(page)] == [
-            "已登记", "已受理", "已转办", "已申请延期", "延期已审批", "已反馈客户", "已作出责任认定",
+            "已登记", "已受理", "已转办", "已申请延期", "延期已审批", "已反馈客户", "已记录客户签收", "已作出责任认定",
             "已申请重新认定", "已重新认定(最终)", "已登记复议申请", "已作出复议决定",
         ]
 
