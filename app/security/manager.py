@@ -49,7 +49,7 @@ from sqlalchemy.orm import joinedload
 from ..ids import row_id
 from .lockout import LockoutPolicy, LockoutStore
 from .request_cache import request_cache
-from .sessions import EPOCH_CLAIM, EPOCH_SESSION_KEY, current_epoch, end_all_sessions, ensure_epoch
+from .sessions import EPOCH_CLAIM, EPOCH_SESSION_KEY, current_epoch, end_all_sessions, ensure_epoch, epoch_matches
 
 log = logging.getLogger(__name__)
 
@@ -291,13 +291,21 @@ class ComplaintSecurityManager(SecurityManager):
         return self.session.execute(query).unique().scalar_one_or_none()
 
     def load_user(self, pk):
-        """Session user: active, and the cookie's epoch is the current one; else logged out."""
+        """Session user: active, and the cookie carries the user's current epoch; else logged out.
+
+        Flask-Login calls this for the session cookie and for its remember cookie alike. A
+        cookie without an epoch, or a user without an epoch row (never logged in), is refused:
+        only a real login writes the epoch into the session (``sessions._remember_epoch_in_session``),
+        and this application never issues remember cookies, so a refused one is also deleted.
+        """
         user = super().load_user(pk)
         if user is None or not has_request_context():
             return user
-        if session.get(EPOCH_SESSION_KEY) != current_epoch(user.id):
+        if not epoch_matches(session.get(EPOCH_SESSION_KEY), current_epoch(user.id)):
             for key in _LOGIN_SESSION_KEYS:
                 session.pop(key, None)
+            if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+                session["_remember"] = "clear"  # Flask-Login deletes the cookie after the request
             flash(gettext("Your session has ended. Please log in again."), "warning")
             return None
         return user
@@ -326,8 +334,7 @@ class ComplaintSecurityManager(SecurityManager):
                 user_id = int(payload["sub"])
             except (KeyError, TypeError, ValueError):
                 return True
-            claim = payload.get(EPOCH_CLAIM)
-            return claim is None or claim != current_epoch(user_id)
+            return not epoch_matches(payload.get(EPOCH_CLAIM), current_epoch(user_id))
 
         def _answer(message_factory, status=401):
             def callback(*_args):
