@@ -3,7 +3,7 @@
 On top of Flask-AppBuilder's database authentication it adds (docs/security.md):
 
 - a rate limit on the web *and* the API login, and a temporary lockout per
-  (username, client address) pair (``app.security.lockout``);
+  (account, client address) pair (``app.security.lockout``);
 - session epochs (``app.security.sessions``): logout, password change and deactivation end
   every web session and JWT of the user at once; a replayed cookie or token is refused;
 - logout as a CSRF-protected POST; FAB's security APIs token-only (no browser cookies);
@@ -47,7 +47,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..ids import row_id
-from .lockout import LockoutPolicy, LockoutStore
+from .lockout import LockoutPolicy, LockoutStore, account_key, name_key
 from .request_cache import request_cache
 from .sessions import EPOCH_CLAIM, EPOCH_SESSION_KEY, current_epoch, end_all_sessions, ensure_epoch, epoch_matches
 
@@ -239,14 +239,15 @@ class ComplaintSecurityManager(SecurityManager):
     # ------------------------------------------------------------------ login and lockout
 
     def auth_user_db(self, username, password):
-        """FAB's check, refused while the (username, address) pair is locked; failures counted."""
+        """FAB's check, refused while the (account, address) pair is locked; failures counted."""
         state = request_cache()
         enabled = current_app.config.get("LOGIN_LOCKOUT_ENABLED", True)
         address = request.remote_addr if has_request_context() else "cli"
         now = self.clock()
         state["login_now"] = now
+        key = self.lockout_key(username) if enabled else None
         if enabled:
-            locked_until = self.lockout.locked_until(username, address, now)
+            locked_until = self.lockout.locked_until(key, address, now)
             if locked_until is not None:
                 log.warning("Login refused: locked (address %s)", address)
                 state["login_locked_until"] = locked_until
@@ -254,12 +255,28 @@ class ComplaintSecurityManager(SecurityManager):
         user = super().auth_user_db(username, password)
         if user is None:
             if enabled:
-                state["login_locked_until"] = self.lockout.record_failure(username, address, now)
+                state["login_locked_until"] = self.lockout.record_failure(key, address, now)
             return None
         if enabled:
-            self.lockout.record_success(username, address)
+            self.lockout.record_success(key, address)
         ensure_epoch(user.id)
         return user
+
+    def lockout_key(self, typed) -> str:
+        """The lockout key of a typed login name: its account, resolved as FAB's login resolves
+        it (username — case-insensitive with ``AUTH_USERNAME_CI`` — else e-mail address), or
+        the normalised text when it names no account.
+
+        Both look-ups run for every name, known or not, so resolving costs the same statements
+        whether or not the account exists (FAB's own check balances them the same way).
+        """
+        typed = typed if isinstance(typed, str) else ""
+        if not typed:
+            return name_key(typed)
+        by_username = self.find_user(username=typed)
+        by_email = self.find_user(email=typed)
+        user = by_username or by_email
+        return account_key(user.id) if user is not None else name_key(typed)
 
     def login_refusal(self):
         """(HTTP status, translated message) for the refused login of this request."""

@@ -183,9 +183,9 @@ def test_lockout_counts_are_stored_in_the_database_for_every_worker(app, users):
     from app.models import LoginFailure
 
     Clock(app)
-    web_login(_client_at(app, "10.1.1.5"), "Counter ", "Wrong#Pass123")
+    web_login(_client_at(app, "10.1.1.5"), "Counter", "Wrong#Pass123")
     row = db.session.query(LoginFailure).one()
-    assert (row.username, row.address, row.failures) == ("counter", "10.1.1.5", 1)
+    assert (row.account, row.address, row.failures) == (f"user:{users[r.COUNTER_STAFF].id}", "10.1.1.5", 1)
 
 
 # ---------------------------------------------------------------- sessions
