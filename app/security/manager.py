@@ -8,6 +8,8 @@ On top of Flask-AppBuilder's database authentication it adds (docs/security.md):
   every web session and JWT of the user at once; a replayed cookie or token is refused;
 - logout as a CSRF-protected POST; FAB's security APIs token-only (no browser cookies);
 - the password policy on every path that sets a password, including ``flask fab`` commands;
+- the current password asked for (and wrong ones counted by the lockout) when users change their
+  own password (``app.security.own_password``);
 - translated JSON answers for every JWT problem;
 - the user's permissions read once per request instead of once per menu entry.
 """
@@ -32,6 +34,7 @@ from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.schemas import login_post
 from flask_appbuilder.security.sqla import apis as fab_apis
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.utils import is_null_password
 from flask_appbuilder.security.sqla.models import (
     Permission,
     PermissionView,
@@ -45,9 +48,11 @@ from flask_login import current_user, login_user, logout_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash
 
 from ..ids import row_id
 from .lockout import LockoutPolicy, LockoutStore, account_key, name_key
+from .own_password import ResetMyPasswordView
 from .request_cache import request_cache
 from .sessions import EPOCH_CLAIM, EPOCH_SESSION_KEY, current_epoch, end_all_sessions, ensure_epoch, epoch_matches
 
@@ -195,6 +200,7 @@ class ComplaintSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager with this application's controls."""
 
     authdbview = AuthDBView
+    resetmypasswordview = ResetMyPasswordView
     security_api = SecurityApi
     user_api = UserApi
     role_api = RoleApi
@@ -277,6 +283,33 @@ class ComplaintSecurityManager(SecurityManager):
         by_email = self.find_user(email=typed)
         user = by_username or by_email
         return account_key(user.id) if user is not None else name_key(typed)
+
+    def check_own_password(self, user, password: str):
+        """None when ``password`` is ``user``'s current password, else the translated refusal.
+
+        For the own-password form (``own_password.py``): a wrong password counts as a failed
+        login of the account at this address, and while that pair is locked every attempt is
+        refused, so the form is no way around the lockout; the right one clears the failures,
+        as a login does.
+        """
+        enabled = current_app.config.get("LOGIN_LOCKOUT_ENABLED", True)
+        address = request.remote_addr if has_request_context() else "cli"
+        now = self.clock()
+        key = account_key(user.id)
+        if enabled:
+            locked_until = self.lockout.locked_until(key, address, now)
+            if locked_until is not None:
+                return _login_refused_message(locked_until, now)
+        if not is_null_password(password) and user.password and check_password_hash(user.password, password):
+            if enabled:
+                self.lockout.record_success(key, address)
+            return None
+        log.info("Own password change refused: wrong current password (user %s)", user.id)
+        if enabled:
+            locked_until = self.lockout.record_failure(key, address, now)
+            if locked_until is not None:
+                return _login_refused_message(locked_until, now)
+        return gettext("The current password is wrong.")
 
     def login_refusal(self):
         """(HTTP status, translated message) for the refused login of this request."""

@@ -210,7 +210,8 @@ def test_own_password_change_on_the_web_revokes_refresh_tokens(client, users, lo
     login("counter")
     client.post(
         "/resetmypassword/form",
-        data={"password": STRONG, "conf_password": STRONG, "csrf_token": csrf_token(client, "/resetmypassword/form")},
+        data={"current_password": PASSWORD, "password": STRONG, "conf_password": STRONG,
+              "csrf_token": csrf_token(client, "/resetmypassword/form")},
     )
     assert _refresh(client, refresh).status_code == 401
     assert not _alive(client, access)

@@ -262,7 +262,8 @@ def test_changing_ones_own_password_keeps_this_session_and_ends_the_others(app, 
     web_login(other, "counter")
     response = client.post(
         "/resetmypassword/form",
-        data={"password": STRONG, "conf_password": STRONG, "csrf_token": csrf_token(client, "/resetmypassword/form")},
+        data={"current_password": PASSWORD, "password": STRONG, "conf_password": STRONG,
+              "csrf_token": csrf_token(client, "/resetmypassword/form")},
     )
     assert response.status_code == 302
     assert _logged_in(client)
@@ -323,7 +324,8 @@ def test_password_forms_refuse_a_weak_password(app, client, users, login, path):
     before = user.password
     response = client.post(
         path.format(pk=user.id),
-        data={"password": "weakpass", "conf_password": "weakpass", "csrf_token": csrf_token(client, "/resetmypassword/form")},
+        data={"current_password": PASSWORD, "password": "weakpass", "conf_password": "weakpass",
+              "csrf_token": csrf_token(client, "/resetmypassword/form")},
     )
     assert response.status_code == 200
     assert POLICY in response.get_data(as_text=True)
