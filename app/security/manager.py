@@ -6,7 +6,8 @@ On top of Flask-AppBuilder's database authentication it adds (docs/security.md):
   (account, client address) pair (``app.security.lockout``);
 - session epochs (``app.security.sessions``): logout, password change and deactivation end
   every web session and JWT of the user at once; a replayed cookie or token is refused;
-- logout as a CSRF-protected POST; FAB's security APIs token-only (no browser cookies);
+- logout as a CSRF-protected POST; FAB's security APIs token-only (no browser cookies), never
+  echoing a password (``app.security.security_api``);
 - the password policy on every path that sets a password, including ``flask fab`` commands;
 - the current password asked for (and wrong ones counted by the lockout) when users change their
   own password (``app.security.own_password``);
@@ -32,7 +33,6 @@ from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
 from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.schemas import login_post
-from flask_appbuilder.security.sqla import apis as fab_apis
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.utils import is_null_password
 from flask_appbuilder.security.sqla.models import (
@@ -53,6 +53,14 @@ from werkzeug.security import check_password_hash
 from ..ids import row_id
 from .lockout import LockoutPolicy, LockoutStore, account_key, name_key
 from .own_password import ResetMyPasswordView
+from .security_api import (
+    GroupApi,
+    PermissionApi,
+    PermissionViewMenuApi,
+    RoleApi,
+    UserApi,
+    ViewMenuApi,
+)
 from .request_cache import request_cache
 from .sessions import EPOCH_CLAIM, EPOCH_SESSION_KEY, current_epoch, end_all_sessions, ensure_epoch, epoch_matches
 
@@ -179,21 +187,6 @@ class SecurityApi(FabSecurityApi):
         """Revoke every token and web session of the caller."""
         end_all_sessions(int(get_jwt_identity()))
         return self.response(200, message=gettext("You have logged out."))
-
-
-def _token_only(base):
-    """A subclass of FAB's security API ``base`` that refuses browser-cookie authentication."""
-    return type(base.__name__, (base,), {"allow_browser_login": False, "__module__": __name__, "__doc__": base.__doc__})
-
-
-# FAB's security APIs (users, roles, permissions …) are Admin-only and, here, token-only:
-# a cookie-authenticated, CSRF-exempt API could be driven from another site.
-UserApi = _token_only(fab_apis.UserApi)
-RoleApi = _token_only(fab_apis.RoleApi)
-GroupApi = _token_only(fab_apis.GroupApi)
-PermissionApi = _token_only(fab_apis.PermissionApi)
-ViewMenuApi = _token_only(fab_apis.ViewMenuApi)
-PermissionViewMenuApi = _token_only(fab_apis.PermissionViewMenuApi)
 
 
 class ComplaintSecurityManager(SecurityManager):
