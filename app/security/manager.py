@@ -7,7 +7,7 @@ On top of Flask-AppBuilder's database authentication it adds (docs/security.md):
 - session epochs (``app.security.sessions``): logout, password change and deactivation end
   every web session and JWT of the user at once; a replayed cookie or token is refused;
 - logout as a CSRF-protected POST; FAB's security APIs token-only (no browser cookies), never
-  echoing a password (``app.security.security_api``);
+  echoing a password, answering duplicates and records in use with 409 (``app.security.security_api``);
 - the password policy on every path that sets a password, including ``flask fab`` commands;
 - the current password asked for (and wrong ones counted by the lockout) when users change their
   own password (``app.security.own_password``);
@@ -60,6 +60,7 @@ from .security_api import (
     RoleApi,
     UserApi,
     ViewMenuApi,
+    quiet_refusals,
 )
 from .request_cache import request_cache
 from .sessions import EPOCH_CLAIM, EPOCH_SESSION_KEY, current_epoch, end_all_sessions, ensure_epoch, epoch_matches
@@ -214,6 +215,7 @@ class ComplaintSecurityManager(SecurityManager):
         self.lockout = LockoutStore(LockoutPolicy.from_config(config))
         self.clock = utcnow
         self._init_jwt_callbacks()
+        quiet_refusals()
 
     # ------------------------------------------------------------------ rate limit
 
