@@ -8,7 +8,7 @@ BABEL  := $(VENV)/bin/pybabel
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install catalogs extract-messages deploy seed clean security-scan
+.PHONY: run test install catalogs extract-messages deploy seed clean security-scan secret-key
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,13 @@ extract-messages: install
 	$(BABEL) extract -F translations/babel.cfg -k _l -k lazy_gettext -k gettext -k _ -k N_ --no-location -o translations/messages.pot .
 	$(BABEL) update -i translations/messages.pot -d translations -l zh --no-fuzzy-matching
 
-deploy: catalogs
+# The key that signs sessions and tokens: written once to instance/secret_key (mode 0600, or the
+# file SECRET_KEY_FILE names; nothing when SECRET_KEY is set), never overwritten. Every target
+# that starts the application depends on it; config.py reads the file.
+secret-key:
+	@$(PYTHON) scripts/secret_key.py
+
+deploy: catalogs secret-key
 	$(FLASK) deploy && $(FLASK) calendar import
 
 seed: deploy

@@ -1,9 +1,12 @@
 """Application configuration.
 
-Every setting can be overridden by an environment variable; the defaults are safe for a
-developer's machine. ``Config.validate`` refuses to start a production instance that still
-uses the development secret key.
+Every setting can be overridden by an environment variable; the defaults suit a developer's
+machine. There is no built-in secret key: ``SECRET_KEY`` comes from the environment, else from
+the key file ``SECRET_KEY_FILE`` (default ``instance/secret_key``, written once by
+``make secret-key``, which ``make run``/``deploy``/``seed`` run). ``Config.validate`` refuses to
+start without a key, and a production instance with a weak one.
 """
+import hashlib
 import os
 from datetime import timedelta
 
@@ -11,7 +14,43 @@ from flask_appbuilder.const import AUTH_DB
 
 BASE_DIR = os.path.abspath(os.path.dirname(__file__))
 INSTANCE_DIR = os.path.join(BASE_DIR, "instance")
-DEV_SECRET_KEY = "dev-only-secret-key-do-not-use-in-production"
+DEFAULT_SECRET_KEY_FILE = os.path.join(INSTANCE_DIR, "secret_key")
+# A production key has at least this many characters, and this many distinct ones.
+MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT = 10
+# SHA-256 of keys that were published in this repository (the former built-in development
+# key): production refuses them whatever their length.
+_PUBLISHED_KEY_DIGESTS = frozenset({"67594e5568a7269b0b30c46577370c1daf7ff88f8050af9295a0c20a0886becd"})
+
+
+def secret_key_file(path=None) -> str:
+    """The key file's absolute path: ``path`` (or env ``SECRET_KEY_FILE``, else
+    ``instance/secret_key``); a relative path is taken from the project directory."""
+    path = path or os.environ.get("SECRET_KEY_FILE") or DEFAULT_SECRET_KEY_FILE
+    return path if os.path.isabs(path) else os.path.join(BASE_DIR, path)
+
+
+def read_secret_key_file(path: str):
+    """The key stored in ``path`` (surrounding whitespace removed), or None if there is none."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().strip() or None
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise RuntimeError(f"The secret key file {path} cannot be read ({type(error).__name__}).") from None
+
+
+def secret_key_weakness(key: str):
+    """Why ``key`` is too weak for production, or None. Never includes the key itself."""
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"it is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    if len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        return f"it has fewer than {MIN_SECRET_KEY_DISTINCT} distinct characters"
+    published = {hashlib.sha256(TestConfig.SECRET_KEY.encode()).hexdigest(), *_PUBLISHED_KEY_DIGESTS}
+    if hashlib.sha256(key.encode()).hexdigest() in published:
+        return "it is published in the source code"
+    return None
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -28,7 +67,10 @@ class Config:
     APP_ICON = None
     APP_THEME = ""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # Signs sessions, remember cookies, CSRF tokens and JWTs. No default: the environment, else
+    # the key file (read by ``validate`` at start-up, never logged).
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    SECRET_KEY_FILE = secret_key_file()
     PRODUCTION = _bool("PRODUCTION", os.environ.get("FLASK_ENV") == "production")
     BENCH_MODE = _bool("BENCH_MODE", False)  # bench/ only: app/bench_support.py (stock view, SQL counter)
 
@@ -146,11 +188,29 @@ class Config:
 
     @classmethod
     def validate(cls, config: dict) -> None:
-        """Refuse unsafe production settings."""
-        if config.get("PRODUCTION") and config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
-            raise RuntimeError(
-                "SECRET_KEY must be set to a random value when PRODUCTION/FLASK_ENV=production."
-            )
+        """Load the secret key and refuse unsafe settings.
+
+        ``SECRET_KEY`` (the configuration or the environment) wins; else the key file
+        ``SECRET_KEY_FILE`` is read. Start-up is refused when there is no key at all, in any
+        mode, and in production when the key is weak (short, repetitive or published).
+        """
+        key = config.get("SECRET_KEY") or os.environ.get("SECRET_KEY") or None
+        if not key:
+            path = secret_key_file(config.get("SECRET_KEY_FILE"))
+            key = read_secret_key_file(path)
+            if not key:
+                raise RuntimeError(
+                    f"No SECRET_KEY: set the SECRET_KEY environment variable or put a random key into "
+                    f"{path} (`make secret-key` creates one; SECRET_KEY_FILE names another file)."
+                )
+        config["SECRET_KEY"] = key
+        if config.get("PRODUCTION"):
+            weakness = secret_key_weakness(key)
+            if weakness:
+                raise RuntimeError(
+                    f"SECRET_KEY is too weak for production: {weakness}. Use a random key of at least "
+                    f"{MIN_SECRET_KEY_LENGTH} characters, e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'."
+                )
 
 
 class DevConfig(Config):

@@ -5,7 +5,9 @@
 Start-up writes nothing to the database (FAB_CREATE_DB and FAB_UPDATE_PERMS are off), so any
 number of workers may start at once; run ``flask --app run deploy`` before starting them.
 Each worker builds its own application and database pool after the fork (no preloading:
-database connections must never be shared between processes).
+database connections must never be shared between processes). Every worker must see the same
+secret key: ``SECRET_KEY`` in the environment, or the key file ``SECRET_KEY_FILE`` (default
+``instance/secret_key``, see config.py); without one the workers refuse to start.
 """
 import multiprocessing
 import os

@@ -1,15 +1,20 @@
-"""Temporary lockout after repeated failed logins (issue 6, item 4).
+"""Temporary lockout after repeated failed logins (issue 6 item 4, issue 17 item 10a).
 
-Failures are counted per (normalised username, client address) pair and kept in the
-database (``auth_login_failure``) so every worker process shares them. After
+Failures are counted per (account, client address) pair and kept in the database
+(``auth_login_failure``) so every worker process shares them. After
 ``LOGIN_LOCKOUT_MAX_FAILURES`` failures within ``LOGIN_LOCKOUT_WINDOW`` the pair is refused
 for ``LOGIN_LOCKOUT_DURATION``, even with the right password.
 
-Why the pair: an attacker at another workstation can only lock the victim's name *from the
-attacker's own address*; the victim still logs in from their desk. Unknown usernames are
-counted and locked exactly like real ones, so neither the messages nor the lockout reveal
-whether an account exists. Guessing from many addresses is slowed by the per-address rate
-limit on both login endpoints and by the password policy.
+The account is what the typed login name resolves to, exactly as FAB's login resolves it (the
+username, case-insensitive, else the e-mail address): failures as ``alice`` and as
+``alice@x.cn`` count together (``account_key``). A name that resolves to no account is counted
+by its normalised text (``name_key``); both kinds of key share one column and never collide.
+
+Why the pair: an attacker at another workstation can only lock the victim's account *from the
+attacker's own address*; the victim still logs in from their desk. Unknown names are counted
+and locked exactly like real ones, so neither the messages nor the lockout reveal whether an
+account exists. Guessing from many addresses is slowed by the per-address rate limit on both
+login endpoints and by the password policy.
 """
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,12 +24,18 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models.auth import ADDRESS_LENGTH, USERNAME_KEY_LENGTH, LoginFailure
+from ..models.auth import ACCOUNT_KEY_LENGTH, ADDRESS_LENGTH, LoginFailure
 
 
-def username_key(username) -> str:
-    """The counted form of a username: trimmed, case-folded, bounded in length."""
-    return str(username or "").strip().lower()[:USERNAME_KEY_LENGTH]
+def account_key(user_id: int) -> str:
+    """The counted form of a login name that resolves to the account ``user_id``."""
+    return f"user:{int(user_id)}"
+
+
+def name_key(typed) -> str:
+    """The counted form of a login name that resolves to no account: trimmed, case-folded,
+    bounded in length."""
+    return ("name:" + str(typed or "").strip().lower())[:ACCOUNT_KEY_LENGTH]
 
 
 def address_key(address) -> str:
@@ -82,26 +93,22 @@ class LockoutStore:
         self.policy = policy
 
     @staticmethod
-    def _row(username: str, address: str, for_update: bool = False):
-        query = select(LoginFailure).where(
-            LoginFailure.username == username_key(username), LoginFailure.address == address_key(address)
-        )
+    def _row(key: str, address: str, for_update: bool = False):
+        query = select(LoginFailure).where(LoginFailure.account == key, LoginFailure.address == address_key(address))
         if for_update:
             query = query.with_for_update()
         return db.session.execute(query).scalar_one_or_none()
 
-    def locked_until(self, username: str, address: str, now: datetime) -> Optional[datetime]:
-        """When this pair's lock ends, or None."""
-        return self.policy.locked_until(self._row(username, address), now)
+    def locked_until(self, key: str, address: str, now: datetime) -> Optional[datetime]:
+        """When the lock of this (account key, address) pair ends, or None."""
+        return self.policy.locked_until(self._row(key, address), now)
 
-    def record_failure(self, username: str, address: str, now: datetime) -> Optional[datetime]:
+    def record_failure(self, key: str, address: str, now: datetime) -> Optional[datetime]:
         """Count a failed login; return the end of the lock if the pair is now locked."""
         for _attempt in range(2):
-            row = self._row(username, address, for_update=True)
+            row = self._row(key, address, for_update=True)
             if row is None:
-                row = LoginFailure(
-                    username=username_key(username), address=address_key(address), failures=0, window_started_at=now
-                )
+                row = LoginFailure(account=key, address=address_key(address), failures=0, window_started_at=now)
                 db.session.add(row)
             self.policy.register_failure(row, now)
             self._purge(now)
@@ -114,12 +121,10 @@ class LockoutStore:
             return self.policy.locked_until(row, now)
         return None
 
-    def record_success(self, username: str, address: str) -> None:
+    def record_success(self, key: str, address: str) -> None:
         """A successful login clears the pair's failures."""
         db.session.execute(
-            delete(LoginFailure).where(
-                LoginFailure.username == username_key(username), LoginFailure.address == address_key(address)
-            )
+            delete(LoginFailure).where(LoginFailure.account == key, LoginFailure.address == address_key(address))
         )
         db.session.commit()
 

@@ -3,11 +3,14 @@
 On top of Flask-AppBuilder's database authentication it adds (docs/security.md):
 
 - a rate limit on the web *and* the API login, and a temporary lockout per
-  (username, client address) pair (``app.security.lockout``);
+  (account, client address) pair (``app.security.lockout``);
 - session epochs (``app.security.sessions``): logout, password change and deactivation end
   every web session and JWT of the user at once; a replayed cookie or token is refused;
-- logout as a CSRF-protected POST; FAB's security APIs token-only (no browser cookies);
+- logout as a CSRF-protected POST; FAB's security APIs token-only (no browser cookies), never
+  echoing a password, answering duplicates and records in use with 409 (``app.security.security_api``);
 - the password policy on every path that sets a password, including ``flask fab`` commands;
+- the current password asked for (and wrong ones counted by the lockout) when users change their
+  own password (``app.security.own_password``);
 - translated JSON answers for every JWT problem;
 - the user's permissions read once per request instead of once per menu entry.
 """
@@ -30,8 +33,8 @@ from flask_appbuilder.security.api import SecurityApi as FabSecurityApi
 from flask_appbuilder.security.decorators import no_cache
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.schemas import login_post
-from flask_appbuilder.security.sqla import apis as fab_apis
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.utils import is_null_password
 from flask_appbuilder.security.sqla.models import (
     Permission,
     PermissionView,
@@ -45,11 +48,22 @@ from flask_login import current_user, login_user, logout_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from werkzeug.security import check_password_hash
 
 from ..ids import row_id
-from .lockout import LockoutPolicy, LockoutStore
+from .lockout import LockoutPolicy, LockoutStore, account_key, name_key
+from .own_password import ResetMyPasswordView
+from .security_api import (
+    GroupApi,
+    PermissionApi,
+    PermissionViewMenuApi,
+    RoleApi,
+    UserApi,
+    ViewMenuApi,
+    quiet_refusals,
+)
 from .request_cache import request_cache
-from .sessions import EPOCH_CLAIM, EPOCH_SESSION_KEY, current_epoch, end_all_sessions, ensure_epoch
+from .sessions import EPOCH_CLAIM, EPOCH_SESSION_KEY, current_epoch, end_all_sessions, ensure_epoch, epoch_matches
 
 log = logging.getLogger(__name__)
 
@@ -176,25 +190,11 @@ class SecurityApi(FabSecurityApi):
         return self.response(200, message=gettext("You have logged out."))
 
 
-def _token_only(base):
-    """A subclass of FAB's security API ``base`` that refuses browser-cookie authentication."""
-    return type(base.__name__, (base,), {"allow_browser_login": False, "__module__": __name__, "__doc__": base.__doc__})
-
-
-# FAB's security APIs (users, roles, permissions …) are Admin-only and, here, token-only:
-# a cookie-authenticated, CSRF-exempt API could be driven from another site.
-UserApi = _token_only(fab_apis.UserApi)
-RoleApi = _token_only(fab_apis.RoleApi)
-GroupApi = _token_only(fab_apis.GroupApi)
-PermissionApi = _token_only(fab_apis.PermissionApi)
-ViewMenuApi = _token_only(fab_apis.ViewMenuApi)
-PermissionViewMenuApi = _token_only(fab_apis.PermissionViewMenuApi)
-
-
 class ComplaintSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager with this application's controls."""
 
     authdbview = AuthDBView
+    resetmypasswordview = ResetMyPasswordView
     security_api = SecurityApi
     user_api = UserApi
     role_api = RoleApi
@@ -215,6 +215,7 @@ class ComplaintSecurityManager(SecurityManager):
         self.lockout = LockoutStore(LockoutPolicy.from_config(config))
         self.clock = utcnow
         self._init_jwt_callbacks()
+        quiet_refusals()
 
     # ------------------------------------------------------------------ rate limit
 
@@ -239,14 +240,15 @@ class ComplaintSecurityManager(SecurityManager):
     # ------------------------------------------------------------------ login and lockout
 
     def auth_user_db(self, username, password):
-        """FAB's check, refused while the (username, address) pair is locked; failures counted."""
+        """FAB's check, refused while the (account, address) pair is locked; failures counted."""
         state = request_cache()
         enabled = current_app.config.get("LOGIN_LOCKOUT_ENABLED", True)
         address = request.remote_addr if has_request_context() else "cli"
         now = self.clock()
         state["login_now"] = now
+        key = self.lockout_key(username) if enabled else None
         if enabled:
-            locked_until = self.lockout.locked_until(username, address, now)
+            locked_until = self.lockout.locked_until(key, address, now)
             if locked_until is not None:
                 log.warning("Login refused: locked (address %s)", address)
                 state["login_locked_until"] = locked_until
@@ -254,12 +256,55 @@ class ComplaintSecurityManager(SecurityManager):
         user = super().auth_user_db(username, password)
         if user is None:
             if enabled:
-                state["login_locked_until"] = self.lockout.record_failure(username, address, now)
+                state["login_locked_until"] = self.lockout.record_failure(key, address, now)
             return None
         if enabled:
-            self.lockout.record_success(username, address)
+            self.lockout.record_success(key, address)
         ensure_epoch(user.id)
         return user
+
+    def lockout_key(self, typed) -> str:
+        """The lockout key of a typed login name: its account, resolved as FAB's login resolves
+        it (username — case-insensitive with ``AUTH_USERNAME_CI`` — else e-mail address), or
+        the normalised text when it names no account.
+
+        Both look-ups run for every name, known or not, so resolving costs the same statements
+        whether or not the account exists (FAB's own check balances them the same way).
+        """
+        typed = typed if isinstance(typed, str) else ""
+        if not typed:
+            return name_key(typed)
+        by_username = self.find_user(username=typed)
+        by_email = self.find_user(email=typed)
+        user = by_username or by_email
+        return account_key(user.id) if user is not None else name_key(typed)
+
+    def check_own_password(self, user, password: str):
+        """None when ``password`` is ``user``'s current password, else the translated refusal.
+
+        For the own-password form (``own_password.py``): a wrong password counts as a failed
+        login of the account at this address, and while that pair is locked every attempt is
+        refused, so the form is no way around the lockout; the right one clears the failures,
+        as a login does.
+        """
+        enabled = current_app.config.get("LOGIN_LOCKOUT_ENABLED", True)
+        address = request.remote_addr if has_request_context() else "cli"
+        now = self.clock()
+        key = account_key(user.id)
+        if enabled:
+            locked_until = self.lockout.locked_until(key, address, now)
+            if locked_until is not None:
+                return _login_refused_message(locked_until, now)
+        if not is_null_password(password) and user.password and check_password_hash(user.password, password):
+            if enabled:
+                self.lockout.record_success(key, address)
+            return None
+        log.info("Own password change refused: wrong current password (user %s)", user.id)
+        if enabled:
+            locked_until = self.lockout.record_failure(key, address, now)
+            if locked_until is not None:
+                return _login_refused_message(locked_until, now)
+        return gettext("The current password is wrong.")
 
     def login_refusal(self):
         """(HTTP status, translated message) for the refused login of this request."""
@@ -291,13 +336,21 @@ class ComplaintSecurityManager(SecurityManager):
         return self.session.execute(query).unique().scalar_one_or_none()
 
     def load_user(self, pk):
-        """Session user: active, and the cookie's epoch is the current one; else logged out."""
+        """Session user: active, and the cookie carries the user's current epoch; else logged out.
+
+        Flask-Login calls this for the session cookie and for its remember cookie alike. A
+        cookie without an epoch, or a user without an epoch row (never logged in), is refused:
+        only a real login writes the epoch into the session (``sessions._remember_epoch_in_session``),
+        and this application never issues remember cookies, so a refused one is also deleted.
+        """
         user = super().load_user(pk)
         if user is None or not has_request_context():
             return user
-        if session.get(EPOCH_SESSION_KEY) != current_epoch(user.id):
+        if not epoch_matches(session.get(EPOCH_SESSION_KEY), current_epoch(user.id)):
             for key in _LOGIN_SESSION_KEYS:
                 session.pop(key, None)
+            if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+                session["_remember"] = "clear"  # Flask-Login deletes the cookie after the request
             flash(gettext("Your session has ended. Please log in again."), "warning")
             return None
         return user
@@ -326,8 +379,7 @@ class ComplaintSecurityManager(SecurityManager):
                 user_id = int(payload["sub"])
             except (KeyError, TypeError, ValueError):
                 return True
-            claim = payload.get(EPOCH_CLAIM)
-            return claim is None or claim != current_epoch(user_id)
+            return not epoch_matches(payload.get(EPOCH_CLAIM), current_epoch(user_id))
 
         def _answer(message_factory, status=401):
             def callback(*_args):

@@ -2,11 +2,13 @@
 
 At login the user's current epoch is written into the signed session cookie and into every
 access and refresh token (claim ``epoch``). Each request compares it with the database; a
-mismatch logs the web session out and answers 401 to the API. The epoch is replaced by a new
+mismatch — or a cookie or token without an epoch, or a user without an epoch row — logs the web
+session out and answers 401 to the API (``epoch_matches``). The epoch is replaced by a new
 random value on logout, on any password change and when the account is deactivated — by
 whichever path (web forms, security API, CLI), because the change is detected in the ORM
 flush itself.
 """
+import hmac
 import secrets
 from datetime import datetime, timezone
 from typing import Optional
@@ -44,6 +46,17 @@ def current_epoch(user_id: int) -> Optional[str]:
         row = db.session.get(SessionEpoch, user_id)
         memo[user_id] = row.epoch if row is not None else None
     return memo[user_id]
+
+
+def epoch_matches(presented, current) -> bool:
+    """True only when a cookie or token presents the user's current epoch.
+
+    A missing epoch on either side never matches: a cookie without one, or a user who has no
+    epoch row yet (never logged in), is refused — ``None == None`` must not open an account.
+    """
+    if not isinstance(presented, str) or not presented or not current:
+        return False
+    return hmac.compare_digest(presented, current)
 
 
 def ensure_epoch(user_id: int) -> str:

@@ -210,7 +210,8 @@ def test_own_password_change_on_the_web_revokes_refresh_tokens(client, users, lo
     login("counter")
     client.post(
         "/resetmypassword/form",
-        data={"password": STRONG, "conf_password": STRONG, "csrf_token": csrf_token(client, "/resetmypassword/form")},
+        data={"current_password": PASSWORD, "password": STRONG, "conf_password": STRONG,
+              "csrf_token": csrf_token(client, "/resetmypassword/form")},
     )
     assert _refresh(client, refresh).status_code == 401
     assert not _alive(client, access)
@@ -252,6 +253,26 @@ def test_a_token_signed_with_another_key_is_refused(client, users):
 
     forged = jwt.encode({"sub": str(users[r.ADMIN].id), "type": "access", "epoch": "x", "fresh": True},
                         "a-guessed-secret-of-thirty-two-bytes!", algorithm="HS256")
+    response = client.get("/api/v1/security/users/", headers=bearer(forged))
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("logged_in_before", [False, True], ids=["never-logged-in", "logged-in-before"])
+@pytest.mark.parametrize("claims", [{}, {"epoch": None}, {"epoch": ""}], ids=["no-claim", "null", "empty"])
+def test_a_validly_signed_token_without_the_epoch_is_refused(app, client, users, logged_in_before, claims):
+    """Issue 17 item 9a: the API side — a token must carry the user's current epoch."""
+    import time
+    import uuid
+
+    import jwt
+
+    if logged_in_before:
+        _tokens(client, "admin")
+    now = int(time.time())
+    payload = {"sub": str(users[r.ADMIN].id), "type": "access", "fresh": True, "jti": str(uuid.uuid4()),
+               "iat": now, "nbf": now, "exp": now + 300, **claims}
+    key = app.config.get("JWT_SECRET_KEY") or app.config["SECRET_KEY"]
+    forged = jwt.encode(payload, key, algorithm="HS256")
     response = client.get("/api/v1/security/users/", headers=bearer(forged))
     assert response.status_code == 401
 

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from app.security.headers import content_security_policy
-from app.security.lockout import LockoutPolicy, address_key, username_key
+from app.security.lockout import LockoutPolicy, account_key, address_key, name_key
 from app.security.manager import safe_next_url
 
 T0 = datetime(2026, 3, 2, 9, 0, 0)
@@ -59,9 +59,12 @@ def test_policy_reads_minutes_or_timedeltas_from_config():
     assert LockoutPolicy.from_config({}) == POLICY
 
 
-def test_usernames_and_addresses_are_normalised_and_bounded():
-    assert username_key("  Admin ") == "admin"
-    assert len(username_key("x" * 10000)) == 256
+def test_lockout_keys_and_addresses_are_normalised_and_bounded():
+    assert account_key(42) == "user:42"
+    assert name_key("  Admin ") == "name:admin"
+    assert name_key(None) == name_key("") == "name:"
+    assert len(name_key("x" * 10000)) == 256
+    assert name_key("user:42") != account_key(42), "an unknown name never collides with an account"
     assert address_key(None) == "unknown"
     assert len(address_key("a" * 500)) == 64
 

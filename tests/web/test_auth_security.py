@@ -183,9 +183,9 @@ def test_lockout_counts_are_stored_in_the_database_for_every_worker(app, users):
     from app.models import LoginFailure
 
     Clock(app)
-    web_login(_client_at(app, "10.1.1.5"), "Counter ", "Wrong#Pass123")
+    web_login(_client_at(app, "10.1.1.5"), "Counter", "Wrong#Pass123")
     row = db.session.query(LoginFailure).one()
-    assert (row.username, row.address, row.failures) == ("counter", "10.1.1.5", 1)
+    assert (row.account, row.address, row.failures) == (f"user:{users[r.COUNTER_STAFF].id}", "10.1.1.5", 1)
 
 
 # ---------------------------------------------------------------- sessions
@@ -262,7 +262,8 @@ def test_changing_ones_own_password_keeps_this_session_and_ends_the_others(app, 
     web_login(other, "counter")
     response = client.post(
         "/resetmypassword/form",
-        data={"password": STRONG, "conf_password": STRONG, "csrf_token": csrf_token(client, "/resetmypassword/form")},
+        data={"current_password": PASSWORD, "password": STRONG, "conf_password": STRONG,
+              "csrf_token": csrf_token(client, "/resetmypassword/form")},
     )
     assert response.status_code == 302
     assert _logged_in(client)
@@ -323,7 +324,8 @@ def test_password_forms_refuse_a_weak_password(app, client, users, login, path):
     before = user.password
     response = client.post(
         path.format(pk=user.id),
-        data={"password": "weakpass", "conf_password": "weakpass", "csrf_token": csrf_token(client, "/resetmypassword/form")},
+        data={"current_password": PASSWORD, "password": "weakpass", "conf_password": "weakpass",
+              "csrf_token": csrf_token(client, "/resetmypassword/form")},
     )
     assert response.status_code == 200
     assert POLICY in response.get_data(as_text=True)

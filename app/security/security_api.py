@@ -1,0 +1,224 @@
+"""FAB's security APIs (``/api/v1/security/users|roles|groups|…``) as this application serves them.
+
+On top of FAB's classes (issue 6 item 8, issue 17 items 10c and 10d):
+
+- token-only: no browser-cookie authentication (the APIs are CSRF-exempt);
+- no answer carries a password: FAB's user PUT answered with the submitted fields, the new
+  password included — the password is load-only in both user schemas;
+- a duplicate (a username or e-mail address of another user, in any letter case, as the login
+  resolves names; a role, group or resource name) and a record still in use (a role still
+  assigned, a group with members, a user that complaints refer to) answer 409 with a
+  translated message, and nothing changes. FAB answered these with 422 and the database's text
+  (SQL included), or with 500.
+
+How the answers are reached: FAB's methods call ``pre_add``/``pre_update``/``pre_delete`` and
+then write; the checks here raise ``Conflict`` from those hooks. FAB's ``@safe`` turns any
+exception into ``response_500``, and its own database handlers call ``response_422`` with the
+database's text — both from inside their ``except`` block, so the exception being handled
+(``sys.exc_info()``) tells what went wrong. A ``Conflict``, or an ``IntegrityError`` the checks
+could not foresee (two requests at once, a foreign key), becomes the 409; any other database
+error a plain 500 without details.
+"""
+import logging
+import sys
+
+from flask import request
+from flask_appbuilder.security.sqla import apis as fab_apis
+from flask_appbuilder.security.sqla.apis.user import schema as fab_user_schema
+from flask_appbuilder.security.sqla.apis.user.validator import PasswordComplexityValidator
+from flask_appbuilder.security.sqla.models import Group, Role, User
+from flask_babel import gettext, lazy_gettext as _l
+from marshmallow import fields
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Conflict, DomainError
+from ..extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _integrity_error(error) -> bool:
+    """True if ``error`` is, or was raised from, a database integrity error."""
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, IntegrityError):
+            return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False
+
+
+class SecurityApiAnswers:
+    """Mixin for FAB's security APIs: token-only, duplicates and records in use answer 409.
+
+    ``unique_fields``: (model attribute, message) pairs that no other row may share, compared
+    without regard to letter case. ``in_use_message``: the answer when the database refuses a
+    delete because other records refer to the row.
+    """
+
+    allow_browser_login = False
+    unique_fields = ()
+    in_use_message = _l("The record is still used by other records and cannot be deleted.")
+
+    # ---- checks run by FAB's hooks
+
+    def duplicate_of(self, values: dict, exclude_id=None):
+        """The message of the first unique field whose value another row already has, or None."""
+        model = self.datamodel.obj
+        with db.session.no_autoflush:
+            for attribute, message in self.unique_fields:
+                value = values.get(attribute)
+                if not isinstance(value, str) or not value:
+                    continue
+                column = getattr(model, attribute)
+                query = select(model.id).where(func.lower(column) == value.lower())
+                if exclude_id is not None:
+                    query = query.where(model.id != exclude_id)
+                if db.session.execute(query.limit(1)).first() is not None:
+                    return str(message)
+        return None
+
+    def in_use(self, item):
+        """Why ``item`` may not be deleted although the database would allow it, or None."""
+        return None
+
+    def _refuse_duplicates(self, item) -> None:
+        message = self.duplicate_of({attribute: getattr(item, attribute, None) for attribute, _m in self.unique_fields},
+                                    exclude_id=getattr(item, "id", None))
+        if message:
+            raise Conflict(message)
+
+    def pre_add(self, item, *args):
+        self._refuse_duplicates(item)
+        super().pre_add(item, *args)
+
+    def pre_update(self, item, *args):
+        self._refuse_duplicates(item)
+        super().pre_update(item, *args)
+
+    def pre_delete(self, item):
+        message = self.in_use(item)
+        if message:
+            raise Conflict(message)
+        super().pre_delete(item)
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        # FAB translates "" for a column without description, which yields the catalog header.
+        info = super()._get_field_info(field, filter_rel_field, page, page_size)
+        info["description"] = str(self.description_columns.get(field.name, ""))
+        return info
+
+    # ---- FAB's error answers
+
+    def response_422(self, message=None):
+        if isinstance(message, dict):  # marshmallow's validation messages: FAB's answer
+            return super().response_422(message=message)
+        return self._database_error_answer()  # FAB would show the database's text
+
+    def response_500(self, message=None):
+        error = sys.exc_info()[1]
+        if isinstance(error, DomainError) or _integrity_error(error):
+            return self._database_error_answer()
+        return super().response_500(message=message)
+
+    def _database_error_answer(self):
+        error = sys.exc_info()[1]
+        db.session.rollback()
+        if isinstance(error, DomainError):
+            return self.response(error.status, message=error.payload())
+        if _integrity_error(error):
+            return self.response(409, message=self._conflict_message())
+        log.error("%s: database error %s", type(self).__name__, type(error).__name__)
+        return super().response_500()
+
+    def _conflict_message(self) -> str:
+        """The 409 text for an integrity error the hooks did not foresee."""
+        if request.method == "DELETE":
+            return str(self.in_use_message)
+        body = request.get_json(silent=True)
+        pk = (request.view_args or {}).get("pk")
+        try:
+            exclude_id = int(pk) if pk is not None else None
+        except ValueError:
+            exclude_id = None
+        message = self.duplicate_of(body, exclude_id) if isinstance(body, dict) else None
+        return message or gettext("The data conflicts with existing records.")
+
+
+class UserPostSchema(fab_user_schema.UserPostSchema):
+    """FAB's schema with a load-only password: no answer ever carries it."""
+
+    password = fields.String(required=True, load_only=True, validate=[PasswordComplexityValidator()],
+                             metadata={"description": fab_user_schema.password_description})
+
+
+class UserPutSchema(fab_user_schema.UserPutSchema):
+    """FAB's schema with a load-only password: the PUT answer no longer echoes it."""
+
+    password = fields.String(required=False, load_only=True, validate=[PasswordComplexityValidator()],
+                             metadata={"description": fab_user_schema.password_description})
+
+
+class UserApi(SecurityApiAnswers, fab_apis.UserApi):
+    """``/api/v1/security/users/``."""
+
+    unique_fields = (
+        ("username", _l("A user with this username already exists (letter case does not matter).")),
+        ("email", _l("A user with this e-mail address already exists (letter case does not matter).")),
+    )
+    in_use_message = _l("This user cannot be deleted: complaints, rulings or other records refer to it. "
+                        "Deactivate the account instead.")
+    add_model_schema = UserPostSchema()
+    edit_model_schema = UserPutSchema()
+
+
+class RoleApi(SecurityApiAnswers, fab_apis.RoleApi):
+    """``/api/v1/security/roles/``: an assigned role is not deleted (FAB silently unassigned it)."""
+
+    unique_fields = (("name", _l("A role with this name already exists.")),)
+
+    def in_use(self, item):
+        holders = select(func.count()).select_from(User).where(User.roles.any(Role.id == item.id))
+        groups = select(func.count()).select_from(Group).where(Group.roles.any(Role.id == item.id))
+        if db.session.execute(holders).scalar() or db.session.execute(groups).scalar():
+            return gettext("This role is still assigned to users or groups and cannot be deleted. "
+                           "Remove it from them first.")
+        return None
+
+
+class GroupApi(SecurityApiAnswers, fab_apis.GroupApi):
+    """``/api/v1/security/groups/``: a group with members is not deleted."""
+
+    unique_fields = (("name", _l("A group with this name already exists.")),)
+
+    def in_use(self, item):
+        members = select(func.count()).select_from(User).where(User.groups.any(Group.id == item.id))
+        if db.session.execute(members).scalar():
+            return gettext("This group still has members and cannot be deleted. Remove them first.")
+        return None
+
+
+def _answering(base):
+    """FAB's read-mostly security API ``base`` with this module's answers."""
+    return type(base.__name__, (SecurityApiAnswers, base), {"__module__": __name__, "__doc__": base.__doc__})
+
+
+PermissionApi = _answering(fab_apis.PermissionApi)
+ViewMenuApi = _answering(fab_apis.ViewMenuApi)
+PermissionViewMenuApi = _answering(fab_apis.PermissionViewMenuApi)
+
+
+class _QuietRefusals(logging.Filter):
+    """FAB's ``@safe`` logs every exception with its traceback; a ``Conflict`` raised by the
+    checks above is an answer (409), not an error."""
+
+    def filter(self, record) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], DomainError))
+
+
+def quiet_refusals() -> None:
+    """Install the filter on FAB's API logger (once)."""
+    logger = logging.getLogger("flask_appbuilder.api")
+    if not any(isinstance(existing, _QuietRefusals) for existing in logger.filters):
+        logger.addFilter(_QuietRefusals())
