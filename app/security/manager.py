@@ -53,6 +53,7 @@ from werkzeug.security import check_password_hash
 from ..ids import row_id
 from .lockout import LockoutPolicy, LockoutStore, account_key, name_key
 from .own_password import ResetMyPasswordView
+from .user_views import UserDBModelView
 from .security_api import (
     GroupApi,
     PermissionApi,
@@ -195,6 +196,7 @@ class ComplaintSecurityManager(SecurityManager):
 
     authdbview = AuthDBView
     resetmypasswordview = ResetMyPasswordView
+    userdbmodelview = UserDBModelView
     security_api = SecurityApi
     user_api = UserApi
     role_api = RoleApi

@@ -49,6 +49,25 @@ def _integrity_error(error) -> bool:
     return False
 
 
+def taken(model, attribute, value, exclude_id=None) -> bool:
+    """Whether another row of ``model`` than ``exclude_id`` has ``value`` in ``attribute``, letter
+    case aside (the login resolves user names and e-mail addresses that way)."""
+    if not isinstance(value, str) or not value:
+        return False
+    column = getattr(model, attribute)
+    query = select(model.id).where(func.lower(column) == value.lower())
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    with db.session.no_autoflush:
+        return db.session.execute(query.limit(1)).first() is not None
+
+
+USER_UNIQUE_FIELDS = (
+    ("username", _l("A user with this username already exists (letter case does not matter).")),
+    ("email", _l("A user with this e-mail address already exists (letter case does not matter).")),
+)
+
+
 class SecurityApiAnswers:
     """Mixin for FAB's security APIs: token-only, duplicates and records in use answer 409.
 
@@ -65,18 +84,9 @@ class SecurityApiAnswers:
 
     def duplicate_of(self, values: dict, exclude_id=None):
         """The message of the first unique field whose value another row already has, or None."""
-        model = self.datamodel.obj
-        with db.session.no_autoflush:
-            for attribute, message in self.unique_fields:
-                value = values.get(attribute)
-                if not isinstance(value, str) or not value:
-                    continue
-                column = getattr(model, attribute)
-                query = select(model.id).where(func.lower(column) == value.lower())
-                if exclude_id is not None:
-                    query = query.where(model.id != exclude_id)
-                if db.session.execute(query.limit(1)).first() is not None:
-                    return str(message)
+        for attribute, message in self.unique_fields:
+            if taken(self.datamodel.obj, attribute, values.get(attribute), exclude_id):
+                return str(message)
         return None
 
     def in_use(self, item):
@@ -163,10 +173,7 @@ class UserPutSchema(fab_user_schema.UserPutSchema):
 class UserApi(SecurityApiAnswers, fab_apis.UserApi):
     """``/api/v1/security/users/``."""
 
-    unique_fields = (
-        ("username", _l("A user with this username already exists (letter case does not matter).")),
-        ("email", _l("A user with this e-mail address already exists (letter case does not matter).")),
-    )
+    unique_fields = USER_UNIQUE_FIELDS
     in_use_message = _l("This user cannot be deleted: complaints, rulings or other records refer to it. "
                         "Deactivate the account instead.")
     add_model_schema = UserPostSchema()

@@ -1,0 +1,33 @@
+"""FAB's user pages (``/users/…``) with the security API's duplicate rule.
+
+FAB's own check compares usernames and e-mail addresses letter for letter, so ``Counter`` could be
+added beside ``counter``; the login then finds two users for the name and lets neither in. The
+add and edit forms here refuse a username or address another user has in any letter case, beside
+the field, as the security API does (``security_api.USER_UNIQUE_FIELDS``).
+"""
+from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.views import UserDBModelView as FabUserDBModelView
+from wtforms.validators import ValidationError
+
+from .security_api import USER_UNIQUE_FIELDS, taken
+
+
+class NotTakenByAnotherUser:
+    """WTForms validator: no other user has this value in ``attribute``, letter case aside. On the
+    edit form FAB sets ``form._id`` to the user being edited, who may keep its own value."""
+
+    def __init__(self, attribute, message):
+        self.attribute = attribute
+        self.message = message
+
+    def __call__(self, form, field):
+        if taken(User, self.attribute, field.data, getattr(form, "_id", None)):
+            raise ValidationError(str(self.message))
+
+
+class UserDBModelView(FabUserDBModelView):
+    """The class keeps FAB's name: its permissions and URLs stay as they are."""
+
+    validators_columns = {
+        attribute: [NotTakenByAnotherUser(attribute, message)] for attribute, message in USER_UNIQUE_FIELDS
+    }
