@@ -28,6 +28,7 @@ _MESSAGES = {
     500: _l("An internal error occurred. It has been logged; please try again later or contact the administrator."),
 }
 _GENERIC = _l("The request could not be completed.")
+_CONFLICT = _l("The data conflicts with existing records.")
 _CSRF = _l("The form has expired or lacks its security token. Reload the page and try again.")
 
 # FAB's fixed English API error messages and their translations.
@@ -164,6 +165,13 @@ def translate_fab_api_errors(response):
     except ValueError:
         return response
     if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+        return response
+    if response.status_code == 422:
+        # FAB's security APIs answer a database error 422 with the driver's text (table and
+        # constraint names, sometimes the statement): the contract's 400, translated, instead.
+        response.status_code = 400
+        body["message"] = str(_CONFLICT)
+        response.set_data(json.dumps(body, ensure_ascii=False))
         return response
     code = _FAB_API_MESSAGES.get(body["message"])
     if code is not None:

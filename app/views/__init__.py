@@ -113,6 +113,8 @@ def refuse_impossible_requests():
       pages and APIs would pass it to the database and fail.
     - FAB's row-action routes with an action name the view does not have (FAB fails looking it
       up), or with selected rows that are not ids.
+    - FAB's ``PUT /api/v1/security/users/<pk>`` for a user that does not exist (FAB's UserApi
+      edits the missing row and fails).
 
     And 400 (translated) to input no view can use: a NUL character or a lone surrogate in the
     arguments, form or JSON body, a page number or size that is not a small integer, an API
@@ -137,5 +139,11 @@ def refuse_impossible_requests():
         if name not in (getattr(view, "actions", None) or {}):
             abort(404)
         if any(row_id(pk) is None for pk in request.form.getlist("rowid")):
+            abort(404)
+    if request.method == "PUT" and "pk" in args:
+        from flask_appbuilder.security.sqla.apis import UserApi
+
+        view = getattr(current_app.view_functions.get(endpoint), "__self__", None)
+        if isinstance(view, UserApi) and view.datamodel.get(row_id(args["pk"])) is None:
             abort(404)
 

@@ -4,6 +4,7 @@ Unknown fields are refused (``RAISE``): a client learns at once that it sent som
 contract does not have, e.g. a read-only ``status``.
 """
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -39,6 +40,23 @@ def _short(limit):
     return validate.Length(max=limit, error=N_("Too long."))
 
 
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+class LocalDateTime(fields.DateTime):
+    """An ISO 8601 date-time with or without an offset, as Beijing wall time without a zone
+    (api.md "Additions"): the services compare it with their naive local "now"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is None:
+            return moment
+        try:
+            return moment.astimezone(LOCAL_ZONE).replace(tzinfo=None)
+        except (OverflowError, ValueError):  # an offset that moves it past year 1 or 9999
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
+
+
 class _Strict(Schema):
     class Meta:
         unknown = RAISE
@@ -48,7 +66,7 @@ class RegisterSchema(_Strict):
     """§7, §11: what the first responder records (api.md "Complaints")."""
 
     channel = fields.String(required=True, validate=validate.OneOf(s.CHANNELS), error_messages=REQUIRED)
-    received_at = fields.DateTime(load_default=None)
+    received_at = LocalDateTime(load_default=None)
     complainant_name = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=REQUIRED)
     complainant_phone = fields.String(load_default=None, allow_none=True, validate=_short(32))
     complainant_id_number = fields.String(load_default=None, allow_none=True, validate=_short(32))
@@ -128,7 +146,7 @@ class TransferSchema(_Strict):
 
 class RequestExtensionSchema(_Strict):
     reason = fields.String(required=True, validate=_text, error_messages=REQUIRED)
-    customer_informed_at = fields.DateTime(required=True, error_messages=REQUIRED)
+    customer_informed_at = LocalDateTime(required=True, error_messages=REQUIRED)
     customer_informed_by = fields.String(required=True, validate=validate.OneOf(s.REPLY_METHODS), error_messages=REQUIRED)
     report = fields.String(required=True, validate=_text, error_messages=REQUIRED)
     requested_due_date = fields.Date(required=True, error_messages=REQUIRED)
@@ -143,7 +161,7 @@ class DecideExtensionSchema(_Strict):
 class ReplySchema(_Strict):
     method = fields.String(required=True, validate=validate.OneOf(s.REPLY_METHODS), error_messages=REQUIRED)
     content = fields.String(required=True, validate=_text, error_messages=REQUIRED)
-    replied_at = fields.DateTime(load_default=None, allow_none=True)
+    replied_at = LocalDateTime(load_default=None, allow_none=True)
 
 
 class CloseSchema(_Strict):
@@ -182,7 +200,7 @@ class AppealSchema(_Strict):
 class DecideAppealSchema(_Strict):
     decision = fields.String(required=True, validate=validate.OneOf(s.APPEAL_DECISIONS), error_messages=REQUIRED)
     content = fields.String(required=True, validate=_text, error_messages=REQUIRED)
-    replied_at = fields.DateTime(load_default=None, allow_none=True)
+    replied_at = LocalDateTime(load_default=None, allow_none=True)
 
 
 class RuleSchema(_Strict):
