@@ -236,3 +236,15 @@ def test_a_json_body_nested_too_deeply_is_a_translated_400(client, admin_headers
     for url, headers in (("/api/v1/orgunit/", admin_headers), ("/api/v1/security/login", {})):
         assert_translated_400(client.post(url, headers=headers, data=body, content_type="application/json"), url)
     assert json.loads("[[1]]")  # the parser itself is fine for ordinary bodies
+
+
+def test_a_form_id_that_is_not_a_plain_number_is_refused_without_a_500(client, users, login, org):
+    from tests.conftest import csrf_token
+
+    login(users[r.COUNTER_STAFF].username)
+    token = csrf_token(client, "/complaints/add")
+    for bad in ("²", "9" * 5000, "٣"):
+        response = client.post("/complaints/add", data={
+            "csrf_token": token, "channel": "phone", "complainant_name": "王五", "branch_id": bad,
+            "respondent_staff_id": bad, "category": "fee", "facts": "多收手续费。"})
+        assert response.status_code == 200, bad  # the form again, with the message
