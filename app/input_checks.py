@@ -9,8 +9,8 @@ FAB's own security pages and APIs included — is covered the day it is added (i
 - a JSON body nested too deeply for the parser;
 - page numbers and page sizes that are not small non-negative integers (FAB's
   ``page_<view>``/``psize_<view>`` arguments, the pages' own ``page``, the API's ``q`` keys
-  ``page``/``page_size``): FAB calls ``int()`` on them, and a huge number overflows the
-  database's OFFSET;
+  ``page``/``page_size`` at any depth): FAB calls ``int()`` on them, and a huge number
+  overflows the database's OFFSET;
 - an API ``q`` argument that is neither rison nor JSON (FAB's rison parser fails on some input
   with errors it does not catch, e.g. ``((((``).
 """
@@ -133,8 +133,17 @@ def _check_api_query(request) -> None:
     value = request.args.get("q")
     if not value:
         return
-    parsed = parse_api_query(value)
-    if isinstance(parsed, dict):
-        for key in API_PAGE_KEYS:
-            if key in parsed and not (isinstance(parsed[key], int) and valid_page_number(parsed[key])):
+    _check_pages(parse_api_query(value))
+
+
+def _check_pages(value) -> None:
+    """``page``/``page_size`` at any depth: FAB also pages ``_info``'s related choices with
+    ``(add_columns:(roles:(page:…,page_size:…)))``."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in API_PAGE_KEYS and not (isinstance(item, int) and valid_page_number(item)):
                 _refuse_page()
+            _check_pages(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_pages(item)

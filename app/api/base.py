@@ -131,9 +131,22 @@ def _response_500(self, message=None):
     return _original_response_500(self, message)
 
 
+def _field_info(self, field, filter_rel_field, page=None, page_size=None):
+    """FAB translates "" for a field without label or description, which yields the catalog's
+    header: FAB's own APIs' ``_info`` then shows it as text (DomainApi already avoids it)."""
+    info = _original_field_info(self, field, filter_rel_field, page, page_size)
+    for key in ("label", "description"):
+        if str(info.get(key, "")).startswith("Project-Id-Version"):
+            info[key] = ""
+    return info
+
+
 _original_response_500 = BaseApi.response_500
+_original_field_info = ModelRestApi._get_field_info
 
 
 def install() -> None:
-    """Answer client-caused database errors in every API, FAB's included, with 400 (idempotent)."""
+    """Answer client-caused database errors in every API, FAB's included, with 400; no catalog
+    header in FAB's ``_info`` (idempotent)."""
     BaseApi.response_500 = _response_500
+    ModelRestApi._get_field_info = _field_info

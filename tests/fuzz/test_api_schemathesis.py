@@ -24,7 +24,7 @@ from tests.fuzz.conftest import problem
 
 # Examples per operation and generation mode; anonymous callers are refused before any input
 # is read, so fewer suffice.
-EXAMPLES = 6
+EXAMPLES = 4
 ANONYMOUS_EXAMPLES = 2
 ROLES = [*r.ROLE_NAMES, None]  # None: anonymous
 ID_PARAMETERS = {"pk", "role_id"}

@@ -60,3 +60,12 @@ def test_a_received_at_no_date_can_hold_is_a_translated_400(client, api, users, 
     body = {"channel": "phone", "complainant_name": "王五", "branch_id": org["a1"].id, "category": "fee",
             "facts": "多收手续费。", "received_at": moment}
     assert_translated_400(client.post("/api/v1/complaint/", headers=api("counter"), json=body), moment)
+
+
+# --- found while writing the regressions: FAB's _info showed the catalog's header ------------
+
+def test_fab_s_info_shows_no_catalog_header(client, admin):
+    for url in ("/api/v1/security/users/_info", "/api/v1/security/roles/_info", "/api/v1/security/permissions/_info"):
+        response = client.get(url, headers=admin)
+        assert response.status_code == 200, url
+        assert "Project-Id-Version" not in response.get_data(as_text=True), url
