@@ -69,15 +69,19 @@ def _json_body(request):
         return _MISSING
 
 
+def _walk(value, bad) -> bool:
+    if isinstance(value, str):
+        return bad(value)
+    if isinstance(value, dict):
+        return any(_walk(k, bad) or _walk(v, bad) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_walk(item, bad) for item in value)
+    return False
+
+
 def _carries(request, body, bad) -> bool:
     def walk(value):
-        if isinstance(value, str):
-            return bad(value)
-        if isinstance(value, dict):
-            return any(walk(k) or walk(v) for k, v in value.items())
-        if isinstance(value, list):
-            return any(walk(item) for item in value)
-        return False
+        return _walk(value, bad)
 
     if bad(request.path) or any(bad(k) or bad(v) for k, v in request.args.items(multi=True)):
         return True
@@ -133,7 +137,13 @@ def _check_api_query(request) -> None:
     value = request.args.get("q")
     if not value:
         return
-    _check_pages(parse_api_query(value))
+    parsed = parse_api_query(value)
+    # JSON in q can spell a NUL or a lone surrogate as an escape ("\ud800").
+    if _walk(parsed, _nul):
+        raise UnusableInput(gettext("The request contains a NUL character (\\0), which no text may contain."))
+    if _walk(parsed, _surrogate):
+        raise UnusableInput(gettext("The request contains text that is not valid Unicode."))
+    _check_pages(parsed)
 
 
 def _check_pages(value) -> None:

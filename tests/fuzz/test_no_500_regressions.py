@@ -229,6 +229,13 @@ def test_the_unauthenticated_login_refuses_a_lone_surrogate(client, users):
     assert_translated_400(response, "login")
 
 
+def test_a_lone_surrogate_escaped_in_a_json_q_is_a_translated_400(app, client, admin_headers):
+    for q in ('{"filters":[{"col":"number","opr":"sw","value":"\\ud800"}]}', '{"columns":["\\udfff"]}',
+              '{"filters":[{"col":"number","opr":"eq","value":"a\\u0000"}]}'):
+        for path, _view in list_apis(app):
+            assert_translated_400(client.get(path, headers=admin_headers, query_string={"q": q}), f"{path} {q}")
+
+
 def test_invalid_utf8_in_query_strings_and_forms_is_never_a_500(client, users, login, api):
     headers = api("discipline")
     for url in ("/api/v1/complaint/?q=%ED%A0%80", "/api/v1/report/summary?start=%ED%A0%80",
