@@ -8,7 +8,14 @@ import pytest
 from app.security import roles as r
 from tests.conftest import api_token, bearer
 from tests.fuzz.conftest import problem
-from tests.fuzz.test_no_500_regressions import assert_translated_400
+from tests.fuzz.test_no_500_regressions import CJK, assert_translated_400, messages
+
+
+def assert_translated_refusal(response, context=""):
+    """400 or 409 (a conflict with existing records may be either) with a Chinese message."""
+    assert response.status_code in (400, 409), f"{context}: {response.status_code} {response.get_data()[:300]!r}"
+    found = messages(response.get_json()["message"])
+    assert found and all(isinstance(m, str) and CJK.search(m) for m in found), f"{context}: {found}"
 
 
 @pytest.fixture
@@ -19,23 +26,23 @@ def admin(client, users):
 # --- Schemathesis, FAB's security API (fix: api/base.py install, views.refuse_impossible_requests,
 #     security/error_pages.translate_fab_api_errors) ------------------------------------------
 
-def test_a_permission_on_a_resource_that_does_not_exist_is_a_translated_400(client, admin):
+def test_a_permission_on_a_resource_that_does_not_exist_is_refused_in_chinese(client, admin):
     response = client.post("/api/v1/security/permissions-resources/", headers=admin,
                            json={"permission_id": 250, "view_menu_id": 250})
-    assert_translated_400(response, "permissions-resources")
+    assert_translated_refusal(response, "permissions-resources")
 
 
 @pytest.mark.parametrize("url", ["/api/v1/security/roles/", "/api/v1/security/resources/"])
-def test_a_duplicate_name_on_the_security_api_is_a_translated_400(client, admin, url):
+def test_a_duplicate_name_on_the_security_api_is_refused_in_chinese(client, admin, url):
     name = "Admin" if "roles" in url else "Complaint"
-    assert_translated_400(client.post(url, headers=admin, json={"name": name}), url)
+    assert_translated_refusal(client.post(url, headers=admin, json={"name": name}), url)
 
 
 def test_a_database_refusal_on_the_security_api_shows_no_driver_text(client, admin):
     body = {"name": "纪检组", "label": "纪检组", "description": "x"}
     assert client.post("/api/v1/security/groups/", headers=admin, json=body).status_code == 201
     response = client.post("/api/v1/security/groups/", headers=admin, json=body)
-    assert_translated_400(response, "duplicate group")
+    assert_translated_refusal(response, "duplicate group")
     assert not problem(response.status_code, response.get_data())
 
 
