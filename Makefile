@@ -8,7 +8,7 @@ BABEL  := $(VENV)/bin/pybabel
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install catalogs extract-messages deploy seed clean security-scan secret-key
+.PHONY: run test test-install install catalogs extract-messages deploy seed clean security-scan secret-key
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,14 @@ install: $(VENV)/.installed
 
 catalogs: install
 	$(BABEL) compile -d translations -f --statistics
+
+# Test-only packages (Schemathesis, Hypothesis, the OpenAPI validator): make test and
+# make test-postgres install them on top of requirements.txt; make run does not need them.
+$(VENV)/.test-installed: requirements-test.txt $(VENV)/.installed
+	$(PIP) install --disable-pip-version-check -q -r requirements-test.txt
+	touch $@
+
+test-install: $(VENV)/.test-installed
 
 # Refresh the catalog after changing user-visible strings; then translate in translations/zh/.
 extract-messages: install
@@ -40,7 +48,7 @@ seed: deploy
 run: seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: catalogs
+test: catalogs test-install
 	$(VENV)/bin/pytest
 
 clean:
@@ -96,7 +104,7 @@ screenshots:
 # postgresql package when the server binaries are missing (as root). TEST_WORKERS pytest-xdist
 # processes share the machine's cores (each with its own template and databases); 0 = serial.
 TEST_WORKERS ?= 2
-test-postgres: catalogs
+test-postgres: catalogs test-install
 	@start=$$(date +%s); rc=0; \
 	PYTHON=$(PYTHON) scripts/pg-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) || rc=$$?; \
 	echo "make test-postgres: $$(( $$(date +%s) - start )) s (exit $$rc)"; exit $$rc

@@ -92,7 +92,8 @@ class Config:
     AUTH_USER_REGISTRATION = False
     FAB_ADD_SECURITY_API = True
     FAB_PASSWORD_COMPLEXITY_ENABLED = True
-    FAB_API_SWAGGER_UI = False
+    FAB_API_SWAGGER_UI = False  # its page loads assets from a CDN; GET /api/v1/_openapi serves the document
+    FAB_OPENAPI_SERVERS = [{"url": "/"}]  # relative: the document never echoes the request's Host header
     FAB_API_MAX_PAGE_SIZE = 100
     FAB_SAFE_REDIRECT_HOSTS = [
         h.strip() for h in os.environ.get("SAFE_REDIRECT_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()

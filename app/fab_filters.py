@@ -4,7 +4,8 @@ FAB 5.3's search filters hand the raw value of ``?_flt_<n>_<column>=`` (pages) a
 ``(filters:!((col:…,opr:…,value:…)))`` (APIs) to the query. An integer beyond the column's
 range, a string where a row id is expected, an impossible date or a NUL character then reaches
 the database: SQLite finds nothing, PostgreSQL refuses the statement, and the user sees a 500.
-A filter index the column does not have fails in FAB itself (IndexError).
+A JSON value of the wrong kind (a number or flag for a text search, an object) fails in FAB
+itself (``value + "%"``) or in PostgreSQL (``varchar = integer``). A filter index the column does not have fails in FAB itself (IndexError).
 
 ``install()`` (called once by ``create_app``) makes every FAB list — ours and FAB's own
 security pages — answer such a filter with a translated 400 before any statement runs. The
@@ -28,6 +29,9 @@ INT_RANGES = (
 )
 BOOLEAN_VALUES = {"y", "n", "yes", "no", "true", "false", "1", "0", "on", "off", "是", "否"}
 RELATION_OPERATIONS = {"rel_o_m", "nrel_o_m", "rel_m_m"}
+TEXT_OPERATIONS = {"sw", "nsw", "ew", "new", "ct", "nct"}
+LIST_OPERATIONS = {"in", "not_in"}
+FAB_OPERATIONS = TEXT_OPERATIONS | LIST_OPERATIONS | RELATION_OPERATIONS | {"eq", "neq", "gt", "lt"}
 
 
 class InvalidFilter(UnusableInput):
@@ -53,23 +57,44 @@ def _is_relation(datamodel, column_name):
 
 
 def valid_value(datamodel, column_name, operation, value) -> bool:
-    """Whether ``value`` can stand in a filter on ``column_name`` without a database error."""
-    if value is None or isinstance(value, (bool, int, float, date)):
-        if isinstance(value, float) and not math.isfinite(value):
-            return False
-        if isinstance(value, int) and not isinstance(value, bool):
-            return _valid_integer(_column_type(datamodel, column_name), value)
-        return True
+    """Whether ``value`` can stand in a filter on ``column_name`` without a database error.
+
+    The API's rison ``value`` may be any JSON value, a page's filter is a list of texts. FAB
+    applies each item of a list (all of them must hold) and hands ``in``/``not_in`` the whole
+    list; it iterates over a single value given to those. Text operations (starts with,
+    contains …) take text only; every other item must be a value of the column's kind — a
+    number where text is stored, or a flag where a number is, fails in FAB or in PostgreSQL.
+    """
     if isinstance(value, (list, tuple)):
-        return all(valid_value(datamodel, column_name, operation, item) for item in value)
-    if isinstance(value, dict):
+        return all(_valid_item(datamodel, column_name, operation, item) for item in value)
+    if operation in LIST_OPERATIONS and not isinstance(value, str):
         return False
+    return _valid_item(datamodel, column_name, operation, value)
+
+
+def _valid_item(datamodel, column_name, operation, value) -> bool:
+    if operation in TEXT_OPERATIONS and not isinstance(value, str):
+        return False
+    if isinstance(value, (bool, int, float)) and operation not in FAB_OPERATIONS:
+        # The application's own filters ("year is", "is") read numbers and flags themselves.
+        return not isinstance(value, float) or math.isfinite(value)
+    return _valid_scalar(datamodel, column_name, operation, value)
+
+
+def _valid_scalar(datamodel, column_name, operation, value) -> bool:
+    if isinstance(value, (list, tuple, dict)):
+        return False
+    if value is None or isinstance(value, date):
+        return True
+    relation = operation in RELATION_OPERATIONS or _is_relation(datamodel, column_name)
+    column_type = None if relation else _column_type(datamodel, column_name)
+    if isinstance(value, (bool, int, float)):
+        return _valid_number(column_type, value, relation)
     text = str(value)
     if "\x00" in text:
         return False
-    if operation in RELATION_OPERATIONS or _is_relation(datamodel, column_name):
+    if relation:
         return row_id(text) is not None
-    column_type = _column_type(datamodel, column_name)
     if isinstance(column_type, Boolean):
         return text.strip().lower() in BOOLEAN_VALUES
     if isinstance(column_type, (Integer, SmallInteger, BigInteger)):
@@ -90,6 +115,21 @@ def valid_value(datamodel, column_name, operation, value) -> bool:
             return False
         return isinstance(parsed, datetime) and 1900 <= parsed.year <= 9999
     return True
+
+
+def _valid_number(column_type, value, relation) -> bool:
+    """A JSON number or flag: only where the column holds one (a flag only in a flag column)."""
+    if isinstance(value, bool):
+        return isinstance(column_type, Boolean)
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return isinstance(column_type, (Float, Numeric)) and math.isfinite(value) and abs(value) < 1e15
+    if relation:
+        return row_id(value) is not None
+    if isinstance(column_type, (Integer, SmallInteger, BigInteger)):
+        return _valid_integer(column_type, int(value))
+    if isinstance(column_type, (Float, Numeric)):
+        return abs(value) < 1e15
+    return False
 
 
 def _valid_integer(column_type, value: int) -> bool:

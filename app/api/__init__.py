@@ -1,14 +1,20 @@
 """REST API registration: every API class is added here."""
+from .base import install as install_error_answers
 from .calendar import WorkDayApi
 from .complaint import ComplaintApi
+from .openapi import OpenApiView, install as install_openapi
 from .org import OrgUnitApi, StaffApi
 from .report import ReportApi
 
 
 def register(appbuilder) -> None:
     """Add every REST API (called by ``create_app``)."""
+    install_error_answers()
     appbuilder.add_api(OrgUnitApi)
     appbuilder.add_api(StaffApi)
     appbuilder.add_api(ComplaintApi)
     appbuilder.add_api(WorkDayApi)
     appbuilder.add_api(ReportApi)
+    # The OpenAPI document, without FAB's Swagger UI (FAB_API_SWAGGER_UI stays off).
+    install_openapi()
+    appbuilder.add_api(OpenApiView)

@@ -15,7 +15,14 @@ from ..services import complaints as svc
 from ..security.masking import sees_identity
 from ..services.pii import log_identity_views
 from ..services.presenter import carries_identity, complaint_dict, event_dict
+from ..workflow.payloads import PAYLOADS, EditSchema, RegisterSchema, transition_body
+from ..workflow.transitions import BY_NAME
 from .base import DomainApi, contract_errors
+
+PK = {"in": "path", "name": "pk", "required": True, "schema": {"type": "integer"}}
+# 200/201 answers carry the complaint (api.md "GET /api/v1/complaint/<id>").
+COMPLAINT_ANSWER = {"content": {"application/json": {"schema": {
+    "type": "object", "properties": {"id": {"type": "integer"}, "result": {"type": "object"}}}}}}
 
 
 class ComplaintApi(DomainApi):
@@ -45,8 +52,11 @@ class ComplaintApi(DomainApi):
 
     list_columns = ["id", "number", "status", "received_at", "due_date"]
     show_columns = list_columns
-    add_columns = ["channel", "category", "facts", "customer_request", "disputed_fee"]
-    edit_columns = ["category", "facts", "customer_request", "disputed_fee", "complainant_phone", "complainant_address"]
+    # What POST and PUT really accept: the services' schemas (``_info`` and the OpenAPI document).
+    add_model_schema = RegisterSchema()
+    edit_model_schema = EditSchema()
+    add_columns = list(RegisterSchema._declared_fields)
+    edit_columns = list(EditSchema._declared_fields)
     # Only coded, non-confidential columns filter and sort (issue 6: no recovery of masked values).
     search_columns = [
         "number", "status", "channel", "category", "level", "branch_id", "handling_unit_id", "handler_id",
@@ -88,7 +98,19 @@ class ComplaintApi(DomainApi):
     @safe
     @contract_errors
     def get(self, pk, **kwargs):
-        """One complaint, masked for the caller; 404 outside the caller's scope."""
+        """One complaint, masked for the caller; 404 outside the caller's scope.
+        ---
+        get:
+          description: One complaint, masked for the caller; 404 outside the caller's scope.
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            200: {$ref: '#/components/responses/complaint'}
+            400: {$ref: '#/components/responses/400'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+        """
         return self._result(svc.get_for(g.user, pk))
 
     @expose("/", methods=["POST"])
@@ -96,7 +118,24 @@ class ComplaintApi(DomainApi):
     @safe
     @contract_errors
     def post(self):
-        """Register a complaint (201), or return the first one for a repeated external_ref (200)."""
+        """Register a complaint (201), or return the first one for a repeated external_ref (200).
+        ---
+        post:
+          description: Register a complaint (201); a repeated external_ref returns the first one (200).
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/{{self.__class__.__name__}}.post'}
+          responses:
+            200: {$ref: '#/components/responses/complaint'}
+            201: {$ref: '#/components/responses/complaint'}
+            400: {$ref: '#/components/responses/400'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            409: {$ref: '#/components/responses/409'}
+        """
         complaint, created = svc.register(g.user, self._json_body())
         return self._result(complaint, 201 if created else 200)
 
@@ -105,7 +144,25 @@ class ComplaintApi(DomainApi):
     @safe
     @contract_errors
     def put(self, pk):
-        """Edit descriptive fields; the body must carry the current ``version``."""
+        """Edit descriptive fields; the body must carry the current ``version``.
+        ---
+        put:
+          description: Edit descriptive fields; the body must carry the current version (stale → 409).
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/{{self.__class__.__name__}}.put'}
+          responses:
+            200: {$ref: '#/components/responses/complaint'}
+            400: {$ref: '#/components/responses/400'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            409: {$ref: '#/components/responses/409'}
+        """
         return self._result(svc.edit(g.user, pk, self._json_body()))
 
     @expose("/<int:pk>/transitions", methods=["GET"])
@@ -113,7 +170,29 @@ class ComplaintApi(DomainApi):
     @safe
     @contract_errors
     def transitions(self, pk):
-        """What the caller may do to this complaint now."""
+        """What the caller may do to this complaint now.
+        ---
+        get:
+          description: The transitions the caller may apply to this complaint now.
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            200:
+              description: The transitions
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      result:
+                        type: array
+                        items:
+                          type: object
+                          properties: {name: {type: string}, label: {type: string}}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+        """
         complaint = svc.get_for(g.user, pk)
         allowed = svc.available_transitions(g.user, complaint)
         return self.response(200, result=[{"name": tr.name, "label": gettext(tr.label)} for tr in allowed])
@@ -123,7 +202,10 @@ class ComplaintApi(DomainApi):
     @safe
     @contract_errors
     def apply_transition(self, pk, name):
-        """Apply one transition: 200 with the updated complaint, or 400/403/404/409."""
+        """Apply one transition: 200 with the updated complaint, or 400/403/404/409.
+
+        Documented as one path per transition (``add_api_spec``), each with its own body.
+        """
         body = self._json_body()
         return self._result(svc.apply(g.user, pk, name, body))
 
@@ -132,7 +214,25 @@ class ComplaintApi(DomainApi):
     @safe
     @contract_errors
     def events(self, pk):
-        """The case timeline, oldest first."""
+        """The case timeline, oldest first.
+        ---
+        get:
+          description: The case timeline, oldest first.
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            200:
+              description: The events
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      result: {type: array, items: {type: object}}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+        """
         complaint = svc.get_for(g.user, pk)
         rows = db.session.execute(
             select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id).order_by(ComplaintEvent.id)
@@ -142,3 +242,34 @@ class ComplaintApi(DomainApi):
         if full and carries_identity(rows):
             log_identity_views(g.user, [complaint.id], "api")
         return self.response(200, result=result)
+
+    # --- the OpenAPI document --------------------------------------------------------------
+
+    def add_apispec_components(self, api_spec):
+        super().add_apispec_components(api_spec)
+        api_spec.components.response("complaint", {"description": "The complaint", **COMPLAINT_ANSWER})
+        for name in PAYLOADS:
+            api_spec.components.schema(f"{type(self).__name__}.transition.{name}", schema=transition_body(name))
+
+    def add_api_spec(self, api_spec):
+        """FAB's paths, with one path per transition instead of ``…/transitions/{name}``: each
+        takes its own body, ``PAYLOADS[name]`` plus the optional ``version``."""
+        super().add_api_spec(api_spec)
+        api_spec._paths.pop(f"{self.route_base}/{{pk}}/transitions/{{name}}", None)  # FAB keeps paths here too
+        for name in PAYLOADS:
+            api_spec.path(path=f"{self.route_base}/{{pk}}/transitions/{name}",
+                          operations={"post": self._transition_operation(name)})
+
+    def _transition_operation(self, name):
+        schema = f"#/components/schemas/{type(self).__name__}.transition.{name}"
+        responses = {"200": {"$ref": "#/components/responses/complaint"}}
+        responses.update({code: {"$ref": f"#/components/responses/{code}"} for code in ("400", "401", "403", "404", "409")})
+        return {
+            "summary": BY_NAME[name].label,
+            "description": f"Apply the transition {name} (api.md \"Workflow\"). One transaction; an event is written.",
+            "parameters": [PK],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": schema}}}},
+            "responses": responses,
+            "security": [{"jwt": []}],
+            "tags": [self.openapi_spec_tag or type(self).__name__],
+        }

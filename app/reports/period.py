@@ -18,6 +18,10 @@ from ..models import OrgUnit
 from ..security.scope import scope_of, staff_of, subtree_ids
 
 DEFAULT_MAX_YEARS = 3
+# Report dates outside these years name no complaint and would overflow the period arithmetic
+# (a period ending in 9999 reaches past the last date Python knows).
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,16 @@ def max_years() -> int:
 
 def _date(value, field):
     try:
-        return date.fromisoformat(str(value).strip())
+        day = date.fromisoformat(str(value).strip())
     except (TypeError, ValueError):
         raise ValidationFailed(gettext("Enter a date as YYYY-MM-DD."), field=field)
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise ValidationFailed(
+            gettext("Enter a date between %(first)s and %(last)s.", first=FIRST_DATE.isoformat(),
+                    last=LAST_DATE.isoformat()),
+            field=field,
+        )
+    return day
 
 
 def _years_later(day: date, years: int) -> date:
@@ -75,8 +86,8 @@ def default_period(today: date):
 def parse_period(user, args, today: date) -> Period:
     """Parse ``start``, ``end`` and ``unit_id`` from ``args`` (a mapping of strings).
 
-    Missing dates default to the year to date; ``end`` before ``start`` or a span longer than
-    ``REPORT_MAX_YEARS`` years is refused. ``unit_id`` must be a unit inside the caller's scope;
+    Missing dates default to the year to date; a date outside 1900–2999, ``end`` before
+    ``start`` or a span longer than ``REPORT_MAX_YEARS`` years is refused. ``unit_id`` must be a unit inside the caller's scope;
     without it a user whose scope is part of the organisation reports on its own unit's subtree.
     """
     default_start, default_end = default_period(today)

@@ -28,6 +28,7 @@ _MESSAGES = {
     500: _l("An internal error occurred. It has been logged; please try again later or contact the administrator."),
 }
 _GENERIC = _l("The request could not be completed.")
+_CONFLICT = _l("The data conflicts with existing records.")
 _CSRF = _l("The form has expired or lacks its security token. Reload the page and try again.")
 
 # FAB's fixed English API error messages and their translations.
@@ -40,6 +41,20 @@ _FAB_API_MESSAGES = {
     "Arguments are not correct": 400,
     "Request payload is not JSON": 415,
 }
+
+# FAB's English 400 messages about a list query (rison ``q``) or body, by prefix: translated
+# (issue 17: every refusal speaks the user's language).
+_Q_INVALID = _l("The query parameter q is not valid.")
+_FAB_API_PREFIXES = (
+    ("Not a valid rison/json argument", _Q_INVALID),
+    ("Not a valid rison argument", _Q_INVALID),
+    ("Not a valid rison schema", _l("The query parameter q has a value of the wrong type or an unknown key.")),
+    ("Filter column: ", _l("This column cannot be used to filter.")),
+    ("Filter operation: ", _l("This filter operation is not allowed on the column.")),
+    ("Invalid order by column: ", _l("The list cannot be sorted by this column.")),
+    ("Cannot use both select and sel columns", _Q_INVALID),
+    ("Request is not JSON", _l("The request body must be JSON.")),
+)
 
 _LAST_RESORT = (
     "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>500</title></head>"
@@ -135,7 +150,8 @@ def handle_server_error(error):
 
 
 def translate_fab_api_errors(response):
-    """Replace FAB's fixed English API error messages with translated ones."""
+    """Replace FAB's fixed English API error messages (and its list-query refusals, by prefix)
+    with translated ones."""
     if (
         response.status_code < 400
         or not wants_json()
@@ -150,10 +166,21 @@ def translate_fab_api_errors(response):
         return response
     if not isinstance(body, dict) or not isinstance(body.get("message"), str):
         return response
-    code = _FAB_API_MESSAGES.get(body["message"])
-    if code is None:
+    if response.status_code == 422:
+        # FAB's security APIs answer a database error 422 with the driver's text (table and
+        # constraint names, sometimes the statement): the contract's 400, translated, instead.
+        response.status_code = 400
+        body["message"] = str(_CONFLICT)
+        response.set_data(json.dumps(body, ensure_ascii=False))
         return response
-    body["message"] = str(_MESSAGES[code])
+    code = _FAB_API_MESSAGES.get(body["message"])
+    if code is not None:
+        body["message"] = str(_MESSAGES[code])
+    else:
+        prefix = next((m for p, m in _FAB_API_PREFIXES if body["message"].startswith(p)), None)
+        if prefix is None:
+            return response
+        body["message"] = str(prefix)
     response.set_data(json.dumps(body, ensure_ascii=False))
     return response
 

@@ -15,6 +15,7 @@ COMPLAINT = "Complaint"
 PII_LOG = "PiiAccess"
 WORK_DAY = "WorkDay"
 CALENDAR_YEAR = "CalendarYear"
+OPENAPI = "OpenApi"  # GET /api/v1/_openapi: the API's own description (read)
 
 # Method → permission maps for FAB ModelView and ModelRestApi.
 MODEL_VIEW_READ_WRITE = {

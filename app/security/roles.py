@@ -51,6 +51,9 @@ CALENDAR_READ = [
     _menu(p.MENU_CALENDAR_YEARS),
 ]
 
+# Every API user reads the API's description (GET /api/v1/_openapi, issue 17); Admin holds it anyway.
+API_DESCRIPTION = [_read(p.OPENAPI)]
+
 ROLE_PERMISSIONS = {
     DISCIPLINE_OFFICE: [
         *p.SELF_SERVICE,
@@ -123,6 +126,8 @@ REPORT_GRANTS = {
 }
 for _role, _pairs in REPORT_GRANTS.items():
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_pairs]
+for _role in ROLE_PERMISSIONS:
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *API_DESCRIPTION]
 
 
 ROLE_LABELS = {

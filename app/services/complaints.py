@@ -26,7 +26,7 @@ from ..security.scope import ancestor_ids, complaint_clause, role_names, scope_o
 from ..workflow import calendar as cal
 from ..workflow import states as s
 from ..workflow import transitions as t
-from ..workflow.payloads import PAYLOADS, EditSchema, RegisterSchema
+from ..workflow.payloads import PAYLOADS, EditSchema, RegisterSchema, version_field
 from . import clock, totals
 from .calendar import load_calendar
 from .timeline import record_event
@@ -338,6 +338,14 @@ def edit(user, complaint_id, data, now=None):
     return complaint
 
 
+def _version(value):
+    """A transition's optional ``version``: an integer within INTEGER, or None (400 otherwise)."""
+    try:
+        return version_field().deserialize(value)
+    except ValidationError as error:
+        raise FieldErrors({"version": error.messages})
+
+
 def _check_version(complaint, expected):
     if expected is not None and int(expected) != complaint.version:
         raise Conflict(gettext("This complaint was modified by someone else; reload it and try again."), field="version")
@@ -366,7 +374,7 @@ def apply(user, complaint_id, name, data, now=None):
         raise NotFound(gettext("Unknown action."))
     complaint = get_for(user, complaint_id)
     data = dict(data or {})
-    expected_version = data.pop("version", None)
+    expected_version = _version(data.pop("version", None))
     actor = actor_for(user)
     now = now or clock.now()
     refusal = t.check(transition, complaint, actor, now.date())

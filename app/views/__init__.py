@@ -113,18 +113,19 @@ def refuse_impossible_requests():
       pages and APIs would pass it to the database and fail.
     - FAB's row-action routes with an action name the view does not have (FAB fails looking it
       up), or with selected rows that are not ids.
+    - FAB's ``PUT /api/v1/security/users/<pk>`` for a user that does not exist (FAB's UserApi
+      edits the missing row and fails).
 
-    And 400 to a request whose arguments, form or JSON body carry a NUL character: no text
-    here can contain one, and PostgreSQL refuses to store or compare it.
+    And 400 (translated) to input no view can use: a NUL character or a lone surrogate in the
+    arguments, form or JSON body, a page number or size that is not a small integer, an API
+    ``q`` that is neither rison nor JSON (``app.input_checks``).
     """
     from flask import abort, current_app, request
-    from flask_babel import gettext
 
-    from ..errors import UnusableInput
     from ..ids import row_id
+    from ..input_checks import refuse_unusable_input
 
-    if _carries_nul(request):
-        raise UnusableInput(gettext("The request contains a NUL character (\\0), which no text may contain."))
+    refuse_unusable_input(request)
 
     endpoint = request.endpoint or ""
     if endpoint.endswith(".download"):
@@ -139,24 +140,10 @@ def refuse_impossible_requests():
             abort(404)
         if any(row_id(pk) is None for pk in request.form.getlist("rowid")):
             abort(404)
+    if request.method == "PUT" and "pk" in args:
+        from flask_appbuilder.security.sqla.apis import UserApi
 
+        view = getattr(current_app.view_functions.get(endpoint), "__self__", None)
+        if isinstance(view, UserApi) and view.datamodel.get(row_id(args["pk"])) is None:
+            abort(404)
 
-def _carries_nul(request) -> bool:
-    def nul(value):
-        if isinstance(value, str):
-            return "\x00" in value
-        if isinstance(value, dict):
-            return any(nul(k) or nul(v) for k, v in value.items())
-        if isinstance(value, list):
-            return any(nul(item) for item in value)
-        return False
-
-    if any(nul(key) or nul(value) for key, value in request.args.items(multi=True)):
-        return True
-    if "\x00" in request.path:
-        return True
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        if request.is_json:
-            return nul(request.get_json(silent=True))
-        return any(nul(key) or nul(value) for key, value in request.form.items(multi=True))
-    return False

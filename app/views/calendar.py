@@ -77,7 +77,7 @@ class FilterYear(BaseFilter):
         try:
             year = int(str(value).strip())
             first, last = date(year, 1, 1), date(year, 12, 31)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # not a year, or one no date can have
             return query.filter(false())
         return query.filter(column >= first, column <= last)
 

@@ -16,6 +16,7 @@ from .. import labels
 from ..errors import DomainError
 from ..datamodels import ComplaintInterface
 from ..extensions import db
+from ..input_checks import valid_page_number
 from ..models import OrgUnit
 from ..models.complaint import Complaint, ComplaintEvent
 from ..security import permissions as p
@@ -220,7 +221,7 @@ class ComplaintView(ModelView):
             complaint = svc.get_for(g.user, pk)
             fields = forms.transition_fields(name, svc.actor_for(g.user), complaint)
             data = forms.parse(fields, request.form)
-            data["version"] = request.form.get("version")
+            data["version"] = forms.form_version(request.form.get("version"))
             svc.apply(g.user, pk, name, data)
         except DomainError as error:
             if error.status == 404:
@@ -265,9 +266,9 @@ class ComplaintView(ModelView):
         fields = forms.edit_fields(actor, full_identity)
         if request.method == "POST":
             data = forms.parse(fields, request.form)
-            version = request.form.get("version") or ""
             # EditSchema takes the version as a strict integer; a form sends text.
-            data["version"] = int(version) if version.isdigit() else version
+            version = forms.form_version(request.form.get("version"))
+            data["version"] = "" if version is None else version
             try:
                 svc.edit(g.user, pk, data)
             except DomainError as error:
@@ -471,8 +472,8 @@ class AccountabilityView(BaseView):
     @has_access
     def index(self):
         today = svc.today()
-        page = request.args.get("page", "0")
-        page = int(page) if page.isdigit() else 0
+        page = request.args.get("page", "0")  # refused before the view unless a page number
+        page = int(page) if valid_page_number(page) else 0
         base = svc.scoped_select(g.user).where(deadlines.overdue_clause(today))
         total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
         rows = db.session.execute(

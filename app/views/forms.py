@@ -4,6 +4,7 @@ A form here only shapes input: each field has a name (the JSON key of api.md), a
 widget. The values go to the same service and the same marshmallow schema as the API, so
 every rule lives in one place. Choices for units and staff are limited to the user's scope.
 """
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, List, Optional, Tuple
@@ -198,6 +199,21 @@ def transition_fields(name, actor, complaint):
     return []
 
 
+def form_int(raw):
+    """A form's integer text (ASCII digits; ``str.isdigit`` also accepts "²", which ``int``
+    refuses) as an int; anything else unchanged, for the schema to refuse."""
+    if isinstance(raw, str) and re.fullmatch(r"[0-9]{1,18}", raw.strip()):
+        return int(raw)
+    return raw
+
+
+def form_version(raw):
+    """The hidden ``version`` of a case form: an int, None when absent, else the text (refused)."""
+    if raw is None or not raw.strip():
+        return None
+    return form_int(raw)
+
+
 def parse(fields, form):
     """Turn submitted form values into the JSON-like dict the services take.
 
@@ -213,7 +229,7 @@ def parse(fields, form):
             data[f.name] = form.get(f.name) == "y"
             continue
         if f.kind == "multiselect":
-            data[f.name] = [int(v) if v.isdigit() else v for v in form.getlist(f.name) if v]
+            data[f.name] = [form_int(v) for v in form.getlist(f.name) if v]
             continue
         raw = (form.get(f.name) or "").strip()
         if raw == "":
@@ -221,7 +237,7 @@ def parse(fields, form):
         if f.kind == "yesno":
             data[f.name] = {"true": True, "false": False}.get(raw, raw)
         elif f.name.endswith("_id"):
-            data[f.name] = int(raw) if raw.isdigit() else raw
+            data[f.name] = form_int(raw)
         elif f.kind == "datetime":
             data[f.name] = _iso_datetime(raw)
         else:

@@ -24,6 +24,19 @@ _amount = [
 ]
 
 
+# The version a client last saw (optimistic locking; an INTEGER column): the edit body must carry
+# it, a transition body may. Anything but an integer of that range is refused (400).
+MAX_VERSION = 2**31 - 1
+_version_range = validate.Range(min=0, max=MAX_VERSION, error=N_("Not a valid integer."))
+
+
+def version_field(required=False):
+    """The ``version`` field: a strict integer (not a float, flag or text) within INTEGER."""
+    if required:
+        return fields.Integer(required=True, strict=True, validate=_version_range, error_messages=REQUIRED)
+    return fields.Integer(load_default=None, allow_none=True, strict=True, validate=_version_range)
+
+
 def _short(limit):
     return validate.Length(max=limit, error=N_("Too long."))
 
@@ -64,7 +77,7 @@ class BeijingDateTime(fields.DateTime):
             return dt.datetime.combine(BeijingDate()._deserialize(value.strip(), attr, data, **kwargs), dt.time())
         try:
             result = beijing_wall_time(super()._deserialize(value, attr, data, **kwargs))
-        except OverflowError:
+        except (OverflowError, ValueError):  # an offset that moves it past year 1 or 9999
             raise ValidationError(OUT_OF_RANGE)
         _in_range(result.date())
         return result
@@ -116,7 +129,7 @@ class RegisterSchema(_Strict):
 class EditSchema(_Strict):
     """PUT: descriptive fields only, with the version the client last saw."""
 
-    version = fields.Integer(required=True, error_messages=REQUIRED, strict=True)
+    version = version_field(required=True)
     category = fields.String(validate=validate.OneOf(s.CATEGORIES))
     facts = fields.String(validate=_text)
     customer_request = fields.String(allow_none=True, validate=_short(4000))
@@ -292,3 +305,16 @@ PAYLOADS = {
     "request_reruling": RequestRerulingSchema,
     "decide_reruling": DecideRerulingSchema,
 }
+
+
+_BODIES = {}
+
+
+def transition_body(name):
+    """The whole JSON body of transition ``name``: its payload schema plus the optional
+    ``version`` (what the API accepts and the OpenAPI document describes)."""
+    if name not in _BODIES:
+        payload = PAYLOADS[name]
+        _BODIES[name] = type(f"{payload.__name__[:-len('Schema')]}BodySchema", (payload,),
+                             {"version": version_field(), "__doc__": payload.__doc__})
+    return _BODIES[name]
