@@ -69,12 +69,6 @@ class DomainApi(ModelRestApi):
     def delete_headless(self, pk):
         return super().delete_headless(pk)
 
-    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
-        # FAB translates "" for a column without description, which yields the catalog header.
-        info = super()._get_field_info(field, filter_rel_field, page, page_size)
-        info["description"] = str(self.description_columns.get(field.name, ""))
-        return info
-
     def response_422(self, message=None):
         db.session.rollback()
         if isinstance(message, dict):
@@ -133,7 +127,7 @@ def _response_500(self, message=None):
 
 def _field_info(self, field, filter_rel_field, page=None, page_size=None):
     """FAB translates "" for a field without label or description, which yields the catalog's
-    header: FAB's own APIs' ``_info`` then shows it as text (DomainApi already avoids it)."""
+    header: every API's ``_info`` (ours and FAB's own) would show it as text."""
     info = _original_field_info(self, field, filter_rel_field, page, page_size)
     for key in ("label", "description"):
         if str(info.get(key, "")).startswith("Project-Id-Version"):

@@ -113,12 +113,6 @@ class SecurityApiAnswers:
             raise Conflict(message)
         super().pre_delete(item)
 
-    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
-        # FAB translates "" for a column without description, which yields the catalog header.
-        info = super()._get_field_info(field, filter_rel_field, page, page_size)
-        info["description"] = str(self.description_columns.get(field.name, ""))
-        return info
-
     # ---- FAB's error answers
 
     def response_422(self, message=None):
