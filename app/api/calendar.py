@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..models.calendar import WorkDay
 from ..security import permissions as p
+from ..workflow.payloads import BeijingDate
 from ..views.calendar import WORK_DAY_LABELS, WorkDayInterface
 from .base import DomainApi
 
@@ -31,3 +32,17 @@ class WorkDayApi(DomainApi):
     search_columns = ["date", "is_workday", "name", "source"]
     order_columns = ["id", "date", "is_workday", "source"]
     base_order = ("date", "asc")
+
+    def _init_model_schemas(self):
+        """FAB's schemas, with ``date`` read as every date field of the API reads it: ``YYYY-MM-DD``
+        or a date-time (its Beijing date), years 1900–2100 (api.md "Additions")."""
+        super()._init_model_schemas()
+        self.add_model_schema = _with_beijing_date(self.add_model_schema)
+        self.edit_model_schema = _with_beijing_date(self.edit_model_schema)
+
+
+def _with_beijing_date(schema):
+    """An instance of a subclass of ``schema``'s class whose ``date`` field is a ``BeijingDate``."""
+    field = schema.fields["date"]
+    date = BeijingDate(required=field.required, allow_none=field.allow_none, validate=field.validators)
+    return type(type(schema).__name__, (type(schema),), {"date": date})()

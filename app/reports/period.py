@@ -10,18 +10,16 @@ from typing import FrozenSet, Optional
 
 from flask import current_app, has_app_context
 from flask_babel import gettext
+from marshmallow import ValidationError
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ids import row_id
 from ..models import OrgUnit
 from ..security.scope import scope_of, staff_of, subtree_ids
+from ..workflow.payloads import OUT_OF_RANGE, BeijingDate
 
 DEFAULT_MAX_YEARS = 3
-# Report dates outside these years name no complaint and would overflow the period arithmetic
-# (a period ending in 9999 reaches past the last date Python knows).
-FIRST_DATE = date(1900, 1, 1)
-LAST_DATE = date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -58,17 +56,14 @@ def max_years() -> int:
 
 
 def _date(value, field):
+    """A report date as every date field of the API takes it (``YYYY-MM-DD``, or a date-time: its
+    Beijing date; years 1900–2100), else a translated 400."""
     try:
-        day = date.fromisoformat(str(value).strip())
-    except (TypeError, ValueError):
-        raise ValidationFailed(gettext("Enter a date as YYYY-MM-DD."), field=field)
-    if not FIRST_DATE <= day <= LAST_DATE:
-        raise ValidationFailed(
-            gettext("Enter a date between %(first)s and %(last)s.", first=FIRST_DATE.isoformat(),
-                    last=LAST_DATE.isoformat()),
-            field=field,
-        )
-    return day
+        return BeijingDate().deserialize(str(value).strip())
+    except ValidationError as error:
+        out_of_range = error.messages == [OUT_OF_RANGE]
+        raise ValidationFailed(gettext(OUT_OF_RANGE) if out_of_range else gettext("Enter a date as YYYY-MM-DD."),
+                               field=field)
 
 
 def _years_later(day: date, years: int) -> date:
@@ -86,7 +81,7 @@ def default_period(today: date):
 def parse_period(user, args, today: date) -> Period:
     """Parse ``start``, ``end`` and ``unit_id`` from ``args`` (a mapping of strings).
 
-    Missing dates default to the year to date; a date outside 1900–2999, ``end`` before
+    Missing dates default to the year to date; a date outside 1900–2100, ``end`` before
     ``start`` or a span longer than ``REPORT_MAX_YEARS`` years is refused. ``unit_id`` must be a unit inside the caller's scope;
     without it a user whose scope is part of the organisation reports on its own unit's subtree.
     """

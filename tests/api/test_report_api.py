@@ -76,6 +76,9 @@ def test_unit_outside_the_scope_is_404(client, api, cases, org):
     ({"start": "2026-11-30", "end": "2026-11-01"}, "end"),
     ({"start": "2019-01-01", "end": "2026-11-30"}, "end"),
     ({"unit_id": "1;drop"}, "unit_id"),
+    ({"start": "9999-01-01"}, "start"),
+    ({"start": "9999-01-01", "end": "9999-12-31"}, "end"),
+    ({"end": "2101-01-01"}, "end"),
 ])
 def test_bad_periods_answer_400_with_a_field_message(client, api, users, args, field):
     for url in (SUMMARY, EXPORT):
@@ -183,3 +186,12 @@ def test_summary_statement_count_is_constant(client, api, users, factory, org, m
     assert response.status_code == 200 and response.get_json()["result"]["received"] == 6
     assert large.count == small.count, (small.count, large.count)
     print(f"summary API: {small.count} statements")
+
+
+def test_report_dates_take_a_date_time_as_its_beijing_date(client, api, cases):
+    """api.md "Additions": a date parameter takes a date-time too (its Beijing date)."""
+    plain = get_summary(client, api, "discipline").get_json()["result"]
+    response = client.get(SUMMARY, query_string={"start": "2026-10-31T16:00:00Z", "end": "2026-11-30T23:59:59+08:00"},
+                          headers=api("discipline"))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["result"]["received"] == plain["received"]

@@ -184,3 +184,18 @@ def test_validation_messages_are_translated(client, users, api, app):
     response = client.post(URL, headers=api("admin"), json={"date": "2026-03-07", "is_workday": True, "source": "x"})
     with app.test_request_context(), force_locale("zh"):
         assert response.get_json()["message"]["source"] == [gettext("Unknown field.")]
+
+
+def test_a_date_time_names_its_beijing_date(client, users, api, hook_calls):
+    """api.md "Additions": a date field takes a date-time too (issue 17 item 12)."""
+    headers = api("admin")
+    # 16:30 UTC on 03-06 is already 03-07 in Beijing.
+    response = client.post(URL, headers=headers, json={"date": "2026-03-06T16:30:00Z", "is_workday": True})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["result"]["date"] == "2026-03-07"
+    row_id = response.get_json()["id"]
+    response = client.put(f"{URL}{row_id}", headers=headers, json={"date": "2026-03-14T09:00:00+08:00"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["result"]["date"] == "2026-03-14"
+    response = client.put(f"{URL}{row_id}", headers=headers, json={"date": "9999-12-31T00:00:00"})
+    assert response.status_code == 400 and "date" in response.get_json()["message"]
