@@ -6,7 +6,7 @@ written) and written through the driver — SQLite executemany of the statement 
 compiles, PostgreSQL COPY — one transaction per batch, with ids assigned here (read ``max(id)``
 once) so timeline events and rulings reference their case without a round trip.
 
-Realism: each case is *simulated* along the transition table of ``app.workflow.transitions``
+Realism: each case is *simulated* along the transition table of ``app.domain.transitions``
 (register → accept → [transfer] → [extension] → reply → [ruling, re-ruling] → [appeal] → close →
 [follow-up], or register → reject), with times in working hours, deadlines from the real work
 calendar, and some cases that stall on the way (never accepted, never replied, never closed,
@@ -41,8 +41,8 @@ from .models.calendar import CalendarYear
 from .models.complaint import Complaint, ComplaintEvent, ComplaintTotal, NumberCounter
 from .models.ruling import Ruling, RulingStaff
 from .services import totals
-from .workflow import calendar as cal
-from .workflow import states as s
+from .domain import calendar as cal
+from .domain import states as s
 
 BENCH = "BENCH"
 DEFAULT_BATCH_SIZE = 10_000

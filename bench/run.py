@@ -674,7 +674,7 @@ class Database:
 
         from app.extensions import db
         from app.models.complaint import Complaint
-        from app.workflow import states as s
+        from app.domain import states as s
 
         with self.app.app_context():
             try:

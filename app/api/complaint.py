@@ -15,8 +15,8 @@ from ..services import complaints as svc
 from ..security.masking import sees_identity
 from ..services.pii import log_identity_views
 from ..services.presenter import carries_identity, complaint_dict, event_dict
-from ..workflow.payloads import PAYLOADS, EditSchema, RegisterSchema, transition_body
-from ..workflow.transitions import BY_NAME
+from ..domain.payloads import PAYLOADS, EditSchema, RegisterSchema, transition_body
+from ..domain.transitions import BY_NAME
 from .base import DomainApi, contract_errors
 
 PK = {"in": "path", "name": "pk", "required": True, "schema": {"type": "integer"}}

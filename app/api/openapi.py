@@ -7,7 +7,7 @@ assets from a CDN: the UI stays off and this view is registered instead.
 
 The document is generated, never written by hand: FAB builds each path from the method's
 docstring and each body from the API's marshmallow schemas (apispec's MarshmallowPlugin), the
-complaint API adds one path per transition from ``workflow.payloads.PAYLOADS`` — so a field
+complaint API adds one path per transition from ``domain.payloads.PAYLOADS`` — so a field
 added to a schema is in the document at once. ``install()`` makes FAB's generator complete:
 
 - a method that overrides a documented FAB method without a spec of its own (``SecurityApi.login``)

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
-from ..workflow import states as s
+from ..domain import states as s
 
 
 def _in(column, values):

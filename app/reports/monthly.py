@@ -53,7 +53,7 @@ from ..extensions import db
 from ..models.complaint import REPORT_COLUMNS, Complaint, ComplaintMonth, ComplaintMonthState
 from ..models.ruling import Ruling, RulingStaff
 from ..security.scope import sees_every_complaint
-from ..workflow import states as s
+from ..domain import states as s
 
 STATE_ROW = 1
 _MONTHS = "report_months"          # session.info: (first day of month, branch id) to recount

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..ids import row_id
 from ..models import OrgUnit
 from ..security.scope import scope_of, staff_of, subtree_ids
-from ..workflow.payloads import OUT_OF_RANGE, BeijingDate
+from ..domain.payloads import OUT_OF_RANGE, BeijingDate
 
 DEFAULT_MAX_YEARS = 3
 

@@ -32,8 +32,8 @@ from ..services.calendar import load_calendar
 from ..services import deadlines
 from ..services.deadlines import day_of, open_late, replied_late
 from ..services.deadlines import overdue_clause as overdue
-from ..workflow import calendar as cal
-from ..workflow import states as s
+from ..domain import calendar as cal
+from ..domain import states as s
 from . import monthly
 from .period import Period
 

@@ -2,7 +2,7 @@
 
 One function decides, by (viewer, case): pages, API, exports and logs all call it.
 """
-from ..workflow.transitions import BRANCH_HEAD, DISCIPLINE_OFFICE, Actor
+from ..domain.transitions import BRANCH_HEAD, DISCIPLINE_OFFICE, Actor
 
 IDENTITY_FIELDS = ("complainant_name", "complainant_phone", "complainant_id_number", "complainant_address", "principal_name")
 

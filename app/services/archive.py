@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..models.complaint import Attachment, Complaint, ComplaintEvent
 from ..models.ruling import Ruling, RulingStaff
-from ..workflow import states as s
+from ..domain import states as s
 from . import clock
 
 MIN_RETENTION_YEARS = 3

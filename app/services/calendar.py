@@ -29,7 +29,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..ids import row_id as valid_id
 from ..models.calendar import SOURCE_ADMIN, SOURCE_IMPORT, SOURCE_PACKAGE, CalendarYear, WorkDay
-from ..workflow.calendar import WorkCalendar
+from ..domain.calendar import WorkCalendar
 from .clock import now
 
 MIN_YEAR = 2000

@@ -23,10 +23,10 @@ from ..models.complaint import Complaint, NumberCounter, normal_phone
 from ..security import permissions as p
 from ..models.ruling import Ruling, RulingStaff
 from ..security.scope import ancestor_ids, complaint_clause, role_names, scope_of, staff_of
-from ..workflow import calendar as cal
-from ..workflow import states as s
-from ..workflow import transitions as t
-from ..workflow.payloads import PAYLOADS, EditSchema, RegisterSchema, version_field
+from ..domain import calendar as cal
+from ..domain import states as s
+from ..domain import transitions as t
+from ..domain.payloads import PAYLOADS, EditSchema, RegisterSchema, version_field
 from . import clock, totals
 from .calendar import load_calendar
 from .timeline import record_event

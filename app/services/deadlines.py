@@ -11,8 +11,8 @@ from sqlalchemy import Date, and_, func, or_, select, type_coerce
 
 from ..extensions import db
 from ..models.complaint import Complaint
-from ..workflow import calendar as cal
-from ..workflow import states as s
+from ..domain import calendar as cal
+from ..domain import states as s
 from . import clock
 from .calendar import load_calendar
 from .timeline import record_event

@@ -30,9 +30,9 @@ from ..models.reminder import Reminder
 from ..services import attachments, deadlines
 from ..services import complaints as svc
 from ..services.calendar import load_calendar
-from ..workflow import calendar as cal
-from ..workflow import states as s
-from ..workflow import transitions as t
+from ..domain import calendar as cal
+from ..domain import states as s
+from ..domain import transitions as t
 from . import choices as c
 from . import forms
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Staff
 from ..security.scope import all_units
-from ..workflow import states as s
+from ..domain import states as s
 from . import choices as c
 
 

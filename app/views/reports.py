@@ -19,7 +19,7 @@ from ..reports.period import max_years, may, parse_period, units_for_picker
 from ..reports.rules import load_rules
 from ..security import permissions as p
 from ..services import complaints as svc
-from ..workflow import states as s
+from ..domain import states as s
 from . import choices as c
 
 REPORT_METHODS = {"dashboard": p.REPORT_READ, "assessment": p.REPORT_ASSESS, "export": p.REPORT_EXPORT}

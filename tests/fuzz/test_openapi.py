@@ -4,7 +4,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from app.security import roles as r
-from app.workflow.payloads import PAYLOADS, EditSchema, RegisterSchema
+from app.domain.payloads import PAYLOADS, EditSchema, RegisterSchema
 from tests.conftest import api_token, bearer, web_login
 
 URL = "/api/v1/_openapi"
@@ -75,7 +75,7 @@ def test_each_transition_has_its_own_body_with_the_optional_version(document):
 def test_a_field_added_to_a_schema_is_in_the_document(client, users, monkeypatch):
     from marshmallow import fields
 
-    from app.workflow import payloads
+    from app.domain import payloads
 
     extended = type("CloseSchema", (payloads.CloseSchema,), {"witness": fields.String()})
     monkeypatch.setitem(payloads.PAYLOADS, "close", extended)

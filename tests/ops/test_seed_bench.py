@@ -26,9 +26,9 @@ from app.models.ruling import Ruling, RulingStaff
 from app.services import complaints as svc
 from app.services import totals
 from app.services.calendar import load_calendar
-from app.workflow import calendar as cal
-from app.workflow import states as s
-from app.workflow import transitions as t
+from app.domain import calendar as cal
+from app.domain import states as s
+from app.domain import transitions as t
 
 NOW = datetime(2026, 11, 27, 16, 30, 0)
 NUMBER = re.compile(r"^TS(\d{8})-(\d{4,})$")

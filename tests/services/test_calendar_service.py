@@ -15,7 +15,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.models.calendar import CalendarYear, WorkDay
 from app.services import calendar as service
-from app.workflow.calendar import handling_deadline
+from app.domain.calendar import handling_deadline
 
 
 def _all_days(*years):

@@ -12,7 +12,7 @@ from app.reports import statistics
 from app.reports.period import parse_period
 from app.reports.rules import DEFAULT_KEYS, load_rules, score
 from app.security import roles as r
-from app.workflow.calendar import WorkCalendar
+from app.domain.calendar import WorkCalendar
 from tests import report_data as rd
 
 TODAY = rd.TODAY.date()

@@ -21,7 +21,7 @@ from app.security import roles as r
 from app.services import attachments, deadlines
 from app.services import calendar as calendar_service
 from app.services import complaints as svc
-from app.workflow import states as s
+from app.domain import states as s
 from tests.conftest import web_login
 
 NOW = datetime(2026, 12, 1, 10, 0)

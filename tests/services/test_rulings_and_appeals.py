@@ -10,7 +10,7 @@ from app.models.complaint import ComplaintEvent
 from app.models.ruling import Ruling
 from app.security import roles as r
 from app.services import complaints as svc
-from app.workflow import states as s
+from app.domain import states as s
 
 NOW = datetime(2026, 12, 1, 10, 0)
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from app.workflow.calendar import (
+from app.domain.calendar import (
     PLAIN_WEEKDAYS,
     WorkCalendar,
     add_working_days,

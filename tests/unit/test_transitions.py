@@ -4,8 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.workflow import states as s
-from app.workflow import transitions as t
+from app.domain import states as s
+from app.domain import transitions as t
 
 ALL = frozenset(f"can_{name}" for name in ("accept", "reject", "transfer", "request_extension",
                                             "decide_extension", "reply", "close", "follow_up"))
