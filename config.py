@@ -98,7 +98,7 @@ class Config:
     FAB_SAFE_REDIRECT_HOSTS = [
         h.strip() for h in os.environ.get("SAFE_REDIRECT_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
     ]
-    FAB_INDEX_VIEW = "app.views.home.HomeView"
+    FAB_INDEX_VIEW = "app.web.home.HomeView"
     # Lockout, session epochs, token-only security APIs, per-request permission cache.
     FAB_SECURITY_MANAGER_CLASS = "app.security.manager.ComplaintSecurityManager"
     FAB_API_KEY_ENABLED = False

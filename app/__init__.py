@@ -62,15 +62,15 @@ def create_app(config=None) -> Flask:
 
         appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", False))
         appbuilder.init_app(app, db.session)
-        from . import api, fab_filters, views
+        from . import api, fab_filters, web
 
         fab_filters.install()
         from .reports import monthly, repeats
 
         monthly.install()
         repeats.install()
-        views.register(appbuilder)
-        app.before_request(views.refuse_impossible_requests)
+        web.register(appbuilder)
+        app.before_request(web.refuse_impossible_requests)
         app.after_request(_log_refused_query)
         api.register(appbuilder)
         from . import bench_support; bench_support.init_app(app, appbuilder)  # noqa: E702 (BENCH_MODE only)

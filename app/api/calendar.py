@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from ..models.calendar import WorkDay
 from ..security import permissions as p
 from ..domain.payloads import BeijingDate
-from ..views.calendar import WORK_DAY_LABELS, WorkDayInterface
+from ..web.calendar import WORK_DAY_LABELS, WorkDayInterface
 from .base import DomainApi
 
 

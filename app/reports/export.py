@@ -37,7 +37,7 @@ from ..models.staff import Staff
 from ..security.masking import sees_identity, shown
 from ..services.pii import log_identity_views
 from ..services import complaints as svc
-from ..views import choices as c
+from ..web import choices as c
 from . import statistics
 from .labels import figure_rows
 

@@ -1,7 +1,7 @@
 """Translated names of the report's figures, shared by the dashboard and the Excel export."""
 from flask_babel import lazy_gettext as _l
 
-from ..views import choices as c
+from ..web import choices as c
 
 # (label, getter, kind) — kind: "count", "rate" (0–1), "days", "money".
 KEY_FIGURES = (

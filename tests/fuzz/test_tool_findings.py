@@ -23,7 +23,7 @@ def admin(client, users):
     return bearer(api_token(client, users[r.ADMIN].username))
 
 
-# --- Schemathesis, FAB's security API (fix: api/base.py install, views.refuse_impossible_requests,
+# --- Schemathesis, FAB's security API (fix: api/base.py install, web.refuse_impossible_requests,
 #     security/error_pages.translate_fab_api_errors) ------------------------------------------
 
 def test_a_permission_on_a_resource_that_does_not_exist_is_refused_in_chinese(client, admin):

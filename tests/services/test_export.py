@@ -24,7 +24,7 @@ from app.reports.period import parse_period
 from app.security import roles as r
 from app.security.masking import identity, sees_identity
 from app.services import complaints as svc
-from app.views import choices as c
+from app.web import choices as c
 from tests import report_data as rd
 from tests.conftest import count_queries
 
