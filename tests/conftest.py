@@ -152,6 +152,17 @@ def request_kwargs(url, method, headers, token):
     return {} if method == "GET" else {"data": {"csrf_token": token}}
 
 
+def zh_role(role):
+    """The Chinese name of ``role`` as the pages show it."""
+    from flask_babel import force_locale
+
+    from app.domain.vocabulary import ROLES
+    from app.i18n import label
+
+    with force_locale("zh"):
+        return label(ROLES, role)
+
+
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
 

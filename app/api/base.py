@@ -3,10 +3,11 @@ import functools
 import sys
 
 from flask_appbuilder.api import BaseApi, ModelRestApi
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
 from sqlalchemy.exc import DataError, IntegrityError
 
 from ..errors import DomainError
+from ..i18n import translate_messages
 from ..extensions import db
 
 
@@ -74,41 +75,6 @@ class DomainApi(ModelRestApi):
         if isinstance(message, dict):
             return self.response_400(message=translate_messages(message))
         return self.response_400(message=gettext("The data conflicts with existing records."))
-
-
-# marshmallow's English validation messages, translated for the client.
-_FIXED = {
-    "Unknown field.": _l("Unknown field."),
-    "Missing data for required field.": _l("Missing data for required field."),
-    "Field may not be null.": _l("Field may not be null."),
-    "Not a valid integer.": _l("Not a valid integer."),
-    "Not a valid string.": _l("Not a valid string."),
-    "Not a valid boolean.": _l("Not a valid boolean."),
-    "Not a valid number.": _l("Not a valid number."),
-    "Not a valid date.": _l("Not a valid date."),
-    "Not a valid datetime.": _l("Not a valid datetime."),
-    "Not a valid list.": _l("Not a valid list."),
-    "Invalid input type.": _l("Invalid input type."),
-    "Related object doesn't exist in DB": _l("The referenced record does not exist."),
-}
-
-
-def translate_messages(value):
-    """Translate marshmallow's messages (nested dicts/lists of strings) into the user's language."""
-    if isinstance(value, dict):
-        return {key: translate_messages(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [translate_messages(item) for item in value]
-    if isinstance(value, str):
-        if value in _FIXED:
-            return str(_FIXED[value])
-        if value.startswith("Must be one of: "):
-            return gettext("Must be one of: %(choices)s", choices=value[len("Must be one of: "):].rstrip("."))
-        if value.startswith("Longer than maximum length"):
-            return gettext("Too long.")
-        # The project's own messages (payload schemas) are msgids in the catalog.
-        return gettext(value)
-    return value
 
 
 # --- FAB's own APIs ----------------------------------------------------------------------------

@@ -4,7 +4,8 @@ from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import labels
+from ..domain import vocabulary as labels
+from ..i18n import lazy_labels
 from ..errors import ValidationFailed
 from ..datamodels import ComplaintInterface
 from ..extensions import db
@@ -44,7 +45,7 @@ class ComplaintApi(DomainApi):
     }
     exclude_route_methods = {"delete"}
     base_filters = [["id", ComplaintScopeFilter, lambda: None]]
-    label_columns = labels.COMPLAINT_LABELS
+    label_columns = lazy_labels(labels.COMPLAINT_LABELS)
     list_title = _l("Complaints")
     show_title = _l("Complaint")
     add_title = _l("Register complaint")

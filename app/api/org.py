@@ -3,10 +3,9 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from marshmallow.validate import OneOf
 
-from .. import labels
+from ..domain import vocabulary as labels
+from ..i18n import lazy_labels
 from ..models import OrgUnit, Staff
-from ..models.org import UNIT_KIND_LABELS
-from ..models.staff import POSITION_LABELS
 from ..security import permissions as p
 from ..services.org import check_staff, check_unit, check_unit_deletable
 from .base import DomainApi
@@ -19,7 +18,7 @@ class OrgUnitApi(DomainApi):
     datamodel = SQLAInterface(OrgUnit)
     class_permission_name = p.ORG_UNIT
     method_permission_name = p.REST_API_READ_WRITE
-    label_columns = labels.ORG_UNIT_LABELS
+    label_columns = lazy_labels(labels.ORG_UNIT_LABELS)
     list_title = _l("Organisation units")
     show_title = _l("Organisation unit")
     add_title = _l("Add organisation unit")
@@ -31,7 +30,7 @@ class OrgUnitApi(DomainApi):
     edit_columns = add_columns
     search_columns = ["name", "code", "kind", "parent_id"]
     order_columns = ["id", "name", "code", "kind"]
-    validators_columns = {"kind": OneOf(list(UNIT_KIND_LABELS))}
+    validators_columns = {"kind": OneOf(list(labels.UNIT_KINDS))}
 
     check_item = staticmethod(check_unit)
     check_delete = staticmethod(check_unit_deletable)
@@ -44,7 +43,7 @@ class StaffApi(DomainApi):
     datamodel = SQLAInterface(Staff)
     class_permission_name = p.STAFF
     method_permission_name = p.REST_API_READ_WRITE
-    label_columns = labels.STAFF_LABELS
+    label_columns = lazy_labels(labels.STAFF_LABELS)
     list_title = _l("Staff members")
     show_title = _l("Staff member")
     add_title = _l("Add staff member")
@@ -56,6 +55,6 @@ class StaffApi(DomainApi):
     edit_columns = add_columns
     search_columns = ["name", "employee_no", "unit_id", "position", "active"]
     order_columns = ["id", "name", "employee_no", "position"]
-    validators_columns = {"position": OneOf(list(POSITION_LABELS))}
+    validators_columns = {"position": OneOf(list(labels.POSITIONS))}
 
     check_item = staticmethod(check_staff)

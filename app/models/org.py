@@ -2,7 +2,8 @@
 import enum
 
 from flask_appbuilder import Model
-from flask_babel import lazy_gettext as _l
+from ..domain import vocabulary
+from ..i18n import label
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String
 from sqlalchemy.orm import relationship
 
@@ -16,12 +17,6 @@ class UnitKind(str, enum.Enum):
     department = "department"
 
 
-UNIT_KIND_LABELS = {
-    UnitKind.union.value: _l("County union"),
-    UnitKind.cooperative.value: _l("Credit cooperative"),
-    UnitKind.branch.value: _l("Branch"),
-    UnitKind.department.value: _l("Department"),
-}
 
 
 class OrgUnit(Model):
@@ -45,4 +40,4 @@ class OrgUnit(Model):
 
     @property
     def kind_label(self) -> str:
-        return str(UNIT_KIND_LABELS.get(self.kind, self.kind))
+        return label(vocabulary.UNIT_KINDS, self.kind)

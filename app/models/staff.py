@@ -3,7 +3,8 @@ import enum
 
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from flask_babel import lazy_gettext as _l
+from ..domain import vocabulary
+from ..i18n import label
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String
 from sqlalchemy.orm import relationship
 
@@ -19,14 +20,6 @@ class Position(str, enum.Enum):
     other = "other"
 
 
-POSITION_LABELS = {
-    Position.counter_staff.value: _l("Counter staff"),
-    Position.branch_head.value: _l("Branch head"),
-    Position.discipline_officer.value: _l("Discipline officer"),
-    Position.committee_member.value: _l("Committee member"),
-    Position.manager.value: _l("Manager"),
-    Position.other.value: _l("Other"),
-}
 
 
 class Staff(Model):
@@ -56,4 +49,4 @@ class Staff(Model):
 
     @property
     def position_label(self) -> str:
-        return str(POSITION_LABELS.get(self.position, self.position))
+        return label(vocabulary.POSITIONS, self.position)

@@ -37,7 +37,8 @@ from ..models.staff import Staff
 from ..security.masking import sees_identity, shown
 from ..services.pii import log_identity_views
 from ..services import complaints as svc
-from ..web import choices as c
+from ..domain import vocabulary as v
+from ..i18n import label
 from . import statistics
 from .labels import figure_rows
 
@@ -99,9 +100,9 @@ class Sheet:
         self.ws.append([])
         self.ws.append([self.cell(text, font=_SECTION_FONT)])
 
-    def header(self, labels):
-        self.ws.append([self.cell(str(label), font=_HEADER_FONT, fill=_HEADER_FILL, border=True, wrap=True)
-                        for label in labels])
+    def header(self, titles):
+        self.ws.append([self.cell(str(title), font=_HEADER_FONT, fill=_HEADER_FILL, border=True, wrap=True)
+                        for title in titles])
 
     def row(self, values, formats=None):
         formats = formats or {}
@@ -138,19 +139,19 @@ def write_summary(workbook, data, period, today):
 
     sheet.section(gettext("Key figures"))
     sheet.header([gettext("Figure"), gettext("Value")])
-    for label, value, kind in figure_rows(data):
-        sheet.row([label, value], {1: PERCENT if kind == "rate" else (MONEY if kind == "money" else None)})
+    for caption, value, kind in figure_rows(data):
+        sheet.row([caption, value], {1: PERCENT if kind == "rate" else (MONEY if kind == "money" else None)})
 
     for title, mapping, labels in (
-        (gettext("By status"), data["by_status"], c.STATUSES),
-        (gettext("By channel"), data["by_channel"], c.CHANNELS),
-        (gettext("By category"), data["by_category"], c.CATEGORIES),
-        (gettext("Rulings by category (§18, §19)"), data["rulings"]["by_category"], c.RULING_CATEGORIES),
+        (gettext("By status"), data["by_status"], v.STATUSES),
+        (gettext("By channel"), data["by_channel"], v.CHANNELS),
+        (gettext("By category"), data["by_category"], v.CATEGORIES),
+        (gettext("Rulings by category (§18, §19)"), data["rulings"]["by_category"], v.RULING_CATEGORIES),
     ):
         sheet.section(title)
         sheet.header([gettext("Item"), gettext("Complaints")])
         for code, count in mapping.items():
-            sheet.row([str(c.label(labels, code)), count])
+            sheet.row([label(labels, code), count])
 
     sheet.section(gettext("By branch"))
     sheet.header([gettext("Branch"), gettext("Received"), gettext("Replied"), gettext("On time"),
@@ -260,8 +261,6 @@ UNIQUE_COLUMNS = {0, 1, 3, 4, 14}  # number, received at, complainant, replied a
 
 
 def case_headers():
-    from ..labels import COMPLAINT_LABELS
-
     extra = {
         "overdue": gettext("Overdue"),
         "ruling_result": gettext("Ruling"),
@@ -271,7 +270,7 @@ def case_headers():
         "respondent_staff": gettext("Staff member complained about"),
         "replied_at": gettext("Replied at"),
     }
-    return [str(extra.get(name) or COMPLAINT_LABELS.get(name) or name) for name, _ in CASE_COLUMNS]
+    return [str(extra.get(name) or label(v.COMPLAINT_LABELS, name)) for name, _ in CASE_COLUMNS]
 
 
 class CaseFacts:
@@ -338,13 +337,13 @@ def case_identity(actor, case, name, phone):
 
 def _labels(mapping):
     """``{code: neutralised label}`` of a choice mapping in the current locale (None: "")."""
-    labels = {code: neutralise(str(label)) for code, label in mapping.items()}
+    labels = {code: neutralise(label(mapping, code)) for code in mapping}
     labels[None] = ""
     return labels
 
 
 def _label(labels, code):
-    """``str(choices.label(mapping, code))``, looked up in ``_labels(mapping)``."""
+    """``i18n.label(mapping, code)``, looked up in ``_labels(mapping)``."""
     text = labels.get(code)
     return text if text is not None else neutralise(str(code))
 
@@ -353,9 +352,9 @@ def case_values(actor, user, period, today):
     """The rows of the case list: ``(case id, shown in full, [cell values])`` per case, in order
     of receipt, read ``CHUNK`` at a time (bounded memory). Values are final (neutralised, labels
     translated); complainant columns are masked unless ``sees_identity`` (§16)."""
-    channels, categories, levels = _labels(c.CHANNELS), _labels(c.CATEGORIES), _labels(c.LEVELS)
-    statuses, extensions = _labels(c.STATUSES), _labels(c.EXTENSIONS)
-    results, appeals = _labels(c.RULING_RESULTS), _labels(c.APPEAL_DECISIONS)
+    channels, categories, levels = _labels(v.CHANNELS), _labels(v.CATEGORIES), _labels(v.LEVELS)
+    statuses, extensions = _labels(v.STATUSES), _labels(v.EXTENSIONS)
+    results, appeals = _labels(v.RULING_RESULTS), _labels(v.APPEAL_DECISIONS)
     yes_no = {None: "", True: neutralise(gettext("Yes")), False: neutralise(gettext("No"))}
     names = {None: ""}  # unit and staff names, neutralised once
 

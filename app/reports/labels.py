@@ -1,7 +1,8 @@
 """Translated names of the report's figures, shared by the dashboard and the Excel export."""
 from flask_babel import lazy_gettext as _l
 
-from ..web import choices as c
+from ..domain import vocabulary as v
+from ..i18n import label
 
 # (label, getter, kind) — kind: "count", "rate" (0–1), "days", "money".
 KEY_FIGURES = (
@@ -37,4 +38,4 @@ def figure_rows(data):
 
 
 def status_label(code) -> str:
-    return str(c.label(c.STATUSES, code))
+    return label(v.STATUSES, code)

@@ -169,7 +169,7 @@ class SecurityApi(FabSecurityApi):
         try:
             payload = login_post.load(body)
         except ValidationError as error:
-            from ..api.base import translate_messages
+            from ..i18n import translate_messages
 
             return self.response_400(message=translate_messages(error.messages))
         sm = self.appbuilder.sm

@@ -128,14 +128,3 @@ for _role, _pairs in REPORT_GRANTS.items():
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_pairs]
 for _role in ROLE_PERMISSIONS:
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *API_DESCRIPTION]
-
-
-ROLE_LABELS = {
-    ADMIN: "系统管理员",
-    DISCIPLINE_OFFICE: "联社纪检监察室",
-    COMMITTEE: "客户投诉责任认定小组成员",
-    RERULING_BODY: "上一级责任认定部门",
-    BRANCH_HEAD: "营业网点负责人",
-    COUNTER_STAFF: "临柜人员",
-    LEADERSHIP: "联社领导(只读)",
-}

@@ -12,7 +12,6 @@ from sqlalchemy import String, and_, false, func, or_, select, true, union_all
 
 from ..extensions import db
 from ..models import OrgUnit, Staff
-from ..domain import states
 from .request_cache import request_cache
 from .roles import GLOBAL_SCOPE_ROLES
 

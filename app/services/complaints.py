@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..ids import row_id
 from ..models import OrgUnit, Staff
@@ -139,7 +139,7 @@ class FieldErrors(ValidationFailed):
         self.messages = messages
 
     def payload(self):
-        from ..api.base import translate_messages
+        from ..i18n import translate_messages
 
         return translate_messages(self.messages)
 

@@ -12,7 +12,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import selectinload
 
-from .. import labels
+from ..domain import vocabulary as labels
 from ..errors import DomainError
 from ..datamodels import ComplaintInterface
 from ..extensions import db
@@ -33,7 +33,7 @@ from ..services.calendar import load_calendar
 from ..domain import calendar as cal
 from ..domain import states as s
 from ..domain import transitions as t
-from . import choices as c
+from ..i18n import lazy_labels, vocab as c
 from . import forms
 
 MAX_PAGE_SIZE = 100
@@ -64,7 +64,7 @@ def scoped_units():
 
 def _unit_filter_field(column):
     return QuerySelectField(
-        labels.COMPLAINT_LABELS.get(column, column),
+        lazy_labels(labels.COMPLAINT_LABELS).get(column, column),
         query_func=scoped_units,
         get_pk_func=lambda unit: unit.id,
         allow_blank=True,
@@ -78,7 +78,7 @@ def _error_messages(error):
     if isinstance(payload, dict):
         out = []
         for field, messages in payload.items():
-            label = labels.COMPLAINT_LABELS.get(field) or labels.TRANSITION_FIELD_LABELS.get(field) or field
+            label = gettext(labels.COMPLAINT_LABELS.get(field) or labels.TRANSITION_FIELD_LABELS.get(field) or field)
             for message in messages if isinstance(messages, list) else [messages]:
                 # Schema messages are msgids (N_): translate them here, as the page is shown.
                 text = gettext(message) if isinstance(message, str) else message
@@ -117,7 +117,7 @@ class ComplaintView(ModelView):
     edit_title = _l("Edit complaint")
     # A copy: FAB adds English prettified names for unlabelled columns to this dict in place,
     # which would otherwise leak into labels.COMPLAINT_LABELS (used for the error messages).
-    label_columns = dict(labels.COMPLAINT_LABELS)
+    label_columns = lazy_labels(labels.COMPLAINT_LABELS)
     list_columns = ["number", "received_at", "branch", "category", "status", "level", "handling_unit", "handler", "due_date"]
     search_columns = ["number", "status", "channel", "category", "level", "branch", "handling_unit", "received_at",
                       "due_date", "extension_status"]
@@ -199,7 +199,7 @@ class ComplaintView(ModelView):
             events=[(event, event_changes(event, full_identity)) for event in events],
             action_forms=action_forms,
             can_edit=svc.edit_refusal(actor, complaint) is None,
-            labels=labels.COMPLAINT_LABELS,
+            labels=lazy_labels(labels.COMPLAINT_LABELS),
             ceiling=ceiling,
             beyond_ceiling=beyond_ceiling,
             c=c,
@@ -447,7 +447,7 @@ class PiiAccessView(ModelView):
     show_title = _l("Identity access")
     add_title = _l("Identity access log")
     edit_title = _l("Identity access log")
-    label_columns = labels.PII_LOG_LABELS
+    label_columns = lazy_labels(labels.PII_LOG_LABELS)
     list_columns = ["at", "username", "complaint", "channel"]
     show_columns = list_columns
     search_columns = ["at", "username", "complaint", "channel"]

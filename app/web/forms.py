@@ -16,8 +16,8 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Staff
 from ..security.scope import all_units
-from ..domain import states as s
-from . import choices as c
+from ..domain import vocabulary as v
+from ..i18n import choices
 
 
 @dataclass
@@ -62,7 +62,7 @@ def branch_staff_choices(branch_id):
 
 def register_fields(actor):
     return [
-        Field("channel", _l("Channel"), "select", True, lambda: c.CHANNELS.items()),
+        Field("channel", _l("Channel"), "select", True, lambda: choices(v.CHANNELS)),
         Field("received_at", _l("Received at"), "datetime", False,
               help=_l("When the complaint reached us; may be earlier than now, never later.")),
         Field("complainant_name", _l("Complainant"), "text", True),
@@ -73,7 +73,7 @@ def register_fields(actor):
         Field("principal_name", _l("Principal"), "text", help=_l("Required when the complainant acts for someone else (§4(三)).")),
         Field("branch_id", _l("Branch complained about"), "select", True, lambda: unit_choices(actor, ["branch"])),
         Field("respondent_staff_id", _l("Staff member complained about"), "select", False, lambda: staff_choices(actor)),
-        Field("category", _l("Category"), "select", True, lambda: c.CATEGORIES.items()),
+        Field("category", _l("Category"), "select", True, lambda: choices(v.CATEGORIES)),
         Field("disputed_fee", _l("Disputed fee (yuan)"), "number"),
         Field("facts", _l("Facts"), "textarea", True),
         Field("customer_request", _l("Customer's request"), "textarea"),
@@ -84,7 +84,7 @@ def edit_fields(actor, full_identity):
     """Descriptive fields; the contact fields only for those who see them in full (a masked
     value must never be offered for editing, or saving would overwrite the real one)."""
     fields = [
-        Field("category", _l("Category"), "select", True, lambda: c.CATEGORIES.items()),
+        Field("category", _l("Category"), "select", True, lambda: choices(v.CATEGORIES)),
         Field("facts", _l("Facts"), "textarea", True),
         Field("customer_request", _l("Customer's request"), "textarea"),
         Field("disputed_fee", _l("Disputed fee (yuan)"), "number"),
@@ -99,28 +99,28 @@ def edit_fields(actor, full_identity):
 
 def transition_fields(name, actor, complaint):
     """The fields of transition ``name``'s form."""
-    methods = lambda: c.REPLY_METHODS.items()  # noqa: E731
+    methods = lambda: choices(v.REPLY_METHODS)  # noqa: E731
     if name == "accept":
         return [
-            Field("level", _l("Handling level"), "select", True, lambda: c.LEVELS.items(),
+            Field("level", _l("Handling level"), "select", True, lambda: choices(v.LEVELS),
                   help=_l("Branch level: 10 working days; union level: 20 working days (§12).")),
             Field("handling_unit_id", _l("Handling unit"), "select", False,
                   lambda: unit_choices(actor, include_union_level=False),
                   help=_l("Default: the branch complained about (branch level).")),
             Field("handler_id", _l("Handler"), "select", False, lambda: staff_choices(actor)),
-            Field("eligibility", _l("Conditions of §4"), "checklist", items=list(c.ELIGIBILITY.items())),
+            Field("eligibility", _l("Conditions of §4"), "checklist", items=choices(v.ELIGIBILITY)),
             Field("note", _l("Note"), "textarea"),
         ]
     if name == "reject":
         return [
-            Field("reason", _l("Reason"), "select", True, lambda: c.REJECT_REASONS.items()),
+            Field("reason", _l("Reason"), "select", True, lambda: choices(v.REJECT_REASONS)),
             Field("note", _l("Explanation"), "textarea", True),
         ]
     if name == "transfer":
         return [
             Field("to_unit_id", _l("To unit"), "select", True, lambda: unit_choices(actor, include_union_level=True)),
             Field("to_staff_id", _l("To staff member"), "select", False, lambda: staff_choices(actor)),
-            Field("level", _l("Handling level"), "select", False, lambda: c.LEVELS.items()),
+            Field("level", _l("Handling level"), "select", False, lambda: choices(v.LEVELS)),
             Field("reason", _l("Reason"), "textarea", True),
         ]
     if name == "request_extension":
@@ -162,14 +162,14 @@ def transition_fields(name, actor, complaint):
         ]
     if name == "decide_appeal":
         return [
-            Field("decision", _l("Decision"), "select", True, lambda: c.APPEAL_DECISIONS.items()),
+            Field("decision", _l("Decision"), "select", True, lambda: choices(v.APPEAL_DECISIONS)),
             Field("content", _l("Reply to the applicant"), "textarea", True),
             Field("replied_at", _l("Replied at"), "datetime"),
         ]
     if name in ("rule", "decide_reruling"):
         fields = [
-            Field("result", _l("Result"), "select", True, lambda: c.RULING_RESULTS.items()),
-            Field("category", _l("Category (article)"), "radio", True, lambda: c.RULING_CATEGORIES.items()),
+            Field("result", _l("Result"), "select", True, lambda: choices(v.RULING_RESULTS)),
+            Field("category", _l("Category (article)"), "radio", True, lambda: choices(v.RULING_CATEGORIES)),
         ]
         if name == "rule":
             fields += [

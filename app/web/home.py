@@ -5,7 +5,9 @@ from flask_appbuilder import IndexView, expose
 
 from ..reports.period import may
 from ..security.permissions import REPORT_READ
-from ..security.roles import DISCIPLINE_OFFICE, LEADERSHIP, ROLE_LABELS
+from ..domain.vocabulary import ROLES
+from ..i18n import label
+from ..security.roles import DISCIPLINE_OFFICE, LEADERSHIP
 from ..security.scope import role_names, scope_of, staff_of
 
 
@@ -25,14 +27,14 @@ class HomeView(IndexView):
             # The discipline office and leadership land on the statistics dashboard (issue 7).
             from .reports import render_dashboard
 
-            home = {"roles": [ROLE_LABELS.get(name, name) for name in sorted(role_names(user))],
+            home = {"roles": [label(ROLES, name) for name in sorted(role_names(user))],
                     "staff": staff_of(user)}
             return render_dashboard(self, request.args, home=home)
         if user is not None:
             staff = staff_of(user)
             scope = scope_of(user)
             context = {
-                "roles": [ROLE_LABELS.get(name, name) for name in sorted(role_names(user))],
+                "roles": [label(ROLES, name) for name in sorted(role_names(user))],
                 "staff": staff,
                 "scope_everything": scope.everything,
                 "scope_count": len(scope.unit_ids),

@@ -4,17 +4,12 @@ from flask_babel import gettext, lazy_gettext as _l
 from wtforms import BooleanField, SelectField
 from wtforms.validators import InputRequired
 
-from .. import labels
+from ..domain import vocabulary as labels
+from ..i18n import label, lazy_labels
 from ..models import OrgUnit, Staff
-from ..models.org import UNIT_KIND_LABELS
-from ..models.staff import POSITION_LABELS
 from ..security import permissions as p
 from ..services.org import check_staff, check_unit, check_unit_deletable
 from .base import CheckedModelView
-
-
-def _choices(label_map):
-    return [(value, label) for value, label in label_map.items()]
 
 
 class OrgUnitView(CheckedModelView):
@@ -28,7 +23,7 @@ class OrgUnitView(CheckedModelView):
     show_title = _l("Organisation unit")
     add_title = _l("Add organisation unit")
     edit_title = _l("Edit organisation unit")
-    label_columns = labels.ORG_UNIT_LABELS
+    label_columns = lazy_labels(labels.ORG_UNIT_LABELS)
 
     list_columns = ["name", "code", "kind", "parent", "active"]
     show_columns = ["name", "code", "kind", "parent", "active"]
@@ -38,12 +33,12 @@ class OrgUnitView(CheckedModelView):
     order_columns = ["name", "code", "kind"]
     base_order = ("code", "asc")
     formatters_columns = {
-        "kind": lambda value: UNIT_KIND_LABELS.get(value, value),
+        "kind": lambda value: label(labels.UNIT_KINDS, value),
         "parent": lambda value: value.name if value is not None else "—",
         "active": lambda value: gettext("Yes") if value else gettext("No"),
     }
     add_form_extra_fields = {
-        "kind": SelectField(_l("Kind"), choices=_choices(UNIT_KIND_LABELS), validators=[InputRequired()]),
+        "kind": SelectField(_l("Kind"), choices=list(lazy_labels(labels.UNIT_KINDS).items()), validators=[InputRequired()]),
         "active": BooleanField(_l("Active"), default=True),
     }
     edit_form_extra_fields = add_form_extra_fields
@@ -63,7 +58,7 @@ class StaffView(CheckedModelView):
     show_title = _l("Staff member")
     add_title = _l("Add staff member")
     edit_title = _l("Edit staff member")
-    label_columns = labels.STAFF_LABELS
+    label_columns = lazy_labels(labels.STAFF_LABELS)
 
     list_columns = ["name", "employee_no", "unit", "position", "user", "active"]
     show_columns = ["name", "employee_no", "unit", "position", "user", "active"]
@@ -73,12 +68,12 @@ class StaffView(CheckedModelView):
     order_columns = ["name", "employee_no", "position"]
     base_order = ("employee_no", "asc")
     formatters_columns = {
-        "position": lambda value: POSITION_LABELS.get(value, value),
+        "position": lambda value: label(labels.POSITIONS, value),
         "user": lambda value: value.username if value is not None else "—",
         "active": lambda value: gettext("Yes") if value else gettext("No"),
     }
     add_form_extra_fields = {
-        "position": SelectField(_l("Position"), choices=_choices(POSITION_LABELS), validators=[InputRequired()]),
+        "position": SelectField(_l("Position"), choices=list(lazy_labels(labels.POSITIONS).items()), validators=[InputRequired()]),
         "active": BooleanField(_l("Active"), default=True),
     }
     edit_form_extra_fields = add_form_extra_fields

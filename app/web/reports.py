@@ -20,7 +20,8 @@ from ..reports.rules import load_rules
 from ..security import permissions as p
 from ..services import complaints as svc
 from ..domain import states as s
-from . import choices as c
+from ..domain import vocabulary as v
+from ..i18n import label, vocab as c
 
 REPORT_METHODS = {"dashboard": p.REPORT_READ, "assessment": p.REPORT_ASSESS, "export": p.REPORT_EXPORT}
 CHART_COLOURS = ["#305496", "#ed7d31", "#70ad47", "#ffc000", "#5b9bd5", "#a5a5a5", "#9e480e", "#264478", "#636363"]
@@ -46,17 +47,17 @@ def chart_data(data) -> dict:
             ],
         },
         "channel": {
-            "labels": [str(c.label(c.CHANNELS, code)) for code in s.CHANNELS],
+            "labels": [label(v.CHANNELS, code) for code in s.CHANNELS],
             "data": [data["by_channel"][code] for code in s.CHANNELS],
         },
         "category": {
-            "labels": [str(c.label(c.CATEGORIES, code)) for code in s.CATEGORIES],
+            "labels": [label(v.CATEGORIES, code) for code in s.CATEGORIES],
             "data": [data["by_category"][code] for code in s.CATEGORIES],
         },
         "branch": {
             "labels": [row["branch"] for row in branches],
             "series": [
-                {"label": str(c.label(c.CATEGORIES, code)), "data": [row["by_category"][code] for row in branches]}
+                {"label": label(v.CATEGORIES, code), "data": [row["by_category"][code] for row in branches]}
                 for code in s.CATEGORIES
             ],
         },

@@ -24,7 +24,7 @@ from app.reports.period import parse_period
 from app.security import roles as r
 from app.security.masking import identity, sees_identity
 from app.services import complaints as svc
-from app.web import choices as c
+from app.i18n import vocab as c
 from tests import report_data as rd
 from tests.conftest import count_queries
 
@@ -127,8 +127,8 @@ def test_case_list_labels_and_overdue_flag_in_chinese(app, users, cases):
     rows = {case_id: values for case_id, _, values in listed(app, users[r.DISCIPLINE_OFFICE])}
     c2, c5, c8 = rows[cases["c2"].id], rows[cases["c5"].id], rows[cases["c8"].id]
     with app.test_request_context(), force_locale("zh"):
-        assert c2[2] == str(c.CHANNELS["hotline"]) and c2[7] == str(c.CATEGORIES["fee"])
-        assert c2[16] == str(c.RULING_RESULTS["responsible"]) and c2[18] == str(c.APPEAL_DECISIONS["changed"])
+        assert c2[2] == c.label(c.CHANNELS, "hotline") and c2[7] == c.label(c.CATEGORIES, "fee")
+        assert c2[16] == c.label(c.RULING_RESULTS, "responsible") and c2[18] == c.label(c.APPEAL_DECISIONS, "changed")
     assert (c2[15], c5[15], c8[15]) == ("是", "是", "否")  # replied late; processing past due; due later
     assert c2[19] == "否" and rows[cases["c1"].id][19] == "是" and c8[19] == ""
     assert c2[17] == "18.4" and c2[3] == "张三丰"

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from app.extensions import db
 from app.models.assessment import AssessmentRule
 from app.security import roles as r
+from tests.conftest import zh_role
 from tests import report_data as rd
 from tests.conftest import count_queries, csrf_token
 
@@ -49,13 +50,13 @@ def test_dashboard_is_the_landing_page(client, login, cases, username):
     assert figure(html, "fig-overdue-now") == "2"
     assert dict(branch_rows(html)) == {name: str(n) for name, n in rd.ALL["by_branch"].items()}
     role = r.DISCIPLINE_OFFICE if username == "discipline" else r.LEADERSHIP
-    assert r.ROLE_LABELS[role] in html
+    assert zh_role(role) in html
 
 
 def test_other_roles_keep_the_plain_home_page(client, login, cases):
     login("branchhead")
     html = client.get("/").get_data(as_text=True)
-    assert 'id="dashboard"' not in html and r.ROLE_LABELS[r.BRANCH_HEAD] in html
+    assert 'id="dashboard"' not in html and zh_role(r.BRANCH_HEAD) in html
 
 
 def test_branch_head_dashboard_covers_its_branch_only(client, login, cases, org):

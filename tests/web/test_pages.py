@@ -2,6 +2,7 @@
 import pytest
 
 from app.security import roles as r
+from tests.conftest import zh_role
 from tests.conftest import PASSWORD, csrf_token, web_login
 
 
@@ -16,7 +17,7 @@ def test_every_role_logs_in_on_the_web(client, users, role):
     response = web_login(client, users[role].username)
     assert response.status_code == 302
     home = client.get("/").get_data(as_text=True)
-    assert r.ROLE_LABELS[role] in home
+    assert zh_role(role) in home
 
 
 def test_wrong_password_is_refused(client, users):

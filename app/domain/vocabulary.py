@@ -1,0 +1,226 @@
+"""The vocabulary: every code of the domain and every field name, with its label (domain.md §3,
+§9). Labels are English msgids marked for extraction (``N_``) and translated where they are shown
+(``app.i18n``): pages, reports, the Excel export, printouts and the API all read them here.
+
+No Flask here: this module sits at the bottom of the layers.
+"""
+
+
+def N_(message: str) -> str:
+    """Mark a msgid for extraction without translating it here."""
+    return message
+
+
+# --- codes of a complaint (states.py) ------------------------------------------------------------
+
+STATUSES = {
+    "registered": N_("Registered"),
+    "rejected": N_("Rejected"),
+    "processing": N_("Processing"),
+    "replied": N_("Replied"),
+    "appealed": N_("Under appeal"),
+    "closed": N_("Closed"),
+}
+CHANNELS = {
+    "hotline": N_("Customer service hotline"),
+    "phone": N_("Direct phone call"),
+    "box": N_("Suggestion box"),
+    "book": N_("Suggestion book"),
+    "referral": N_("Referred by a superior"),
+}
+CATEGORIES = {
+    "attitude": N_("Service attitude"),
+    "efficiency": N_("Service efficiency"),
+    "fee": N_("Service fees"),
+    "error": N_("Business error"),
+    "conduct": N_("Service standards"),
+    "other": N_("Other"),
+}
+LEVELS = {"branch": N_("Branch level (10 working days)"), "union": N_("Union level (20 working days)")}
+REPLY_METHODS = {"phone": N_("Telephone reply"), "letter": N_("Written reply"), "visit": N_("Home visit")}
+REJECT_REASONS = {"ineligible": N_("Does not meet a condition of §4"), "out_of_scope": N_("Out of scope (§8)")}
+EXTENSIONS = {"none": N_("None"), "requested": N_("Requested"), "approved": N_("Approved"), "refused": N_("Refused")}
+ELIGIBILITY = {
+    "service_standard": N_("(一) The service did not meet the published standards or commitments"),
+    "fee_dispute": N_("(二) Objection to a fee charged"),
+    "direct_interest": N_("(三) The complainant is a party directly concerned, or acts for one"),
+    "clear_respondent": N_("(四) A clear branch or person is complained about"),
+    "specific_facts": N_("(五) Specific facts are given"),
+}
+RULING_RESULTS = {"responsible": N_("Responsible complaint"), "not_responsible": N_("Not a responsible complaint")}
+# §18 and §19, the article text beside each category.
+RULING_CATEGORIES = {
+    "18.1": N_("§18(一) Unclear explanation or a mistake by staff, verified as true"),
+    "18.2": N_("§18(二) Bad service attitude of counter staff, verified as true"),
+    "18.3": N_("§18(三) Not following the service manual or the code of conduct of bank staff, verified as true"),
+    "18.4": N_("§18(四) A fee dispute caused by an operating error, verified as true; the responsible person bears the fee"),
+    "18.5": N_("§18(五) Service too slow because staff do not know the business, verified as true"),
+    "19.1": N_("§19(一) Caused by an incomplete business process"),
+    "19.2": N_("§19(二) Caused by technical limits or a system failure"),
+    "19.3": N_("§19(三) Caused by too few counter staff to serve in time"),
+    "19.4": N_("§19(四) Caused by the customer being demanding, a misunderstanding or not knowing the rules"),
+}
+RERULING_STATUSES = {"none": N_("None"), "requested": N_("Requested"), "decided": N_("Decided (final)")}
+APPEAL_DECISIONS = {"upheld": N_("Original decision upheld"), "changed": N_("Original decision changed")}
+
+EVENTS = {
+    "register": N_("Registered"),
+    "edit": N_("Edited"),
+    "accept": N_("Accepted"),
+    "reject": N_("Rejected"),
+    "transfer": N_("Transferred"),
+    "request_extension": N_("Extension requested"),
+    "decide_extension": N_("Extension decided"),
+    "reply": N_("Replied to customer"),
+    "record_receipt": N_("Receipt of the letter recorded"),
+    "close": N_("Closed"),
+    "follow_up": N_("Follow-up recorded"),
+    "attach": N_("Evidence attached"),
+    "appeal": N_("Appeal recorded"),
+    "decide_appeal": N_("Appeal decided"),
+    "rule": N_("Ruling recorded"),
+    "request_reruling": N_("Re-ruling requested"),
+    "decide_reruling": N_("Re-ruling decided (final)"),
+    "recompute_deadline": N_("Deadline recomputed"),
+    "remind": N_("Reminder"),
+}
+
+
+PII_CHANNELS = {"page": N_("Case page"), "api": N_("API"), "export": N_("Export"), "print": N_("Printout")}
+
+# --- the organisation (models/org.py, models/staff.py) -------------------------------------------
+
+UNIT_KINDS = {
+    "union": N_("County union"),
+    "cooperative": N_("Credit cooperative"),
+    "branch": N_("Branch"),
+    "department": N_("Department"),
+}
+POSITIONS = {
+    "counter_staff": N_("Counter staff"),
+    "branch_head": N_("Branch head"),
+    "discipline_officer": N_("Discipline officer"),
+    "committee_member": N_("Committee member"),
+    "manager": N_("Manager"),
+    "other": N_("Other"),
+}
+
+# --- roles (security/roles.py; domain.md §1) ---------------------------------------------------
+
+ROLES = {
+    "Admin": N_("System administrator"),
+    "DisciplineOffice": N_("Union discipline inspection office"),
+    "Committee": N_("Member of the complaint responsibility-ruling committee"),
+    "ReRulingBody": N_("Higher ruling body"),
+    "BranchHead": N_("Head of a business outlet"),
+    "CounterStaff": N_("Counter clerk"),
+    "Leadership": N_("Union leadership (read only)"),
+}
+
+# --- field names (pages, API label columns, error messages) ---------------------------------------
+
+ORG_UNIT_LABELS = {
+    "id": N_("ID"),
+    "name": N_("Name"),
+    "code": N_("Code"),
+    "kind": N_("Kind"),
+    "parent": N_("Parent unit"),
+    "parent_id": N_("Parent unit"),
+    "active": N_("Active"),
+    "children": N_("Sub-units"),
+    "staff": N_("Staff members"),
+}
+
+STAFF_LABELS = {
+    "id": N_("ID"),
+    "name": N_("Name"),
+    "employee_no": N_("Employee number"),
+    "unit": N_("Unit"),
+    "unit_id": N_("Unit"),
+    "position": N_("Position"),
+    "active": N_("Active"),
+    "user": N_("Login"),
+    "user_id": N_("Login"),
+}
+
+COMPLAINT_LABELS = {
+    "id": N_("ID"),
+    "number": N_("Complaint number"),
+    "external_ref": N_("External reference"),
+    "channel": N_("Channel"),
+    "received_at": N_("Received at"),
+    "complainant_name": N_("Complainant"),
+    "complainant_phone": N_("Phone"),
+    "complainant_id_number": N_("ID number"),
+    "complainant_address": N_("Address"),
+    "is_delegate": N_("Acting for another person"),
+    "principal_name": N_("Principal"),
+    "branch": N_("Branch complained about"),
+    "branch_id": N_("Branch complained about"),
+    "respondent_staff": N_("Staff member complained about"),
+    "respondent_staff_id": N_("Staff member complained about"),
+    "category": N_("Category"),
+    "disputed_fee": N_("Disputed fee (yuan)"),
+    "facts": N_("Facts"),
+    "customer_request": N_("Customer's request"),
+    "status": N_("Status"),
+    "level": N_("Handling level"),
+    "handling_unit": N_("Handling unit"),
+    "handling_unit_id": N_("Handling unit"),
+    "handler": N_("Handler"),
+    "handler_id": N_("Handler"),
+    "due_date": N_("Due date"),
+    "due_date_provisional": N_("Provisional due date"),
+    "extension_status": N_("Extension"),
+    "replied_at": N_("Replied at"),
+    "reply_method": N_("Reply method"),
+    "reply_content": N_("Reply"),
+    "appeal_due_date": N_("Appeal window ends"),
+    "deciding_unit_id": N_("Deciding unit"),
+    "reply_received_on": N_("Customer received the reply on"),
+    "appeal_applied_on": N_("Date of the application"),
+    "appeal_unit_id": N_("Decided by"),
+    "appeal_decision_due_date": N_("Decision due"),
+    "appeal_decision_due_provisional": N_("Provisional"),
+    "closed_at": N_("Closed at"),
+    "followed_up_at": N_("Follow-up date"),
+    "follow_up_satisfied": N_("Customer satisfied"),
+    "created_at": N_("Registered at"),
+    "created_by": N_("Registered by"),
+    "version": N_("Version"),
+}
+
+# Fields of the transition forms (api.md bodies), for error messages and forms.
+TRANSITION_FIELD_LABELS = {
+    "level": N_("Handling level"),
+    "handling_unit_id": N_("Handling unit"),
+    "handler_id": N_("Handler"),
+    "eligibility": N_("Conditions of §4"),
+    "note": N_("Note"),
+    "reason": N_("Reason"),
+    "to_unit_id": N_("To unit"),
+    "to_staff_id": N_("To staff member"),
+    "customer_informed_at": N_("Customer informed at"),
+    "customer_informed_by": N_("Customer informed by"),
+    "report": N_("Written report to the discipline office"),
+    "requested_due_date": N_("Requested new due date"),
+    "approved": N_("Decision"),
+    "method": N_("Method"),
+    "content": N_("Reply"),
+    "visited_at": N_("Follow-up date"),
+    "satisfied": N_("Customer satisfied"),
+    "forwarded_to": N_("Forwarded to"),
+    "customer_received_on": N_("Customer received the reply on"),
+    "due_date": N_("New due date"),
+    "fee_borne": N_("Fee borne by the responsible person (yuan)"),
+    "applied_at": N_("Date of the application"),
+    "file": N_("File"),
+}
+
+PII_LOG_LABELS = {
+    "at": N_("Time"),
+    "username": N_("User"),
+    "user": N_("User"),
+    "complaint": N_("Complaint"),
+    "channel": N_("Channel of access"),
+}
