@@ -33,7 +33,7 @@ max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # No access log here: it would record query strings (search filters may carry names and phone
-# numbers). The application writes one JSON line per request without them (app/observability.py).
+# numbers). The application writes one JSON line per request without them (app/ops/observability.py).
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

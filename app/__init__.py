@@ -79,7 +79,7 @@ def create_app(config=None) -> Flask:
     from .security import headers
 
     headers.init_app(app)
-    from . import health, observability
+    from .ops import health, observability
 
     health.init_app(app)
     observability.init_app(app)
@@ -91,7 +91,7 @@ def create_app(config=None) -> Flask:
 
 
 def _log_refused_query(response):
-    """Issue 6: a list request refused for an undeclared filter, sort column or page size is
+    """A list request refused for an undeclared filter, sort column or page size is
     logged as a warning — the path and parameter names only (values may carry personal data)."""
     from flask import request
 

@@ -1235,7 +1235,7 @@ def seed(n: int, seed: int = 1, batch_size: int = DEFAULT_BATCH_SIZE, now: Optio
         raise ValueError("n must not be negative")
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    from .services import clock
+    from . import clock
     from .services.calendar import load_calendar
 
     started = time.perf_counter()

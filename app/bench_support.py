@@ -21,7 +21,7 @@ from sqlalchemy import event
 
 from .extensions import db
 from .models.complaint import Complaint
-from .web.complaint import ComplaintView
+from .web.case import ComplaintView
 
 HEADER = "X-SQL-Statements"
 PERMISSION_NAME = "BenchStockComplaint"

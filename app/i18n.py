@@ -23,6 +23,12 @@ def choices(mapping):
     return [(code, gettext(msgid)) for code, msgid in mapping.items()]
 
 
+def lazy_choices(mapping):
+    """``[(code, lazily translated label)]`` of a vocabulary ``mapping`` (choices of a form field
+    declared once, at import)."""
+    return [(code, _l(msgid)) for code, msgid in mapping.items()]
+
+
 def lazy_labels(mapping) -> dict:
     """A vocabulary ``mapping`` with lazily translated labels (FAB's ``label_columns``)."""
     return {code: _l(msgid) for code, msgid in mapping.items()}

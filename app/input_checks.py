@@ -1,7 +1,7 @@
 """Request input no view can use, refused with a translated 400 before any view runs.
 
 Called by ``web.refuse_impossible_requests`` (a before-request hook), so every page and API —
-FAB's own security pages and APIs included — is covered the day it is added (issue 17, no 500):
+FAB's own security pages and APIs included — is covered the day it is added (no input answers 500):
 
 - text no field may hold: a NUL character (PostgreSQL cannot store or compare it) or a lone
   UTF-16 surrogate (``"\\ud800"`` in JSON: no UTF-8 encoder, hence no database driver, password

@@ -536,11 +536,12 @@ class Database:
         from sqlalchemy import and_, literal, select
         from sqlalchemy.orm import aliased
 
-        from app.datamodels import ORDERED_SCAN_FROM
+        from app.data.plans import ORDERED_SCAN_FROM
         from app.extensions import db
         from app.models import OrgUnit, Staff
         from app.models.complaint import Complaint
-        from app.security.scope import complaint_clause, newest_candidates, scope_count_select
+        from app.data.plans import newest_candidates, scope_count_select
+        from app.security.scope import complaint_clause
         from app.services.totals import total_select
 
         with self.app.app_context():

@@ -243,7 +243,7 @@ def make_complaint(app, org):
 @pytest.fixture
 def clock(monkeypatch):
     """Freeze the services' clock: ``clock["now"] = datetime(...)`` moves it."""
-    from app.services import clock as clock_module
+    from app import clock as clock_module
 
     state = {"now": datetime(2026, 12, 1, 10, 0, 0)}
     monkeypatch.setattr(clock_module, "now", lambda: state["now"])

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import csrf, db
+from app.reports.rules import ensure_default_rules
 from app.security.sync import sync_roles
 from app.reports import monthly
 from app.services import totals
@@ -182,6 +183,7 @@ def _populate(url: str) -> None:
         totals.recount()  # the row migration 0005 writes
         monthly.mark_built()  # what `flask deploy` does (no cases yet: nothing to count)
         db.session.commit()
+        ensure_default_rules()  # what `flask deploy` does
         sync_roles(template.appbuilder)
         db.session.remove()
         db.engine.dispose()

@@ -93,7 +93,7 @@ def test_cli_deploy_and_seed_demo_are_idempotent(empty_database):
 
 
 def test_demo_logins_work(empty_database):
-    from app.demo import DEMO_PASSWORD, USERS
+    from app.cli.demo import DEMO_PASSWORD, USERS
 
     app = _file_app(empty_database)
     runner = app.test_cli_runner()

@@ -8,7 +8,9 @@ from flask_babel import lazy_gettext as _l
 from ..models.calendar import WorkDay
 from ..security import permissions as p
 from ..domain.payloads import BeijingDate
-from ..web.calendar import WORK_DAY_LABELS, WorkDayInterface
+from ..data.interfaces import WorkDayInterface
+from ..domain import vocabulary as v
+from ..i18n import lazy_labels
 from .base import DomainApi
 
 
@@ -19,7 +21,7 @@ class WorkDayApi(DomainApi):
     datamodel = WorkDayInterface(WorkDay)
     class_permission_name = p.WORK_DAY
     method_permission_name = p.REST_API_READ_WRITE
-    label_columns = WORK_DAY_LABELS
+    label_columns = lazy_labels(v.WORK_DAY_LABELS)
     list_title = _l("Work days")
     show_title = _l("Work day")
     add_title = _l("Add work day")

@@ -2,14 +2,14 @@
 from flask import g, request
 from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import select
 
 from ..domain import vocabulary as labels
 from ..i18n import lazy_labels
 from ..errors import ValidationFailed
-from ..datamodels import ComplaintInterface
+from ..data import complaints as reads
+from ..data.interfaces import ComplaintInterface
 from ..extensions import db
-from ..models.complaint import Complaint, ComplaintEvent
+from ..models.complaint import Complaint
 from ..security import permissions as p
 from ..security.filters import ComplaintScopeFilter
 from ..services import complaints as svc
@@ -58,7 +58,7 @@ class ComplaintApi(DomainApi):
     edit_model_schema = EditSchema()
     add_columns = list(RegisterSchema._declared_fields)
     edit_columns = list(EditSchema._declared_fields)
-    # Only coded, non-confidential columns filter and sort (issue 6: no recovery of masked values).
+    # Only coded, non-confidential columns filter and sort (no recovery of masked values, §16).
     search_columns = [
         "number", "status", "channel", "category", "level", "branch_id", "handling_unit_id", "handler_id",
         "received_at", "due_date", "extension_status", "external_ref",
@@ -235,9 +235,7 @@ class ComplaintApi(DomainApi):
             404: {$ref: '#/components/responses/404'}
         """
         complaint = svc.get_for(g.user, pk)
-        rows = db.session.execute(
-            select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id).order_by(ComplaintEvent.id)
-        ).scalars().all()
+        rows = reads.events_of(complaint)
         full = sees_identity(svc.actor_for(g.user), complaint)
         result = [event_dict(event, full) for event in rows]
         if full and carries_identity(rows):

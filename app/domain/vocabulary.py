@@ -224,3 +224,29 @@ PII_LOG_LABELS = {
     "complaint": N_("Complaint"),
     "channel": N_("Channel of access"),
 }
+
+
+# --- the work calendar (domain.md §5) ----------------------------------------------------------------
+
+CALENDAR_SOURCES = {
+    "package": N_("Calendar package"),
+    "admin": N_("Administrator"),
+    "import": N_("File import"),
+}
+
+WORK_DAY_LABELS = {
+    "id": N_("ID"),
+    "date": N_("Date"),
+    "is_workday": N_("Working day"),
+    "name": N_("Name"),
+    "source": N_("Source"),
+    "updated_at": N_("Updated at"),
+    "updated_by": N_("Updated by"),
+}
+
+CALENDAR_YEAR_LABELS = {
+    "year": N_("Year"),
+    "published": N_("Published"),
+    "source": N_("Source"),
+    "note": N_("Note"),
+}

@@ -1,7 +1,7 @@
-"""Audit of administrative changes to users, roles and groups (issue 8, observability).
+"""Audit of administrative changes to users, roles and groups (observability).
 
 One row per created, changed or deleted login, role or group: who, when, what. Rows are
-written in the same transaction as the change (``app.observability``) and never changed or
+written in the same transaction as the change (``app.ops.observability``) and never changed or
 deleted. Actor and target are copied as id and name, without foreign keys, so an entry
 outlives a deleted login.
 """

@@ -1,4 +1,4 @@
-"""The PII access log (§16, issue 6): who saw a complainant's full identity, when, where."""
+"""The PII access log (§16): who saw a complainant's full identity, when, where."""
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Integer, String, event

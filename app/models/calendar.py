@@ -7,20 +7,16 @@ unpublished year are provisional (临时).
 """
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import relationship
+
+from ..domain.vocabulary import CALENDAR_SOURCES
+from ..i18n import label
 
 SOURCE_PACKAGE = "package"
 SOURCE_ADMIN = "admin"
 SOURCE_IMPORT = "import"
 SOURCES = (SOURCE_PACKAGE, SOURCE_ADMIN, SOURCE_IMPORT)
-
-SOURCE_LABELS = {
-    SOURCE_PACKAGE: _l("Calendar package"),
-    SOURCE_ADMIN: _l("Administrator"),
-    SOURCE_IMPORT: _l("File import"),
-}
 
 _SOURCE_CHECK = "source IN ('package', 'admin', 'import')"
 
@@ -45,7 +41,7 @@ class WorkDay(Model):
 
     @property
     def source_label(self) -> str:
-        return str(SOURCE_LABELS.get(self.source, self.source))
+        return label(CALENDAR_SOURCES, self.source)
 
 
 class CalendarYear(Model):
@@ -67,4 +63,4 @@ class CalendarYear(Model):
 
     @property
     def source_label(self) -> str:
-        return str(SOURCE_LABELS.get(self.source, self.source))
+        return label(CALENDAR_SOURCES, self.source)

@@ -1,6 +1,4 @@
 """The complaint record (domain.md §3) and its append-only timeline (domain.md §4)."""
-from datetime import datetime
-
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import (
@@ -22,6 +20,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import relationship
+
+from .. import clock
 
 from ..domain import states as s
 
@@ -59,7 +59,7 @@ class Complaint(Model):
         Index("ix_complaint_branch_received", "branch_id", "received_at", "respondent_staff_id"),
         Index("ix_complaint_handling_received", "handling_unit_id", "received_at", "respondent_staff_id"),
         Index("ix_complaint_handling_status", "handling_unit_id", "status"),
-        # The to-do's kinds of work, each read in its own order (views/complaint.py _todo_parts).
+        # The to-do's kinds of work, each read in its own order (data/complaints.py _todo_parts).
         Index("ix_complaint_status_level_due", "status", "level", "due_date"),
         Index("ix_complaint_status_extension_due", "status", "extension_status", "due_date"),
         # id last: PostgreSQL walks it backwards for "newest closed first" (no implicit row id)
@@ -177,7 +177,7 @@ class Complaint(Model):
         viewonly=True,
     )
 
-    created_at = Column(DateTime, nullable=False, default=datetime.now)
+    created_at = Column(DateTime, nullable=False, default=lambda: clock.now())
     created_by_id = Column(Integer, ForeignKey("ab_user.id", ondelete="RESTRICT"), index=True)
     created_by = relationship(User, foreign_keys=[created_by_id])
     version = Column(Integer, nullable=False, default=1)

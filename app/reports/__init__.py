@@ -1,1 +1,1 @@
-"""Statistics, the assessment report (考核表) and the Excel export (domain.md §8, issue 7)."""
+"""Statistics, the assessment report (考核表) and the Excel export (domain.md §8)."""

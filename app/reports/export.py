@@ -40,7 +40,7 @@ from ..services import complaints as svc
 from ..domain import vocabulary as v
 from ..i18n import label
 from . import statistics
-from .labels import figure_rows
+from .key_figures import figure_rows
 
 CHUNK = 500
 DEFAULT_MAX_CASES = 300000

@@ -1,20 +1,20 @@
 """Report counts kept per month and branch, so that a long period reads months, not cases.
 
 A report period of a year covers about 130,000 cases at a million complaints, and counting
-some fifty figures case by case takes about a second. Every figure of ``statistics.Grouped`` is
+some fifty figures case by case takes about a second. Every figure of ``figures.Grouped`` is
 a count of cases, so counts add up across months: for a caller who sees every complaint, the
 whole calendar months of the period come from ``complaint_month`` (one row per month and branch)
 and only the partial months at its two ends are counted case by case.
 
 What may be kept:
 - every count that does not depend on the day it is read. The one that does — cases still
-  processing past their due date (``statistics.open_late``) — is counted live for the whole
+  processing past their due date (``deadlines.open_late``) — is counted live for the whole
   period from the open cases; the months hold the part that is fixed (replied late);
 - the fees borne under the effective rulings (§18(四));
-- the reply days (``statistics.ReplyDays``): per day, the replies minus the receipts of the
+- the reply days (``figures.ReplyDays``): per day, the replies minus the receipts of the
   replied cases. The working days to reply are a difference of running counts of working days,
   so these add up across months, and the calendar is applied when they are read;
-- the staff held responsible (``statistics.StaffRulings``): rulings and fees per staff member,
+- the staff held responsible (``figures.StaffRulings``): rulings and fees per staff member,
   category and number of staff sharing the fee, divided when read.
 
 Only the repeat complainants (distinct phone numbers over the whole period) are not additive;
@@ -49,11 +49,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from .. import clock
 from ..extensions import db
 from ..models.complaint import REPORT_COLUMNS, Complaint, ComplaintMonth, ComplaintMonthState
 from ..models.ruling import Ruling, RulingStaff
-from ..security.scope import sees_every_complaint
 from ..domain import states as s
+from ..security.scope import sees_every_complaint
+from ..services import deadlines
+from . import figures as fig
 
 STATE_ROW = 1
 _MONTHS = "report_months"          # session.info: (first day of month, branch id) to recount
@@ -67,9 +70,7 @@ def version() -> str:
     """The definition of the kept counts: their names (a new or renamed figure changes it).
     Bump the leading number when the meaning of an existing count or the form of a kept column
     changes (2: counts as a list in the order of the names; reply days and staff kept)."""
-    from .statistics import COUNT_NAMES
-
-    return "2:" + hashlib.sha256(",".join(COUNT_NAMES).encode()).hexdigest()[:12]
+    return "2:" + hashlib.sha256(",".join(fig.COUNT_NAMES).encode()).hexdigest()[:12]
 
 
 # --- months ---------------------------------------------------------------------------------
@@ -105,47 +106,41 @@ class Figures:
     """What the reports read of a period: the counts, the fees by branch, the reply days and the
     staff held responsible."""
 
-    grouped: "object"
+    grouped: fig.Grouped
     fees: Dict[int, Decimal]
-    reply_days: "object"
-    staff: "object"
+    reply_days: fig.ReplyDays
+    staff: fig.StaffRulings
 
     @classmethod
     def empty(cls) -> "Figures":
-        from . import statistics as st
-
-        return cls(grouped=st.Grouped(), fees={}, reply_days=st.ReplyDays(), staff=st.StaffRulings())
+        return cls(grouped=fig.Grouped(), fees={}, reply_days=fig.ReplyDays(), staff=fig.StaffRulings())
 
     def add_live(self, conditions, today) -> "Figures":
         """Add the cases matching ``conditions``, counted case by case."""
-        from . import statistics as st
-
-        self.grouped.add_rows(st.grouped_rows(conditions, st.count_columns(st.overdue(today))))
-        for branch_id, amount in st.fees_by_branch(conditions).items():
+        self.grouped.add_rows(fig.grouped_rows(conditions, fig.count_columns(deadlines.overdue_clause(today))))
+        for branch_id, amount in fig.fees_by_branch(conditions).items():
             self.fees[branch_id] = self.fees.get(branch_id, Decimal("0.00")) + amount
-        self.reply_days.add_rows(st.reply_day_rows(conditions))
-        self.staff.add_rows(st.staff_ruling_rows(conditions))
+        self.reply_days.add_rows(fig.reply_day_rows(conditions))
+        self.staff.add_rows(fig.staff_ruling_rows(conditions))
         return self
 
 
 def figures(user, period, today) -> Figures:
     """The period's figures: from the kept months where they apply, counted case by case
     otherwise. The same figures either way (tests/services/test_monthly.py)."""
-    from . import statistics as st
-
     span = full_months(period.start, period.end)
     if span is None or not sees_every_complaint(user) or not is_built():
-        return Figures.empty().add_live(st.base_conditions(user, period), today)
+        return Figures.empty().add_live(fig.base_conditions(user, period), today)
     first, last = span
     out = kept(first, last, period.unit_ids)
     months = replace(period, start=first, end=next_month(last) - timedelta(days=1))
-    open_late = st.open_late(today)
-    out.grouped.add_rows(st.grouped_rows(
-        [*st.base_conditions(user, months), Complaint.status == s.PROCESSING, open_late],
-        st.late_columns(open_late),
+    open_late = deadlines.open_late(today)
+    out.grouped.add_rows(fig.grouped_rows(
+        [*fig.base_conditions(user, months), Complaint.status == s.PROCESSING, open_late],
+        fig.late_columns(open_late),
     ))
     for edge in _edges(period, months):
-        out.add_live(st.base_conditions(user, edge), today)
+        out.add_live(fig.base_conditions(user, edge), today)
     return out
 
 
@@ -180,10 +175,8 @@ def kept(first: date, last: date, unit_ids) -> Figures:
 
 def decoded(row: ComplaintMonth) -> dict:
     """A kept row as named figures (for tests and inspection)."""
-    from . import statistics as st
-
     return {
-        "counts": {name: value for name, value in zip(st.COUNT_NAMES, json.loads(row.counts)) if value},
+        "counts": {name: value for name, value in zip(fig.COUNT_NAMES, json.loads(row.counts)) if value},
         "fees": Decimal(row.fees),
         "reply_days": json.loads(row.reply_days),
         "staff": json.loads(row.staff),
@@ -194,8 +187,6 @@ def decoded(row: ComplaintMonth) -> dict:
 
 def _stored(session, conditions) -> Dict[Key, dict]:
     """The kept columns of the cases matching ``conditions``, by (month, branch)."""
-    from . import statistics as st
-
     out: Dict[Key, dict] = {}
 
     def key_of(row) -> Key:
@@ -204,24 +195,24 @@ def _stored(session, conditions) -> Dict[Key, dict]:
     def entry(key: Key) -> dict:
         found = out.get(key)
         if found is None:
-            found = out[key] = {"counts": [], "fees": Decimal("0.00"), "reply_days": st.ReplyDays(),
-                                "staff": st.StaffRulings()}
+            found = out[key] = {"counts": [], "fees": Decimal("0.00"), "reply_days": fig.ReplyDays(),
+                                "staff": fig.StaffRulings()}
         return found
 
-    for row in st.grouped_rows(conditions, st.count_columns(st.replied_late()), session):
-        counts = [int(row[name] or 0) for name in st.COUNT_NAMES]
+    for row in fig.grouped_rows(conditions, fig.count_columns(deadlines.replied_late()), session):
+        counts = [int(row[name] or 0) for name in fig.COUNT_NAMES]
         while counts and not counts[-1]:
             counts.pop()
         entry(key_of(row))["counts"] = counts
-    keys = st.group_keys()
-    for row in session.execute(st.fee_sums(conditions, *keys)).mappings():
-        entry(key_of(row))["fees"] = st.money(row["fee"])
+    keys = fig.group_keys()
+    for row in session.execute(fig.fee_sums(conditions, *keys)).mappings():
+        entry(key_of(row))["fees"] = fig.money(row["fee"])
     replies: Dict[Key, List[dict]] = {}
-    for row in st.reply_day_rows(conditions, keys, session):
+    for row in fig.reply_day_rows(conditions, keys, session):
         replies.setdefault(key_of(row), []).append(row)
     for key, rows in replies.items():
         entry(key)["reply_days"].add_rows(rows)  # each distinct day parsed once per (month, branch)
-    for row in st.staff_ruling_rows(conditions, keys, session):
+    for row in fig.staff_ruling_rows(conditions, keys, session):
         entry(key_of(row))["staff"].add_rows([row])
     return out
 
@@ -289,10 +280,10 @@ def mark_built(session=None) -> None:
     session = session or db.session
     state = session.get(ComplaintMonthState, STATE_ROW)
     if state is None:
-        session.add(ComplaintMonthState(id=STATE_ROW, version=version(), built_at=datetime.now()))
+        session.add(ComplaintMonthState(id=STATE_ROW, version=version(), built_at=clock.now()))
     else:
         state.version = version()
-        state.built_at = datetime.now()
+        state.built_at = clock.now()
     session.flush()
 
 

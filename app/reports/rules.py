@@ -2,9 +2,9 @@
 
 The source regulation breaks off at §20 ("对责任投诉 ……"), so the consequences of a complaint
 are configurable: each rule gives the points per occurrence of one counted event (negative
-points are deductions). The defaults below are seeded on first use (missing keys only; an
-administrator's changes are never overwritten) and edited by the administrator on the
-"Assessment rules" page. Rules are switched off, never deleted.
+points are deductions). ``flask deploy`` writes the defaults below whose key is missing (an
+administrator's changes are never overwritten; reading the rules never writes), and the
+administrator edits them on the "Assessment rules" page. Rules are switched off, never deleted.
 """
 from decimal import Decimal
 
@@ -61,7 +61,8 @@ STAFF_COUNTS = {
 
 def ensure_default_rules() -> int:
     """Insert the default rules whose key is missing (labels in Chinese, the data language);
-    returns how many were added. Existing rows are left as the administrator set them."""
+    returns how many were added. Existing rows are left as the administrator set them. Run by
+    ``flask deploy``, never while serving a request."""
     present = set(db.session.execute(select(AssessmentRule.key)).scalars())
     missing = [rule for rule in DEFAULT_RULES if rule[0] not in present]
     if not missing:
@@ -75,12 +76,9 @@ def ensure_default_rules() -> int:
 
 
 def load_rules():
-    """All rules in display order (seeding the defaults on first use)."""
-    rules = db.session.execute(select(AssessmentRule).order_by(AssessmentRule.position, AssessmentRule.id)).scalars().all()
-    if {rule.key for rule in rules} >= set(DEFAULT_KEYS):
-        return rules
-    ensure_default_rules()
-    return db.session.execute(select(AssessmentRule).order_by(AssessmentRule.position, AssessmentRule.id)).scalars().all()
+    """All rules in display order, as stored (a key without a rule counts nothing)."""
+    return db.session.execute(
+        select(AssessmentRule).order_by(AssessmentRule.position, AssessmentRule.id)).scalars().all()
 
 
 def score(rules, counts) -> Decimal:

@@ -43,7 +43,7 @@ _FAB_API_MESSAGES = {
 }
 
 # FAB's English 400 messages about a list query (rison ``q``) or body, by prefix: translated
-# (issue 17: every refusal speaks the user's language).
+# (every refusal speaks the user's language).
 _Q_INVALID = _l("The query parameter q is not valid.")
 _FAB_API_PREFIXES = (
     ("Not a valid rison/json argument", _Q_INVALID),

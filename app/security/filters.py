@@ -1,12 +1,26 @@
 """FAB filters that apply the scope rule to every list, show, edit and API read."""
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
 
-from .request_cache import request_cache
 from .scope import complaint_clause
 
-# Set by the complaint list's count (datamodels.ComplaintInterface) for the page query that follows.
-ORDERED_SCAN_KEY = "complaint_scope_ordered_scan"
+# Whether the query being built walks its own order and tests each case against the scope
+# (``complaint_clause(ordered_scan=True)``). Off unless a list's plan turns it on for its page
+# query (``data.interfaces.ComplaintInterface.query``).
+_ORDERED_SCAN = ContextVar("complaint_scope_ordered_scan", default=False)
+
+
+@contextmanager
+def scan_in_order(on: bool):
+    """Within the block, ``ComplaintScopeFilter`` tests walked cases against the scope when ``on``."""
+    token = _ORDERED_SCAN.set(bool(on))
+    try:
+        yield
+    finally:
+        _ORDERED_SCAN.reset(token)
 
 
 class ComplaintScopeFilter(BaseFilter):
@@ -17,5 +31,4 @@ class ComplaintScopeFilter(BaseFilter):
 
     def apply(self, query, value):
         model = self.datamodel.obj
-        ordered = request_cache().get(ORDERED_SCAN_KEY, False)
-        return query.filter(complaint_clause(getattr(g, "user", None), model, ordered_scan=ordered))
+        return query.filter(complaint_clause(getattr(g, "user", None), model, ordered_scan=_ORDERED_SCAN.get()))

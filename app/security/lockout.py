@@ -1,4 +1,4 @@
-"""Temporary lockout after repeated failed logins (issue 6 item 4, issue 17 item 10a).
+"""Temporary lockout after repeated failed logins (counted per resolved account).
 
 Failures are counted per (account, client address) pair and kept in the database
 (``auth_login_failure``) so every worker process shares them. After

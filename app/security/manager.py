@@ -16,7 +16,6 @@ On top of Flask-AppBuilder's database authentication it adds (docs/security.md):
 """
 import logging
 import math
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import click
@@ -50,6 +49,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
+from .. import clock
 from ..ids import row_id
 from .lockout import LockoutPolicy, LockoutStore, account_key, name_key
 from .own_password import ResetMyPasswordView
@@ -74,11 +74,6 @@ _LOGIN_SESSION_KEYS = ("_user_id", "_fresh", "_id", "_remember", "_remember_seco
 _PER_REQUEST_G_KEYS = (
     "_login_user", "_jwt_extended_jwt", "_jwt_extended_jwt_header", "_jwt_extended_jwt_user", "user", "csrf_token",
 )
-
-
-def utcnow() -> datetime:
-    """Naive UTC now, as stored in the database."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def safe_next_url(target, default: str) -> str:
@@ -215,7 +210,7 @@ class ComplaintSecurityManager(SecurityManager):
         config.setdefault("LOGIN_LOCKOUT_DURATION", 15)
         super().__init__(appbuilder)
         self.lockout = LockoutStore(LockoutPolicy.from_config(config))
-        self.clock = utcnow
+        self.clock = clock.utc_now  # replaceable in tests of the lockout
         self._init_jwt_callbacks()
         quiet_refusals()
 

@@ -1,4 +1,4 @@
-"""Changing one's own password asks for the current one (issue 17 item 10b).
+"""Changing one's own password asks for the current one (a stolen session alone cannot change it).
 
 FAB's ``/resetmypassword/form`` changes the logged-in user's password with nothing but the new
 one, so whoever holds an open session — a borrowed desk, a copied cookie — could take the account

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import FrozenSet, Optional
 
 
-from sqlalchemy import String, and_, false, func, or_, select, true, union_all
+from sqlalchemy import String, and_, false, or_, select, true, union_all
 
 from ..extensions import db
 from ..models import OrgUnit, Staff
@@ -135,11 +135,11 @@ class _Way:
     where: object
     ids: object
     # The same cases as conditions each served by an index ordered by the date of receipt
-    # (one per unit of a unit list), for ``newest_candidates``.
+    # (one per unit of a unit list), for ``data.plans.newest_candidates``.
     streams: tuple = ()
 
 
-def _ways(user, model, walk=False):
+def ways(user, model, walk=False):
     """The ways ``user`` reaches cases, largest first; ``None`` when it sees every complaint.
     See ``complaint_clause`` for the rule. ``walk``: the conditions test a case the query has
     already found and use no index (``column + 0``), so the database walks the query's order
@@ -191,72 +191,15 @@ def _build_ways(user, model, walk):
     return ways
 
 
-def _ids(ways):
-    """The ids of the cases ``ways`` reach as one select: one id query per way, each on its own
-    index (an id may come more than once; one OR across columns and a subquery would make the
-    database read every case of the table)."""
-    return ways[0].ids if len(ways) == 1 else union_all(*[w.ids for w in ways])
-
-
-STREAMS_AT_MOST = 16  # more units than this: the page walks the list's order instead
-
-
-def newest_candidates(user, model, descending: bool, depth: int):
-    """The ids among which the first ``depth`` cases of ``user``'s scope in order of receipt
-    lie, or ``None`` when the scope has no such form.
-
-    Each way of reaching a case, unit by unit, gives its own first ``depth`` cases from an
-    index ordered by the date of receipt: (branch, received) and (handling unit, received). Every
-    case among the scope's first ``depth`` is among its own way's first ``depth``, so a page
-    needs only these few candidates (at most ways × units × depth), wherever in the table the
-    scope's newest cases lie. Only the branch head's ways have such indexes; the other ways
-    reach few cases and are read whole."""
-    ways = _ways(user, model)
-    if not ways or not any(way.streams for way in ways):
-        return None
-    conditions = [condition for way in ways for condition in (way.streams or (way.where,))]
-    if len(conditions) > STREAMS_AT_MOST:
-        return None
-    order = (model.received_at.desc(), model.id.desc()) if descending else (model.received_at, model.id)
-    firsts = [select(model.id).where(condition).order_by(*order).limit(depth).subquery() for condition in conditions]
-    return union_all(*[select(first.c.id) for first in firsts])
-
-
-def scope_count_select(user):
-    """The statement counting the complaints ``user`` may see; ``None`` when it sees every
-    complaint and ``False`` when it sees none.
-
-    Each way counts only the cases no earlier way reached, so the counts add up without
-    collecting the ids (a branch head at a million cases: its branch's cases from one index,
-    the cases it handles for other branches from another, each read alone: 4.6 → 1.6 ms)."""
-    from ..models.complaint import Complaint
-
-    ways = _ways(user, Complaint)
-    if ways is None:
-        return None
-    if not ways:
-        return False
-    counts = []
-    for position, current in enumerate(ways):
-        not_earlier = [earlier.where.is_not(true()) for earlier in ways[:position]]
-        counts.append(select(func.count()).select_from(Complaint)
-                      .where(current.where, *not_earlier).scalar_subquery())
-    return select(sum(counts[1:], counts[0]))
-
-
-def scope_count(user):
-    """How many complaints ``user`` may see (``scope_count_select``), ``None`` when it sees
-    every complaint."""
-    statement = scope_count_select(user)
-    if statement is None:
-        return None
-    if statement is False:
-        return 0
-    return db.session.execute(statement).scalar_one()
+def ids_of(reached):
+    """The ids of the cases the ways ``reached`` reach as one select: one id query per way, each
+    on its own index (an id may come more than once; one OR across columns and a subquery would
+    make the database read every case of the table)."""
+    return reached[0].ids if len(reached) == 1 else union_all(*[w.ids for w in reached])
 
 
 def complaint_clause(user, complaint_model, ordered_scan=False):
-    """The SQL condition selecting the complaints ``user`` may see (domain.md §1, issue 6).
+    """The SQL condition selecting the complaints ``user`` may see (domain.md §1).
 
     - Admin, DisciplineOffice, Committee, Leadership: every complaint;
     - BranchHead: complaints against, or handled by, a unit of its subtree — except a complaint
@@ -270,16 +213,16 @@ def complaint_clause(user, complaint_model, ordered_scan=False):
     (for a page of a large scope), instead of collecting the scope's ids and fetching and
     sorting all of them. A branch head's first page at a million cases: 4.6 → 0.4 ms.
     """
-    ways = _ways(user, complaint_model, walk=ordered_scan)
-    if ways is None:
+    reached = ways(user, complaint_model, walk=ordered_scan)
+    if reached is None:
         return true()
-    if not ways:
+    if not reached:
         return false()
     if ordered_scan:
         # "IS TRUE": PostgreSQL then tests the ruled cases' ids hashed once (a hashed SubPlan);
         # a bare IN is pulled up into a join that compares every walked row with every id.
-        return or_(*[w.where for w in ways]).is_(true())
-    return complaint_model.id.in_(_ids(ways))
+        return or_(*[w.where for w in reached]).is_(true())
+    return complaint_model.id.in_(ids_of(reached))
 
 
 def clauses_for_ruled_staff(complaint_model, staff_id):

@@ -1,6 +1,6 @@
 """FAB's security APIs (``/api/v1/security/users|roles|groups|…``) as this application serves them.
 
-On top of FAB's classes (issue 6 item 8, issue 17 items 10c and 10d):
+On top of FAB's classes:
 
 - token-only: no browser-cookie authentication (the APIs are CSRF-exempt);
 - no answer carries a password: FAB's user PUT answered with the submitted fields, the new

@@ -10,7 +10,6 @@ flush itself.
 """
 import hmac
 import secrets
-from datetime import datetime, timezone
 from typing import Optional
 
 from flask import has_request_context, session
@@ -18,16 +17,14 @@ from flask_appbuilder.security.sqla.models import User
 from flask_login import user_logged_in
 from sqlalchemy import event, inspect
 
+from .. import clock
+
 from ..extensions import db
 from ..models.auth import SessionEpoch
 from .request_cache import request_cache
 
 EPOCH_SESSION_KEY = "_epoch"
 EPOCH_CLAIM = "epoch"
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def new_epoch() -> str:
@@ -64,7 +61,7 @@ def ensure_epoch(user_id: int) -> str:
     epoch = current_epoch(user_id)
     if epoch is None:
         epoch = new_epoch()
-        db.session.add(SessionEpoch(user_id=user_id, epoch=epoch, changed_at=_utcnow()))
+        db.session.add(SessionEpoch(user_id=user_id, epoch=epoch, changed_at=clock.utc_now()))
         db.session.commit()
         _memo()[user_id] = epoch
     return epoch
@@ -74,10 +71,10 @@ def _replace_epoch(orm_session, user_id: int) -> None:
     with orm_session.no_autoflush:
         row = orm_session.get(SessionEpoch, user_id)
         if row is None:
-            orm_session.add(SessionEpoch(user_id=user_id, epoch=new_epoch(), changed_at=_utcnow()))
+            orm_session.add(SessionEpoch(user_id=user_id, epoch=new_epoch(), changed_at=clock.utc_now()))
         else:
             row.epoch = new_epoch()
-            row.changed_at = _utcnow()
+            row.changed_at = clock.utc_now()
     _memo().pop(user_id, None)
 
 

@@ -1,7 +1,7 @@
 """Archiving closed cases after the retention period: export and mark, never delete.
 
 Complaint files are kept at least three years after the case is closed (national rule for
-complaint files, issue 8). ``archive_closed`` writes every closed case closed before a date
+complaint files). ``archive_closed`` writes every closed case closed before a date
 that lies at least that long ago, with its timeline, rulings and attachment records, to a
 JSON-lines file, then marks the cases ``archived_at``. Nothing is ever deleted: the
 database keeps the cases, the file is the hand-over to the paper/electronic archive.
@@ -19,7 +19,7 @@ from ..extensions import db
 from ..models.complaint import Attachment, Complaint, ComplaintEvent
 from ..models.ruling import Ruling, RulingStaff
 from ..domain import states as s
-from . import clock
+from .. import clock
 
 MIN_RETENTION_YEARS = 3
 FORMAT = "complaints-archive"

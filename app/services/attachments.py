@@ -9,7 +9,7 @@ from flask_babel import gettext
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..models.complaint import Attachment
-from . import clock
+from .. import clock
 from . import complaints as svc
 from .timeline import record_event
 

@@ -30,7 +30,7 @@ from ..extensions import db
 from ..ids import row_id as valid_id
 from ..models.calendar import SOURCE_ADMIN, SOURCE_IMPORT, SOURCE_PACKAGE, CalendarYear, WorkDay
 from ..domain.calendar import WorkCalendar
-from .clock import now
+from .. import clock
 
 MIN_YEAR = 2000
 MAX_YEAR = 2100
@@ -214,7 +214,7 @@ def add_day(day: date, is_workday: bool, name: Optional[str] = None, user=None,
     def apply():
         row.date, row.is_workday, row.name = day, is_workday, cleaned
         row.source = SOURCE_ADMIN
-        row.updated_at = now()
+        row.updated_at = clock.now()
         row.updated_by_id = _user_id(user)
         db.session.add(row)
         return {day}
@@ -247,7 +247,7 @@ def update_day(row_id: int, day: date, is_workday: bool, name: Optional[str] = N
     def apply():
         row.date, row.is_workday, row.name = day, is_workday, cleaned
         row.source = SOURCE_ADMIN
-        row.updated_at = now()
+        row.updated_at = clock.now()
         row.updated_by_id = _user_id(user)
         return {old, day}
 
@@ -409,7 +409,7 @@ def _apply(changes: CalendarChanges, user) -> CalendarChanges:
         return changes
 
     def apply():
-        stamp = now()
+        stamp = clock.now()
         user_id = _user_id(user)
         existing = _existing({c.date.year for c in (*changes.changed, *changes.removed)})
         touched = set()

@@ -27,7 +27,8 @@ from ..domain import calendar as cal
 from ..domain import states as s
 from ..domain import transitions as t
 from ..domain.payloads import PAYLOADS, EditSchema, RegisterSchema, version_field
-from . import clock, totals
+from .. import clock
+from . import totals
 from .calendar import load_calendar
 from .timeline import record_event
 

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models.complaint import Complaint
 from ..domain import calendar as cal
 from ..domain import states as s
-from . import clock
+from .. import clock
 from .calendar import load_calendar
 from .timeline import record_event
 

@@ -1,7 +1,7 @@
 """Record each full view of a complainant's identity (§16, domain.md §7)."""
 from ..extensions import db
 from ..models.audit import PiiAccess
-from . import clock
+from .. import clock
 
 CHANNELS = ("page", "api", "export", "print")
 

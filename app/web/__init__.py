@@ -3,7 +3,11 @@ from flask_babel import lazy_gettext as _l
 
 from ..security import permissions as p
 from .calendar import CalendarYearView, WorkCalendarView, WorkDayView
-from .complaint import AccountabilityView, ComplaintView, PiiAccessView, QueueView, TodoView
+from .accountability import AccountabilityView
+from .case import ComplaintView
+from .pii_log import PiiAccessView
+from .queues import QueueView
+from .todo import TodoView
 from .org import OrgUnitView, StaffView
 
 
@@ -89,7 +93,7 @@ def register(appbuilder) -> None:
         icon="fa-upload",
         category=p.MENU_WORK_CALENDAR,
     )
-    # Reports (issue 7): dashboard and assessment report, and the Admin's scoring rules.
+    # Reports (domain.md §8): dashboard and assessment report, and the Admin's scoring rules.
     from .reports import AssessmentRuleView, ReportView
 
     appbuilder.add_view(ReportView, p.MENU_DASHBOARD, label=_l("Dashboard"), icon="fa-bar-chart",

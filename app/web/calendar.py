@@ -1,7 +1,7 @@
 """Work calendar pages (domain.md §5): days, years, month view and file import.
 
 Everyone reads; only Admin writes. Every write goes through ``app.services.calendar`` (the
-datamodels below route FAB's add/edit/delete there), so the due dates of open cases are
+data interfaces, data/interfaces.py, route FAB's add/edit/delete there), so the due dates of open cases are
 recomputed in the same transaction.
 """
 import base64
@@ -9,133 +9,30 @@ import binascii
 import calendar as pycalendar
 from datetime import date
 
-from flask import flash, g, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose
-from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.filters import (
-    FilterEqual,
-    FilterGreater,
-    FilterNotEqual,
-    FilterSmaller,
-    SQLAFilterConverter,
-    get_field_setup_query,
-)
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from sqlalchemy import false, select
+from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired
 
 from ..errors import Conflict, DomainError
 from ..extensions import db
-from ..models.calendar import SOURCE_LABELS, CalendarYear, WorkDay
+from ..models.calendar import CalendarYear, WorkDay
 from ..security import permissions as p
 from ..services import calendar as service
-from ..services.clock import now
-
-WORK_DAY_LABELS = {
-    "id": _l("ID"),
-    "date": _l("Date"),
-    "is_workday": _l("Working day"),
-    "name": _l("Name"),
-    "source": _l("Source"),
-    "updated_at": _l("Updated at"),
-    "updated_by": _l("Updated by"),
-}
-
-CALENDAR_YEAR_LABELS = {
-    "year": _l("Year"),
-    "published": _l("Published"),
-    "source": _l("Source"),
-    "note": _l("Note"),
-}
+from .. import clock
+from ..data.interfaces import CalendarYearInterface, WorkDayInterface, acting_user
+from ..domain import vocabulary as v
+from ..i18n import label, lazy_choices, lazy_labels
 
 WEEKDAYS = [_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")]
 DAY_KIND = {True: _l("Working day"), False: _l("Day off")}
 MODE_REPLACE = "replace"
 MODE_MERGE = "merge"
-
-
-def _current_user():
-    user = getattr(g, "user", None)
-    return user if getattr(user, "is_authenticated", False) else None
-
-
-# --- filters: "year is" on dates, "is" on yes/no columns (pages and API) -----------------------
-
-class FilterYear(BaseFilter):
-    """Dates within one calendar year (value: the year, e.g. 2026)."""
-
-    name = _l("Year is")
-    arg_name = "year"
-
-    def apply(self, query, value):
-        query, column = get_field_setup_query(query, self.model, self.column_name)
-        try:
-            year = int(str(value).strip())
-            first, last = date(year, 1, 1), date(year, 12, 31)
-        except (TypeError, ValueError, OverflowError):  # not a year, or one no date can have
-            return query.filter(false())
-        return query.filter(column >= first, column <= last)
-
-
-class FilterBooleanIs(BaseFilter):
-    """A yes/no column equal to the value (1/0, true/false, y/n, 是/否)."""
-
-    name = _l("Is")
-    arg_name = "is"
-
-    def apply(self, query, value):
-        query, column = get_field_setup_query(query, self.model, self.column_name)
-        text = str(value).strip().lower()
-        if value is True or text in {"1", "true", "y", "yes", "是"}:
-            return query.filter(column.is_(True))
-        if value is False or text in {"0", "false", "n", "no", "否"}:
-            return query.filter(column.is_(False))
-        return query.filter(false())
-
-
-class CalendarFilterConverter(SQLAFilterConverter):
-    """FAB's filters, plus "year is" for dates and a working "is" for yes/no columns."""
-
-    conversion_table = tuple(
-        ("is_date", [FilterYear, FilterEqual, FilterGreater, FilterSmaller, FilterNotEqual]) if kind == "is_date"
-        else ("is_boolean", [FilterBooleanIs]) if kind == "is_boolean"
-        else (kind, filters)
-        for kind, filters in SQLAFilterConverter.conversion_table
-    )
-
-
-# --- datamodels: FAB's add/edit/delete go through the calendar service -------------------------
-
-class WorkDayInterface(SQLAInterface):
-    """Adds, edits and deletes calendar days through ``app.services.calendar``."""
-
-    filter_converter_class = CalendarFilterConverter
-
-    def add(self, item, commit=True):
-        service.add_day(item.date, item.is_workday, item.name, user=_current_user(), row=item)
-
-    def edit(self, item, commit=True):
-        service.update_day(item.id, item.date, item.is_workday, item.name, user=_current_user())
-
-    def delete(self, item, commit=True):
-        service.remove_day(item.id, user=_current_user())
-
-
-class CalendarYearInterface(SQLAInterface):
-    """Adds and edits calendar years through ``app.services.calendar``."""
-
-    filter_converter_class = CalendarFilterConverter
-
-    def add(self, item, commit=True):
-        service.set_year_published(item.year, bool(item.published), user=_current_user(), note=item.note or "")
-
-    def edit(self, item, commit=True):
-        service.set_year_published(item.year, bool(item.published), user=_current_user(), note=item.note or "")
 
 
 def _bool_choice(value):
@@ -167,7 +64,7 @@ class WorkDayView(ModelView):
     show_title = _l("Work day")
     add_title = _l("Add work day")
     edit_title = _l("Edit work day")
-    label_columns = WORK_DAY_LABELS
+    label_columns = lazy_labels(v.WORK_DAY_LABELS)
     list_template = "calendar/work_days.html"
 
     list_columns = ["date", "is_workday", "name", "source", "updated_at"]
@@ -184,7 +81,7 @@ class WorkDayView(ModelView):
     formatters_columns = {
         "date": _format_date,
         "is_workday": _format_kind,
-        "source": lambda value: str(SOURCE_LABELS.get(value, value or "")),
+        "source": lambda value: label(v.CALENDAR_SOURCES, value),
     }
     _kind_choices = [("1", _l("Working day")), ("0", _l("Day off"))]
     add_form_extra_fields = {
@@ -195,7 +92,7 @@ class WorkDayView(ModelView):
     search_form_extra_fields = {
         "date": StringField(_l("Date")),
         "is_workday": SelectField(_l("Working day"), choices=_kind_choices),
-        "source": SelectField(_l("Source"), choices=[(key, label) for key, label in SOURCE_LABELS.items()]),
+        "source": SelectField(_l("Source"), choices=lazy_choices(v.CALENDAR_SOURCES)),
     }
 
     def pre_add(self, item):
@@ -222,7 +119,7 @@ class CalendarYearView(ModelView):
     show_title = _l("Calendar year")
     add_title = _l("Add calendar year")
     edit_title = _l("Edit calendar year")
-    label_columns = CALENDAR_YEAR_LABELS
+    label_columns = lazy_labels(v.CALENDAR_YEAR_LABELS)
 
     list_columns = ["year", "published", "source", "note"]
     show_columns = list_columns
@@ -237,7 +134,7 @@ class CalendarYearView(ModelView):
     }
     formatters_columns = {
         "published": lambda value: gettext("Yes") if value else gettext("No"),
-        "source": lambda value: str(SOURCE_LABELS.get(value, value or "")),
+        "source": lambda value: label(v.CALENDAR_SOURCES, value),
         "note": lambda value: value or "",
     }
     # A yes/no column is "required" in FAB's generated form, so an unticked box could not be saved.
@@ -245,7 +142,7 @@ class CalendarYearView(ModelView):
     edit_form_extra_fields = {"published": BooleanField(_l("Published"))}
     search_form_extra_fields = {
         "published": SelectField(_l("Published"), choices=[("1", _l("Yes")), ("0", _l("No"))]),
-        "source": SelectField(_l("Source"), choices=[(key, label) for key, label in SOURCE_LABELS.items()]),
+        "source": SelectField(_l("Source"), choices=lazy_choices(v.CALENDAR_SOURCES)),
     }
 
     def pre_add(self, item):
@@ -308,7 +205,7 @@ class WorkCalendarView(BaseView):
     @has_access
     def month(self):
         """Working days and days off of one month; dates of an unpublished year are marked provisional."""
-        today = now().date()
+        today = clock.now().date()
         year = _month_arg("year", today.year, service.MIN_YEAR, service.MAX_YEAR)
         month = _month_arg("month", today.month, 1, 12)
         calendar = service.load_calendar()
@@ -359,7 +256,6 @@ class WorkCalendarView(BaseView):
             confirm=confirm,
             max_kb=service.MAX_CSV_BYTES // 1024,
             day_kind=DAY_KIND,
-            source_labels=SOURCE_LABELS,
         )
 
     def _confirm_form(self, content, mode, publish, changes):
@@ -414,7 +310,7 @@ class WorkCalendarView(BaseView):
         publish = confirm.publish.data == "1"
         try:
             changes = service.import_csv(
-                content, user=_current_user(), replace=mode == MODE_REPLACE, publish=publish,
+                content, user=acting_user(), replace=mode == MODE_REPLACE, publish=publish,
                 expected_fingerprint=confirm.fingerprint.data or "",
             )
         except Conflict as error:

@@ -24,7 +24,7 @@ class HomeView(IndexView):
         user = g.user if getattr(g.user, "is_authenticated", False) else None
         context = {}
         if user is not None and role_names(user) & DASHBOARD_HOME_ROLES and may(user, REPORT_READ):
-            # The discipline office and leadership land on the statistics dashboard (issue 7).
+            # The discipline office and leadership land on the statistics dashboard.
             from .reports import render_dashboard
 
             home = {"roles": [label(ROLES, name) for name in sorted(role_names(user))],

@@ -1,4 +1,4 @@
-"""Report pages (domain.md §8, issue 7): the dashboard, the assessment report (考核表), the Excel
+"""Report pages (domain.md §8): the dashboard, the assessment report (考核表), the Excel
 download, and the administrator's page for the scoring rules.
 
 Figures come from ``app.reports``; every query there is scoped to the caller and restricted to a
@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 from ..errors import DomainError, NotFound
 from ..models.assessment import AssessmentRule
 from ..reports import export, statistics
-from ..reports.labels import figure_rows
+from ..reports.key_figures import figure_rows
 from ..reports.period import max_years, may, parse_period, units_for_picker
 from ..reports.rules import load_rules
 from ..security import permissions as p
@@ -182,7 +182,7 @@ ASSESSMENT_RULE_LABELS = {
 class AssessmentRuleView(ModelView):
     """考核规则: points per occurrence of each counted event; the administrator edits label,
     points and the active flag. Keys are fixed by the report, so rules are not added or deleted
-    here (switch one off instead); the defaults are seeded on first use."""
+    here (switch one off instead); ``flask deploy`` writes the defaults."""
 
     datamodel = SQLAInterface(AssessmentRule)
     class_permission_name = p.ASSESSMENT_RULE
@@ -217,8 +217,4 @@ class AssessmentRuleView(ModelView):
         "active": BooleanField(_l("Active"), description=description_columns["active"]),
     }
 
-    @expose("/list/")
-    @has_access
-    def list(self):
-        load_rules()  # the defaults appear the first time the administrator opens the page
-        return super().list()
+

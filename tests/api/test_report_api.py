@@ -6,7 +6,7 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from app.reports.labels import figure_rows
+from app.reports.key_figures import figure_rows
 from app.security import roles as r
 from tests import report_data as rd
 from tests.conftest import count_queries

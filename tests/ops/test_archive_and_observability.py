@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models.admin_audit import AdminAudit, AppendOnlyAudit
 from app.models.complaint import Complaint
-from app.observability import log_job
+from app.ops.observability import log_job
 from app.security import roles as r
 from app.services import archive
 from app.services import complaints as svc

@@ -28,7 +28,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import make_url
 
-from app import backup as backup_module
+from app.ops import backup as backup_module
 from app.extensions import db
 from app.models.complaint import Complaint, ComplaintEvent, NumberCounter
 from app.security import roles as r

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.complaint import Complaint, ComplaintEvent, NumberCounter
-from app.services import clock, totals
+from app import clock
+from app.services import totals
 from tests.conftest import PASSWORD
 from tests.ops.conftest import parallel
 from tests.services.test_monthly import assert_months_are_recounts

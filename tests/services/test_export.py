@@ -19,7 +19,6 @@ from app.extensions import db
 from app.models.audit import PiiAccess
 from app.models.complaint import Complaint
 from app.reports import export
-from app.reports.labels import status_label
 from app.reports.period import parse_period
 from app.security import roles as r
 from app.security.masking import identity, sees_identity
@@ -52,7 +51,7 @@ def expected_values(actor, case, today):
         who["complainant_name"], who["complainant_phone"],
         case.branch.name if case.branch else "",
         case.respondent_staff.name if case.respondent_staff else "",
-        str(c.label(c.CATEGORIES, case.category)), status_label(case.status), str(c.label(c.LEVELS, case.level)),
+        str(c.label(c.CATEGORIES, case.category)), c.label(c.STATUSES, case.status), str(c.label(c.LEVELS, case.level)),
         case.handling_unit.name if case.handling_unit else "",
         case.handler.name if case.handler else "",
         case.due_date, str(c.label(c.EXTENSIONS, case.extension_status)), case.replied_at,
@@ -80,10 +79,10 @@ def check_rows(app, user, actor=None):
         period = parse_period(user, rd.PERIOD, TODAY)
         from sqlalchemy import select
 
-        from app.reports import statistics
+        from app.reports import figures
 
         entities = db.session.execute(
-            select(Complaint).where(*statistics.base_conditions(user, period))
+            select(Complaint).where(*figures.base_conditions(user, period))
             .order_by(Complaint.received_at, Complaint.id)).scalars().all()
         assert [row[0] for row in rows] == [case.id for case in entities]
         for (case_id, full, values), case in zip(rows, entities):

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models.complaint import Complaint, ComplaintMonth, ComplaintMonthState
 from app.models.ruling import Ruling
-from app.reports import monthly, statistics
+from app.reports import figures, monthly, statistics
 from app.reports.period import parse_period
 from app.security import roles as r
 from tests import report_data as rd
@@ -96,7 +96,7 @@ def test_whole_months_are_read_from_the_kept_rows(app, users, cases):
     month, branch_id = date(2026, 11, 1), cases["c1"].branch_id
     row = db.session.get(ComplaintMonth, (month, branch_id))
     counts = json.loads(row.counts)
-    assert statistics.COUNT_NAMES[0] == "received"
+    assert figures.COUNT_NAMES[0] == "received"
     counts[0] += 1000
     db.session.execute(update(ComplaintMonth).where(ComplaintMonth.month == month, ComplaintMonth.branch_id == branch_id)
                        .values(counts=json.dumps(counts)))

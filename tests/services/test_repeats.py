@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models.complaint import Complaint
-from app.reports import repeats, statistics
+from app.reports import figures, repeats, statistics
 from app.reports.period import parse_period
 from app.security import roles as r
 from tests import report_data as rd
@@ -35,7 +35,7 @@ def grouped_from_every_case(user, args):
     """The repeat complainants of the period, grouped from every case (no mark)."""
     period = parse_period(user, args, TODAY)
     phone = Complaint.complainant_phone
-    groups = (select(phone, func.count().label("n")).where(*statistics.base_conditions(user, period), phone.isnot(None))
+    groups = (select(phone, func.count().label("n")).where(*figures.base_conditions(user, period), phone.isnot(None))
               .group_by(phone).having(func.count() > 1).subquery())
     people, complaints = db.session.execute(
         select(func.count(), func.coalesce(func.sum(groups.c.n), 0)).select_from(groups)).one()

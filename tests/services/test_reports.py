@@ -8,9 +8,9 @@ import pytest
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.models.assessment import AssessmentRule
-from app.reports import statistics
+from app.reports import figures, statistics
 from app.reports.period import parse_period
-from app.reports.rules import DEFAULT_KEYS, load_rules, score
+from app.reports.rules import DEFAULT_KEYS, ensure_default_rules, load_rules, score
 from app.security import roles as r
 from app.domain.calendar import WorkCalendar
 from tests import report_data as rd
@@ -124,8 +124,8 @@ def test_average_working_days_uses_the_calendar():
     holidays = {date(2026, 10, d): False for d in range(1, 9)}
     calendar = WorkCalendar(overrides=holidays)
     pairs = [(date(2026, 9, 30), date(2026, 10, 9), 2), (date(2026, 9, 30), date(2026, 9, 30), 1)]
-    assert statistics.average_working_days(pairs, calendar) == round(2 / 3, 2)
-    assert statistics.average_working_days([], calendar) is None
+    assert figures.average_working_days(pairs, calendar) == round(2 / 3, 2)
+    assert figures.average_working_days([], calendar) is None
 
 
 def test_reply_days_kept_per_month_give_the_average_of_the_pairs():
@@ -151,17 +151,17 @@ def test_reply_days_kept_per_month_give_the_average_of_the_pairs():
 
     months = {}
     for received, replied, n in pairs:
-        months.setdefault(received.replace(day=1), statistics.ReplyDays()).add_pairs([(received, replied, n)])
-    read = statistics.ReplyDays()
+        months.setdefault(received.replace(day=1), figures.ReplyDays()).add_pairs([(received, replied, n)])
+    read = figures.ReplyDays()
     for month, days in months.items():
         read.add_kept(month, days.kept(month))
     assert read.total == sum(n for _, _, n in pairs)
-    assert read.average(calendar) == statistics.average_working_days(pairs, calendar) == by_pairs()
+    assert read.average(calendar) == figures.average_working_days(pairs, calendar) == by_pairs()
 
 
 # --- assessment ------------------------------------------------------------------------------
 
-def test_default_rules_are_seeded_once_and_admin_changes_survive(app):
+def test_deploy_writes_the_default_rules_and_reading_never_does(app):
     rules = load_rules()
     assert [rule.key for rule in rules] == list(DEFAULT_KEYS)
     assert all(rule.label and rule.basis.startswith("§") and rule.active for rule in rules)
@@ -169,9 +169,14 @@ def test_default_rules_are_seeded_once_and_admin_changes_survive(app):
     rule.points = Decimal("-0.5")
     db.session.delete(db.session.query(AssessmentRule).filter_by(key="appeal_changed").one())
     db.session.commit()
+    # Reading (every report and page does) writes nothing back.
+    assert "appeal_changed" not in {x.key for x in load_rules()}
+    # flask deploy writes the missing defaults and leaves the administrator's values.
+    assert ensure_default_rules() == 1
     rules = load_rules()
     assert len(rules) == len(DEFAULT_KEYS)
     assert next(x for x in rules if x.key == "complaint").points == Decimal("-0.5")
+    assert ensure_default_rules() == 0
 
 
 def test_assessment_per_branch_and_staff(app, users, cases, staff_names):

@@ -266,7 +266,7 @@ def test_list_table_is_fab_markup_with_buttons_made_once(client, users, login, m
     page) renders exactly what FAB's list widget renders: same rows, buttons, links, labels."""
     from flask_appbuilder.widgets import ListWidget
 
-    from app.web.complaint import ComplaintView
+    from app.web.case import ComplaintView
 
     for i in range(4):
         make_complaint(users[r.COUNTER_STAFF], branch_id=org["a1"].id)

@@ -165,6 +165,17 @@ def test_admin_edits_the_scoring_rules(client, login, users):
     assert client.get(f"/assessmentruleview/delete/{rule.id}").status_code in (404, 405)
 
 
+def test_opening_the_rule_and_assessment_pages_writes_no_rule(client, login, users):
+    """Defaults are written by ``flask deploy``: a GET never brings back a rule that is gone."""
+    db.session.delete(db.session.query(AssessmentRule).filter_by(key="appeal_changed").one())
+    db.session.commit()
+    login("admin")
+    assert client.get("/assessmentruleview/list/").status_code == 200
+    assert client.get(ASSESSMENT).status_code == 200
+    db.session.expire_all()
+    assert db.session.query(AssessmentRule).filter_by(key="appeal_changed").count() == 0
+
+
 def test_only_admin_edits_rules(client, login, users):
     login("discipline")
     assert client.get("/assessmentruleview/list/").status_code == 403

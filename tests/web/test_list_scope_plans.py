@@ -1,13 +1,13 @@
 """The list's two ways of finding a page of a narrowed scope give the same page (issue 9).
 
 A page of few matching cases fetches them by id; a page of many walks the list's order and
-tests membership in the scope (datamodels.ORDERED_SCAN_FROM). Both must show exactly the
+tests membership in the scope (data.plans.ORDERED_SCAN_FROM). Both must show exactly the
 scope's cases, in the same order, on pages and in the API."""
 import pytest
 
 from datetime import datetime
 
-from app import datamodels
+from app.data import plans
 from app.services import complaints as svc
 from app.security import roles as r
 from tests.conftest import count_queries
@@ -30,7 +30,7 @@ def test_both_plans_show_the_scope_only_in_order(client, users, login, api, make
     for i in range(12):
         make_complaint(users[r.DISCIPLINE_OFFICE], branch_id=(org["a1"] if i % 3 else org["b1"]).id,
                        received_at=f"2026-11-{10 + i:02d}T09:00:00")
-    monkeypatch.setattr(datamodels, "ORDERED_SCAN_FROM", threshold)
+    monkeypatch.setattr(plans, "ORDERED_SCAN_FROM", threshold)
     rows, count = _numbers(client, "/api/v1/complaint/?q=(order_column:received_at,order_direction:desc)", api("branchhead"))
     assert count == 8 and len(rows) == 8  # coop A's cases only (8 of 12)
     assert rows == sorted(rows, reverse=True)
@@ -113,7 +113,8 @@ def test_scope_count_adds_up_every_way_of_reaching_a_case_once(app, users, facto
 
     from app.extensions import db
     from app.models.complaint import Complaint
-    from app.security.scope import complaint_clause, scope_count
+    from app.security.scope import complaint_clause
+    from app.data.plans import scope_count
     from tests import report_data
 
     cases = report_data.build(users, factory, org, make_complaint)
@@ -149,7 +150,7 @@ def test_scope_count_adds_up_every_way_of_reaching_a_case_once(app, users, facto
 @pytest.mark.parametrize("direction", ["desc", "asc"])
 def test_candidate_pages_equal_the_fetched_pages(client, users, api, make_complaint, org, monkeypatch, direction):
     """A large scope's page in order of receipt reads each way's first cases unit by unit
-    (``scope.newest_candidates``): page after page it shows what fetching every case of the
+    (``plans.newest_candidates``): page after page it shows what fetching every case of the
     scope shows. The branch's newest cases name the branch head (hidden from it) and the
     oldest too, so a way's first cases must be its visible ones; two cases of another branch
     are handled by the head's branch."""
@@ -168,7 +169,7 @@ def test_candidate_pages_equal_the_fetched_pages(client, users, api, make_compla
     db.session.commit()
 
     def pages(threshold):
-        monkeypatch.setattr(datamodels, "ORDERED_SCAN_FROM", threshold)
+        monkeypatch.setattr(plans, "ORDERED_SCAN_FROM", threshold)
         out = []
         with count_queries() as q:
             for page in range(3):

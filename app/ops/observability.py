@@ -100,7 +100,7 @@ def log_job(name: str, **counts) -> dict:
     ``counts`` are the job's figures (``log_job("remind", due_soon=3, overdue=1, mailed=2)``);
     they must not contain personal data.
     """
-    from .services import clock
+    from .. import clock
 
     entry = {"event": "job", "job": name, "at": clock.now().isoformat(), **counts}
     _emit(JOB_LOGGER, entry)
@@ -211,8 +211,8 @@ def _audit_after_flush(session, flush_context):
             break
     if not rows:
         return
-    from .models.admin_audit import AdminAudit
-    from .services import clock
+    from ..models.admin_audit import AdminAudit
+    from .. import clock
 
     connection = session.connection()
     actor_id, actor_name = _actor(connection)

@@ -5,7 +5,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .extensions import db
+from ..extensions import db
 
 
 def register(app) -> None:
@@ -24,9 +24,9 @@ def _url() -> str:
 @with_appcontext
 def backup_command(output):
     """Back up the database while the application runs (SQLite backup API / pg_dump -Fc)."""
-    from . import backup
-    from .observability import log_job
-    from .services import clock
+    from ..ops import backup
+    from ..ops.observability import log_job
+    from .. import clock
 
     url = _url()
     if output is None:
@@ -49,8 +49,8 @@ def restore_command(source, yes):
 
     Then run `flask --app run deploy` to bring the schema to the current version.
     """
-    from . import backup
-    from .observability import log_job
+    from ..ops import backup
+    from ..ops.observability import log_job
 
     url = _url()
     target = db.engine.url.render_as_string(hide_password=True)
@@ -74,8 +74,9 @@ def restore_command(source, yes):
 def archive_command(before, output):
     """Export closed cases older than the retention period with their timelines and mark them
     archived. Nothing is deleted."""
-    from .observability import log_job
-    from .services import archive, clock
+    from ..ops.observability import log_job
+    from .. import clock
+    from ..services import archive
 
     before = before.date()
     if output is None:

@@ -5,9 +5,9 @@ Running it again changes nothing that is already there.
 """
 from flask import current_app
 
-from .extensions import db
-from .models import OrgUnit, Staff
-from .security import roles as r
+from ..extensions import db
+from ..models import OrgUnit, Staff
+from ..security import roles as r
 
 # Documented demo accounts only, never production (bandit B105 reviewed).
 DEMO_PASSWORD = "Demo@12345"  # nosec B105
@@ -142,9 +142,9 @@ def seed_demo_complaints():
     """Sample cases in several states, created through the services (idempotent by external ref)."""
     from datetime import timedelta
 
-    from .models.complaint import Complaint
-    from .services import clock
-    from .services import complaints as svc
+    from ..models.complaint import Complaint
+    from .. import clock
+    from ..services import complaints as svc
 
     sm = current_app.appbuilder.sm
     units = {u.code: u for u in db.session.query(OrgUnit).all()}

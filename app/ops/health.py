@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
-from .extensions import db
+from ..extensions import db
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import cli_bench, cli_ops
-from .cli_calendar import calendar_cli
+from .. import cli_bench
+from . import ops as cli_ops
+from .calendar import calendar_cli
 
 
 def register(app) -> None:
@@ -20,7 +21,7 @@ def register(app) -> None:
 
 
 def _sync():
-    from .security.sync import UnknownPermission, sync_roles
+    from ..security.sync import UnknownPermission, sync_roles
 
     try:
         counts = sync_roles(current_app.appbuilder)
@@ -40,16 +41,26 @@ def sync_roles_command():
 @click.command("deploy")
 @with_appcontext
 def deploy_command():
-    """Once per deploy: migrate the database to head, then sync roles and permissions."""
+    """Once per deploy: migrate the database to head, sync roles and permissions, rebuild the kept
+    report months when their definition changed, and write the missing default assessment rules."""
     from flask_migrate import upgrade
 
     upgrade()
     _sync()
     _build_report_months()
+    _default_rules()
+
+
+def _default_rules():
+    from ..reports.rules import ensure_default_rules
+
+    added = ensure_default_rules()
+    if added:
+        click.echo(f"Assessment rules added: {added}.")
 
 
 def _build_report_months():
-    from .reports import monthly
+    from ..reports import monthly
 
     built = monthly.ensure_built()
     if built is not None:
@@ -66,8 +77,8 @@ def report_cli():
 def rebuild_months_command():
     """Recount the kept report months from the cases (reports/monthly.py). Safe at any time;
     ``flask deploy`` does it when the counts' definition changed."""
-    from .extensions import db
-    from .reports import monthly
+    from ..extensions import db
+    from ..reports import monthly
 
     built = monthly.rebuild()
     db.session.commit()
@@ -94,8 +105,8 @@ def seed_demo_command():
 @with_appcontext
 def remind_command(no_mail):
     """Record today's reminders for cases due soon or overdue (run daily from cron/systemd)."""
-    from .observability import log_job
-    from .services.deadlines import remind
+    from ..ops.observability import log_job
+    from ..services.deadlines import remind
 
     counts = remind(send_mail=not no_mail)
     log_job("remind", **counts)

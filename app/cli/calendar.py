@@ -2,7 +2,7 @@
 import click
 from flask.cli import AppGroup
 
-from .errors import DomainError
+from ..errors import DomainError
 
 calendar_cli = AppGroup("calendar", help="Work calendar: import official schedules, publish years.")
 
@@ -23,7 +23,7 @@ def _fail(error: DomainError):
               help="A year to import (repeatable); default: every year the package covers.")
 def import_command(years):
     """Fill the calendar from chinesecalendar (idempotent; administrators' days are kept)."""
-    from .services import calendar as service
+    from ..services import calendar as service
 
     try:
         changes = service.import_from_package(list(years) or None)
@@ -42,7 +42,7 @@ def import_command(years):
 @click.option("--dry-run", is_flag=True, help="Show what would change and write nothing.")
 def import_csv_command(path, merge, no_publish, dry_run):
     """Import a calendar file (columns: date, is_workday, name); a bad row refuses the whole file."""
-    from .services import calendar as service
+    from ..services import calendar as service
 
     with open(path, "rb") as handle:
         content = handle.read(service.MAX_CSV_BYTES + 1)
@@ -63,7 +63,7 @@ def import_csv_command(path, merge, no_publish, dry_run):
 
 
 def _set_published(year, published):
-    from .services import calendar as service
+    from ..services import calendar as service
 
     try:
         service.set_year_published(year, published)

@@ -1,8 +1,7 @@
-"""Translated names of the report's figures, shared by the dashboard and the Excel export."""
+"""The key figures of a summary, in display order with their names and kinds: what the dashboard
+and the Excel export both show."""
 from flask_babel import lazy_gettext as _l
 
-from ..domain import vocabulary as v
-from ..i18n import label
 
 # (label, getter, kind) — kind: "count", "rate" (0–1), "days", "money".
 KEY_FIGURES = (
@@ -35,7 +34,3 @@ KEY_FIGURES = (
 def figure_rows(data):
     """[(label, value, kind)] of the key figures of a summary."""
     return [(str(label), getter(data), kind) for label, getter, kind in KEY_FIGURES]
-
-
-def status_label(code) -> str:
-    return label(v.STATUSES, code)

@@ -1,39 +1,30 @@
-"""Complaint pages: list with filters, case page with timeline and one button per allowed
-transition, register and edit forms, the printable written reply, evidence, and 我的待办."""
+"""The complaint list and the case pages: list with filters, case page with timeline and one
+button per allowed transition, register and edit forms, the printable reply and ruling, evidence."""
 from datetime import timedelta
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
-from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.widgets import ListWidget
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
-from sqlalchemy import func, select, union_all
-from sqlalchemy.orm import selectinload
 
+from ..data import complaints as reads
+from ..data.interfaces import ComplaintInterface
+from ..domain import calendar as cal
+from ..domain import transitions as t
 from ..domain import vocabulary as labels
-from ..errors import DomainError
-from ..datamodels import ComplaintInterface
-from ..extensions import db
-from ..input_checks import valid_page_number
-from ..models import OrgUnit
-from ..models.complaint import Complaint, ComplaintEvent
+from ..errors import DomainError, ValidationFailed
+from ..i18n import lazy_labels, vocab as c
 from ..security import permissions as p
 from ..security.filters import ComplaintScopeFilter
 from ..security.masking import identity, sees_identity
 from ..security.scope import all_units
-from ..services.pii import log_identity_views
-from ..services.presenter import event_changes
-from ..models.audit import PiiAccess
-from ..models.reminder import Reminder
 from ..services import attachments, deadlines
 from ..services import complaints as svc
 from ..services.calendar import load_calendar
-from ..domain import calendar as cal
-from ..domain import states as s
-from ..domain import transitions as t
-from ..i18n import lazy_labels, vocab as c
+from ..services.pii import log_identity_views
+from ..services.presenter import event_changes
 from . import forms
 
 MAX_PAGE_SIZE = 100
@@ -182,9 +173,7 @@ class ComplaintView(ModelView):
         actor = svc.actor_for(g.user)
         today = svc.today()
         allowed = svc.available_transitions(g.user, complaint, today)
-        events = db.session.execute(
-            select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id).order_by(ComplaintEvent.id)
-        ).scalars().all()
+        events = reads.events_of(complaint)
         action_forms = [
             (tr, forms.transition_fields(tr.name, actor, complaint)) for tr in allowed
         ]
@@ -324,8 +313,6 @@ class ComplaintView(ModelView):
         upload = request.files.get("file")
         try:
             if upload is None:
-                from ..errors import ValidationFailed
-
                 raise ValidationFailed(gettext("Choose a file to attach."), field="file")
             attachments.save(g.user, pk, upload.filename, upload.stream)
         except DomainError as error:
@@ -349,228 +336,3 @@ class ComplaintView(ModelView):
         return response
 
 
-class TodoView(BaseView):
-    """我的待办: the cases waiting for the current user's action, overdue first."""
-
-    route_base = "/todo"
-    default_view = "index"
-    class_permission_name = p.COMPLAINT
-    base_permissions = list(p.COMPLAINT_PERMISSIONS)
-    method_permission_name = {"index": "read"}
-
-    @expose("/")
-    @has_access
-    def index(self):
-        actor = svc.actor_for(g.user)
-        today = svc.today()
-        rows = sorted(todo_candidates(g.user, actor, today), key=lambda c: todo_order(c, today))
-        calendar = load_calendar()
-        reminded = set(db.session.execute(
-            select(Reminder.complaint_id).where(Reminder.day == today, Reminder.complaint_id.in_([c.id for c in rows]))
-        ).scalars())
-        items = []
-        for complaint in rows:
-            actions = t.available(complaint, actor, today)
-            if not actions:
-                continue
-            if len(items) == TODO_LIMIT:
-                break
-            soon = complaint.due_date is not None and complaint.status == s.PROCESSING and cal.due_soon(
-                calendar, today, complaint.due_date, current_app.config.get("DUE_SOON_WORKING_DAYS", 2))
-            items.append((complaint, actions, svc.is_overdue(complaint, today), soon,
-                          deadlines.regulatory_ceiling(complaint)[1], complaint.id in reminded))
-        return self.render_template("complaint/todo.html", items=items, c=c, gettext=gettext, title=gettext("My to-do"))
-
-
-QUEUES = {
-    # name: (title, condition for the acting user, order)
-    "rulings": (_l("Cases awaiting a ruling"),
-                lambda actor: Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None),
-                lambda: Complaint.received_at),
-    # §17: the requests addressed to the user's unit (the higher ruling body).
-    "rerulings": (_l("Re-ruling requests"),
-                  lambda actor: (Complaint.reruling_status == s.RERULING_REQUESTED)
-                  & (Complaint.reruling_unit_id == actor.unit_id),
-                  lambda: Complaint.reruling_requested_at),
-    # §14: an appeal shows only to its appeal unit.
-    "appeals": (_l("Appeals"),
-                lambda actor: (Complaint.status == s.APPEALED) & (Complaint.appeal_unit_id == actor.unit_id),
-                lambda: Complaint.appeal_decision_due),
-}
-
-
-class QueueView(BaseView):
-    """Work lists: the committee's cases awaiting a ruling, the higher body's re-ruling requests,
-    appeals with their decision deadlines (§14, §17). Scoped and masked like every list."""
-
-    route_base = "/queues"
-    default_view = "rulings"
-    class_permission_name = p.COMPLAINT
-    base_permissions = list(p.COMPLAINT_PERMISSIONS)
-    method_permission_name = {"rulings": "read", "rerulings": "read", "appeals": "read"}
-
-    def _render(self, name):
-        title, condition, order = QUEUES[name]
-        rows = db.session.execute(
-            svc.scoped_select(g.user).where(condition(svc.actor_for(g.user))).order_by(order(), Complaint.id)
-            .options(selectinload(Complaint.branch), selectinload(Complaint.handling_unit))
-            .limit(500)
-        ).scalars().all()
-        return self.render_template("complaint/queue.html", rows=rows, queue=name, title=title, c=c,
-                                    today=svc.today())
-
-    @expose("/rulings")
-    @has_access
-    def rulings(self):
-        return self._render("rulings")
-
-    @expose("/rerulings")
-    @has_access
-    def rerulings(self):
-        return self._render("rerulings")
-
-    @expose("/appeals")
-    @has_access
-    def appeals(self):
-        return self._render("appeals")
-
-
-class PiiAccessView(ModelView):
-    """The PII access log for the discipline office: read and filter, never change (§16)."""
-
-    route_base = "/pii-log"
-    datamodel = SQLAInterface(PiiAccess)
-    class_permission_name = p.PII_LOG
-    method_permission_name = {"list": "read", "show": "read"}
-    include_route_methods = {"list", "show"}
-    list_title = _l("Identity access log")
-    show_title = _l("Identity access")
-    add_title = _l("Identity access log")
-    edit_title = _l("Identity access log")
-    label_columns = lazy_labels(labels.PII_LOG_LABELS)
-    list_columns = ["at", "username", "complaint", "channel"]
-    show_columns = list_columns
-    search_columns = ["at", "username", "complaint", "channel"]
-    order_columns = ["at", "username", "channel"]
-    base_order = ("at", "desc")
-    formatters_columns = {"channel": lambda v: c.label(c.PII_CHANNELS, v)}
-
-
-class AccountabilityView(BaseView):
-    """超时追责 (§13): cases that ran past their deadline in force — an approved extension's date
-    included (未经许可超时) — with the unit and handler that held them on the day they became
-    overdue. Scoped like every list."""
-
-    route_base = "/accountability"
-    default_view = "index"
-    class_permission_name = p.COMPLAINT
-    base_permissions = list(p.COMPLAINT_PERMISSIONS)
-    method_permission_name = {"index": "read"}
-    page_size = 50
-
-    @expose("/")
-    @has_access
-    def index(self):
-        today = svc.today()
-        page = request.args.get("page", "0")  # refused before the view unless a page number
-        page = int(page) if valid_page_number(page) else 0
-        base = svc.scoped_select(g.user).where(deadlines.overdue_clause(today))
-        total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-        rows = db.session.execute(
-            base.order_by(Complaint.due_date, Complaint.id)
-            .options(selectinload(Complaint.branch))
-            .limit(self.page_size).offset(page * self.page_size)
-        ).scalars().all()
-        holders = deadlines.holders_at_deadline(rows)
-        units = {u.id: u for u in db.session.execute(select(OrgUnit).where(
-            OrgUnit.id.in_({h[0] for h in holders.values() if h[0]}))).scalars()}
-        from ..models import Staff
-
-        staff = {m.id: m for m in db.session.execute(select(Staff).where(
-            Staff.id.in_({h[1] for h in holders.values() if h[1]}))).scalars()}
-        calendar = load_calendar()
-        items = []
-        for complaint in rows:
-            unit_id, handler_id = holders.get(complaint.id, (None, None))
-            end = complaint.replied_at.date() if complaint.replied_at else today
-            items.append((complaint, units.get(unit_id), staff.get(handler_id),
-                          cal.working_days_between(calendar, complaint.due_date, end)))
-        return self.render_template("complaint/accountability.html", items=items, total=total, page=page,
-                                    pages=(total + self.page_size - 1) // self.page_size, c=c,
-                                    title=gettext("Overruns without permission (§13)"))
-
-
-TODO_LIMIT = 200
-# Statuses in which a case still waits for its handler, head or the office (not closed work).
-ACTIVE = (s.REGISTERED, s.PROCESSING, s.REPLIED, s.APPEALED)
-
-
-def _by_due():
-    return (Complaint.due_date.is_(None), Complaint.due_date, Complaint.received_at, Complaint.id)
-
-
-def _newest(column):
-    return (column.desc(), Complaint.id.desc())
-
-
-def _todo_parts(actor, today):
-    """What may need ``actor``, as (condition, order) pairs: each kind of work is read with its
-    own index-friendly order and limit, so the page costs the same at a million cases as at a
-    thousand. The transition table then decides exactly what each case offers."""
-    parts = []
-    if actor.has_role(t.COMMITTEE):
-        parts.append((Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None), _newest(Complaint.received_at)))
-    if actor.has_role(t.RERULING_BODY) and actor.unit_id is not None:
-        parts.append(((Complaint.reruling_status == s.RERULING_REQUESTED) & (Complaint.reruling_unit_id == actor.unit_id),
-                      (Complaint.reruling_requested_at, Complaint.id)))
-    if actor.unit_id is not None:
-        parts.append(((Complaint.status == s.APPEALED) & (Complaint.appeal_unit_id == actor.unit_id),
-                      (Complaint.appeal_decision_due, Complaint.id)))
-    if actor.staff_id is not None:
-        from ..security.scope import clauses_for_ruled_staff
-
-        parts.append(((Complaint.reruling_status == s.RERULING_NONE) & Complaint.ruling_result.isnot(None)
-                      & (Complaint.reruling_deadline.is_(None) | (Complaint.reruling_deadline >= today))
-                      & clauses_for_ruled_staff(Complaint, actor.staff_id), _newest(Complaint.ruled_on)))
-        parts.append(((Complaint.handler_id == actor.staff_id) & Complaint.status.in_(ACTIVE), _by_due()))
-    if actor.has_role(t.DISCIPLINE_OFFICE):
-        parts.append((Complaint.status == s.REGISTERED, _by_due()))
-        parts.append(((Complaint.extension_status == s.EXT_REQUESTED) & (Complaint.status == s.PROCESSING), _by_due()))
-        parts.append(((Complaint.level == "union") & Complaint.status.in_(ACTIVE), _by_due()))
-        parts.append(((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None), _newest(Complaint.closed_at)))
-    if actor.has_role(t.BRANCH_HEAD) and actor.unit_ids:
-        units = sorted(actor.unit_ids)
-        parts.append((Complaint.handling_unit_id.in_(units) & Complaint.status.in_(ACTIVE), _by_due()))
-        parts.append(((Complaint.status == s.REGISTERED) & Complaint.branch_id.in_(units), _by_due()))
-        parts.append(((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None)
-                      & Complaint.handling_unit_id.in_(units), _newest(Complaint.closed_at)))
-    return parts
-
-
-def todo_candidates(user, actor, today, limit=TODO_LIMIT):
-    """The cases of ``user``'s to-do candidates in one statement: the ids of each kind of work
-    (its own order and limit) united, then the cases with their units and handler."""
-    parts = _todo_parts(actor, today)
-    if not parts:
-        return []
-    scope = svc.scoped_select(user).whereclause
-    ids = union_all(*[
-        select(Complaint.id).where(scope, condition).order_by(*order).limit(limit).subquery().select()
-        for condition, order in parts
-    ]).subquery()
-    query = (
-        select(Complaint).where(Complaint.id.in_(select(ids.c.id)))
-        # the guards of a ruled case read its ruled staff: one statement for all rows
-        .options(selectinload(Complaint.handler), selectinload(Complaint.ruled_staff))
-    )
-    all_units()  # the rows' units then come from the session
-    return db.session.execute(query).scalars().all()
-
-
-def todo_order(complaint, today):
-    """Overdue open work first, then open work by due date, then follow-ups, rulings and other
-    work without a deadline, most recent first."""
-    if complaint.status in ACTIVE and complaint.due_date is not None:
-        return (0 if complaint.due_date < today else 1, complaint.due_date.toordinal(), complaint.id)
-    recent = complaint.closed_at or complaint.received_at
-    return (2, -recent.toordinal() if recent else 0, -complaint.id)

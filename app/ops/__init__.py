@@ -1,0 +1,1 @@
+"""Operations: health check, structured logs and the admin audit, backup and restore."""
