@@ -6,6 +6,7 @@ from flask_appbuilder.api import BaseApi, ModelRestApi
 from flask_babel import gettext
 from sqlalchemy.exc import DataError, IntegrityError
 
+from ..data.checks import DomainChecks
 from ..errors import DomainError
 from ..i18n import translate_messages
 from ..extensions import db
@@ -31,7 +32,7 @@ def contract_errors(method):
     return wrapper
 
 
-class DomainApi(ModelRestApi):
+class DomainApi(DomainChecks, ModelRestApi):
     """A ModelRestApi that speaks the contract's error language.
 
     - validation errors answer 400 ``{"message": {field: [..]}}`` (FAB says 422);
@@ -42,21 +43,6 @@ class DomainApi(ModelRestApi):
     """
 
     allow_browser_login = False
-    check_item = None
-    check_delete = None
-
-    def _run(self, check, item):
-        if check is not None:
-            check(item)
-
-    def pre_add(self, item):
-        self._run(type(self).check_item, item)
-
-    def pre_update(self, item):
-        self._run(type(self).check_item, item)
-
-    def pre_delete(self, item):
-        self._run(type(self).check_delete, item)
 
     @contract_errors
     def post_headless(self):

@@ -231,6 +231,16 @@ def get_day(row_id) -> WorkDay:
     return row
 
 
+def _stored_day(row_id: int):
+    """The stored date of day ``row_id`` (read from the database, not from a row a form may have
+    changed already) and its row; NotFound when there is none."""
+    with db.session.no_autoflush:
+        old = db.session.execute(select(WorkDay.date).where(WorkDay.id == row_id)).scalar()
+        if old is None:
+            raise NotFound(_l("This calendar day does not exist."))
+        return old, get_day(row_id)
+
+
 def update_day(row_id: int, day: date, is_workday: bool, name: Optional[str] = None, user=None) -> WorkDay:
     """§5: an administrator corrects a day; the row becomes an administrator's day.
 
@@ -238,11 +248,7 @@ def update_day(row_id: int, day: date, is_workday: bool, name: Optional[str] = N
     state is read from the database.
     """
     cleaned = check_day(day, is_workday, name, row_id=row_id)
-    with db.session.no_autoflush:
-        old = db.session.execute(select(WorkDay.date).where(WorkDay.id == row_id)).scalar()
-        if old is None:
-            raise NotFound(_l("This calendar day does not exist."))
-        row = get_day(row_id)
+    old, row = _stored_day(row_id)
 
     def apply():
         row.date, row.is_workday, row.name = day, is_workday, cleaned
@@ -257,11 +263,7 @@ def update_day(row_id: int, day: date, is_workday: bool, name: Optional[str] = N
 
 def remove_day(row_id: int, user=None) -> None:
     """§5: an administrator removes a day; that date follows Monday–Friday again."""
-    with db.session.no_autoflush:
-        old = db.session.execute(select(WorkDay.date).where(WorkDay.id == row_id)).scalar()
-        if old is None:
-            raise NotFound(_l("This calendar day does not exist."))
-        row = get_day(row_id)
+    old, row = _stored_day(row_id)
 
     def apply():
         db.session.delete(row)

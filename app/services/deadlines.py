@@ -58,12 +58,7 @@ def recompute_for_dates(changed_dates, user) -> int:
     for complaint in handling:
         days = complaint.deadline_days or cal.handling_days(complaint.level)
         deadline = cal.add_working_days(calendar, complaint.received_at.date(), days)
-        if (deadline.date, deadline.provisional) != (complaint.due_date, bool(complaint.due_date_provisional)):
-            _record(complaint, user, now, HANDLING, complaint.due_date, deadline)
-            complaint.due_date = deadline.date
-            complaint.due_date_provisional = deadline.provisional
-            complaint.version = (complaint.version or 0) + 1
-            changed += 1
+        changed += _move(complaint, user, now, HANDLING, deadline, "due_date", "due_date_provisional")
 
     appeals = db.session.execute(
         select(Complaint).where(
@@ -76,13 +71,8 @@ def recompute_for_dates(changed_dates, user) -> int:
     ).scalars().all()
     for complaint in appeals:
         deadline = cal.appeal_decision_deadline(calendar, complaint.appeal_applied_on)
-        if (deadline.date, deadline.provisional) != (complaint.appeal_decision_due,
-                                                     bool(complaint.appeal_decision_due_provisional)):
-            _record(complaint, user, now, APPEAL_DECISION, complaint.appeal_decision_due, deadline)
-            complaint.appeal_decision_due = deadline.date
-            complaint.appeal_decision_due_provisional = deadline.provisional
-            complaint.version = (complaint.version or 0) + 1
-            changed += 1
+        changed += _move(complaint, user, now, APPEAL_DECISION, deadline, "appeal_decision_due",
+                         "appeal_decision_due_provisional")
 
     # A window's last day moves only when it is changed itself or a day off up to it is: its
     # nominal end (15 days after its start) lies at most a holiday's length before it.
@@ -99,12 +89,23 @@ def recompute_for_dates(changed_dates, user) -> int:
         if start is None:
             continue
         deadline = cal.appeal_window_end(calendar, start)
-        if deadline.date != complaint.appeal_due_date:
-            _record(complaint, user, now, APPEAL_WINDOW, complaint.appeal_due_date, deadline)
-            complaint.appeal_due_date = deadline.date
-            complaint.version = (complaint.version or 0) + 1
-            changed += 1
+        changed += _move(complaint, user, now, APPEAL_WINDOW, deadline, "appeal_due_date")
     return changed
+
+
+def _move(complaint, user, now, which, deadline, date_field, provisional_field=None) -> int:
+    """Set ``complaint``'s ``date_field`` (and ``provisional_field``, when it has one) to
+    ``deadline`` with a timeline note naming the deadline; 1 when it moved, else 0."""
+    old = getattr(complaint, date_field)
+    was_provisional = bool(getattr(complaint, provisional_field)) if provisional_field else deadline.provisional
+    if (deadline.date, deadline.provisional) == (old, was_provisional):
+        return 0
+    _record(complaint, user, now, which, old, deadline)
+    setattr(complaint, date_field, deadline.date)
+    if provisional_field:
+        setattr(complaint, provisional_field, deadline.provisional)
+    complaint.version = (complaint.version or 0) + 1
+    return 1
 
 
 def _record(complaint, user, now, which, old, deadline):
