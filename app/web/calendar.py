@@ -283,13 +283,20 @@ class WorkCalendarView(BaseView):
         content = upload.read(service.MAX_CSV_BYTES + 1)
         mode = form.mode.data if form.mode.data in (MODE_REPLACE, MODE_MERGE) else MODE_REPLACE
         publish = bool(form.publish.data)
+        return self._preview(form, content, mode, publish, gettext("The file matches the calendar; there is "
+                                                                   "nothing to change."))
+
+    def _preview(self, form, content, mode, publish, nothing_to_change=None):
+        """The import page with the file's changes and a confirmation form, or only the form (with
+        ``nothing_to_change`` flashed) when the file changes nothing or is refused."""
         try:
             changes = service.preview_csv(content, replace=mode == MODE_REPLACE, publish=publish)
         except DomainError as error:
             flash(str(error), "danger")
             return self._render_import(form)
         if changes.empty:
-            flash(gettext("The file matches the calendar; there is nothing to change."), "info")
+            if nothing_to_change:
+                flash(nothing_to_change, "info")
             return self._render_import(form)
         return self._render_import(form, changes, self._confirm_form(content, mode, publish, changes))
 
@@ -315,14 +322,7 @@ class WorkCalendarView(BaseView):
             )
         except Conflict as error:
             flash(str(error), "warning")
-            try:
-                changes = service.preview_csv(content, replace=mode == MODE_REPLACE, publish=publish)
-            except DomainError as again:
-                flash(str(again), "danger")
-                return self._render_import(form)
-            if changes.empty:
-                return self._render_import(form)
-            return self._render_import(form, changes, self._confirm_form(content, mode, publish, changes))
+            return self._preview(form, content, mode, publish)
         except DomainError as error:
             flash(str(error), "danger")
             return self._render_import(form)
