@@ -382,7 +382,7 @@ def ensure_calendar() -> bool:
     ).scalar()
     if published:
         return False
-    from .services.calendar import import_from_package
+    from .services.calendar_import import import_from_package
 
     import_from_package()
     return True

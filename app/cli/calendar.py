@@ -23,14 +23,14 @@ def _fail(error: DomainError):
               help="A year to import (repeatable); default: every year the package covers.")
 def import_command(years):
     """Fill the calendar from chinesecalendar (idempotent; administrators' days are kept)."""
-    from ..services import calendar as service
+    from ..services import calendar_import
 
     try:
-        changes = service.import_from_package(list(years) or None)
+        changes = calendar_import.import_from_package(list(years) or None)
     except DomainError as error:
         _fail(error)
     covered = ", ".join(map(str, changes.years)) if years else (
-        f"{service.PACKAGE_FIRST_YEAR}-{service.PACKAGE_LAST_YEAR}"
+        f"{calendar_import.PACKAGE_FIRST_YEAR}-{calendar_import.PACKAGE_LAST_YEAR}"
     )
     click.echo(f"Calendar import from chinesecalendar ({covered}): {_summary(changes)}")
 
@@ -42,15 +42,15 @@ def import_command(years):
 @click.option("--dry-run", is_flag=True, help="Show what would change and write nothing.")
 def import_csv_command(path, merge, no_publish, dry_run):
     """Import a calendar file (columns: date, is_workday, name); a bad row refuses the whole file."""
-    from ..services import calendar as service
+    from ..services import calendar_import
 
     with open(path, "rb") as handle:
-        content = handle.read(service.MAX_CSV_BYTES + 1)
+        content = handle.read(calendar_import.MAX_CSV_BYTES + 1)
     try:
         if dry_run:
-            changes = service.preview_csv(content, replace=not merge, publish=not no_publish)
+            changes = calendar_import.preview_csv(content, replace=not merge, publish=not no_publish)
         else:
-            changes = service.import_csv(content, replace=not merge, publish=not no_publish)
+            changes = calendar_import.import_csv(content, replace=not merge, publish=not no_publish)
     except DomainError as error:
         _fail(error)
     prefix = "Would change" if dry_run else "Imported"

@@ -24,6 +24,7 @@ from ..extensions import db
 from ..models.calendar import CalendarYear, WorkDay
 from ..security import permissions as p
 from ..services import calendar as service
+from ..services import calendar_import
 from .. import clock
 from ..data.interfaces import CalendarYearInterface, WorkDayInterface, acting_user
 from ..domain import vocabulary as v
@@ -254,7 +255,7 @@ class WorkCalendarView(BaseView):
             form=form,
             changes=changes,
             confirm=confirm,
-            max_kb=service.MAX_CSV_BYTES // 1024,
+            max_kb=calendar_import.MAX_CSV_BYTES // 1024,
             day_kind=DAY_KIND,
         )
 
@@ -280,7 +281,7 @@ class WorkCalendarView(BaseView):
         if upload is None or not getattr(upload, "filename", ""):
             flash(gettext("Choose a calendar file to upload."), "danger")
             return self._render_import(form)
-        content = upload.read(service.MAX_CSV_BYTES + 1)
+        content = upload.read(calendar_import.MAX_CSV_BYTES + 1)
         mode = form.mode.data if form.mode.data in (MODE_REPLACE, MODE_MERGE) else MODE_REPLACE
         publish = bool(form.publish.data)
         return self._preview(form, content, mode, publish, gettext("The file matches the calendar; there is "
@@ -290,7 +291,7 @@ class WorkCalendarView(BaseView):
         """The import page with the file's changes and a confirmation form, or only the form (with
         ``nothing_to_change`` flashed) when the file changes nothing or is refused."""
         try:
-            changes = service.preview_csv(content, replace=mode == MODE_REPLACE, publish=publish)
+            changes = calendar_import.preview_csv(content, replace=mode == MODE_REPLACE, publish=publish)
         except DomainError as error:
             flash(str(error), "danger")
             return self._render_import(form)
@@ -316,7 +317,7 @@ class WorkCalendarView(BaseView):
         mode = confirm.mode.data if confirm.mode.data in (MODE_REPLACE, MODE_MERGE) else MODE_REPLACE
         publish = confirm.publish.data == "1"
         try:
-            changes = service.import_csv(
+            changes = calendar_import.import_csv(
                 content, user=acting_user(), replace=mode == MODE_REPLACE, publish=publish,
                 expected_fingerprint=confirm.fingerprint.data or "",
             )

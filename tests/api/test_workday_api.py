@@ -7,6 +7,7 @@ import pytest
 from app.extensions import db
 from app.models.calendar import WorkDay
 from app.services import calendar as service
+from app.services import calendar_import
 
 URL = "/api/v1/workday/"
 READERS = ["discipline", "committee", "reruling", "branchhead", "counter", "leader"]
@@ -21,7 +22,7 @@ def hook_calls(monkeypatch):
 
 @pytest.fixture
 def year_2025(app):
-    service.import_from_package([2025])
+    calendar_import.import_from_package([2025])
 
 
 def _rows():

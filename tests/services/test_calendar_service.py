@@ -15,6 +15,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.extensions import db
 from app.models.calendar import CalendarYear, WorkDay
 from app.services import calendar as service
+from app.services import calendar_import
 from app.domain.calendar import handling_deadline
 
 
@@ -56,13 +57,13 @@ def hook_calls(monkeypatch):
 
 @pytest.fixture
 def calendar_2025_2026(app):
-    service.import_from_package([2025, 2026])
+    calendar_import.import_from_package([2025, 2026])
 
 
 # --- the chinesecalendar package -------------------------------------------------------------------
 
 def test_2025_and_2026_in_the_database_agree_day_by_day_with_chinesecalendar(app):
-    changes = service.import_from_package([2025, 2026])
+    changes = calendar_import.import_from_package([2025, 2026])
     assert changes.years_published == [2025, 2026]
     calendar = service.load_calendar()
     for day in _all_days(2025, 2026):
@@ -74,7 +75,7 @@ def test_2025_and_2026_in_the_database_agree_day_by_day_with_chinesecalendar(app
 
 
 def test_package_import_stores_only_differing_or_named_days_with_chinese_names(app):
-    service.import_from_package([2025])
+    calendar_import.import_from_package([2025])
     rows = {row.date: row for row in db.session.query(WorkDay)}
     for day, row in rows.items():
         assert row.source == "package"
@@ -89,10 +90,10 @@ def test_package_import_stores_only_differing_or_named_days_with_chinese_names(a
 
 
 def test_package_import_is_idempotent_and_keeps_administrators_days(app, hook_calls):
-    service.import_from_package([2025])
+    calendar_import.import_from_package([2025])
     day = db.session.query(WorkDay).filter_by(date=date(2025, 10, 8)).one()
     service.update_day(day.id, date(2025, 10, 8), True, "本社上班")
-    again = service.import_from_package([2025])
+    again = calendar_import.import_from_package([2025])
     assert again.empty
     row = db.session.query(WorkDay).filter_by(date=date(2025, 10, 8)).one()
     assert (row.is_workday, row.name, row.source) == (True, "本社上班", "admin")
@@ -100,9 +101,9 @@ def test_package_import_is_idempotent_and_keeps_administrators_days(app, hook_ca
 
 
 def test_package_import_keeps_a_year_the_administrator_unpublished(app):
-    service.import_from_package([2025])
+    calendar_import.import_from_package([2025])
     service.set_year_published(2025, False)
-    assert service.import_from_package([2025]).empty
+    assert calendar_import.import_from_package([2025]).empty
     assert db.session.get(CalendarYear, 2025).published is False
 
 
@@ -110,15 +111,15 @@ def test_a_year_the_package_does_not_cover_is_refused_and_nothing_changes(app):
     before = _snapshot()
     for year in (2027, 2003, 1999):
         with pytest.raises(ValidationFailed):
-            service.import_from_package([2026, year])
+            calendar_import.import_from_package([2026, year])
         with pytest.raises(ValidationFailed):
-            service.package_schedule(year)
+            calendar_import.package_schedule(year)
     assert _snapshot() == before
 
 
 def test_default_import_covers_every_package_year():
-    assert service.package_years()[0] == 2004
-    assert service.package_years()[-1] == 2026
+    assert calendar_import.package_years()[0] == 2004
+    assert calendar_import.package_years()[-1] == 2026
 
 
 # --- load_calendar and the per-request cache -------------------------------------------------------
@@ -275,7 +276,7 @@ SCHEDULE_2027 = (
 
 
 def test_csv_import_loads_next_year_and_publishes_it(app, calendar_2025_2026, hook_calls):
-    changes = service.import_csv(SCHEDULE_2027.encode("utf-8"))
+    changes = calendar_import.import_csv(SCHEDULE_2027.encode("utf-8"))
     assert [c.date for c in changes.added] == [
         date(2027, 1, 1), date(2027, 2, 6), date(2027, 2, 8), date(2027, 2, 9), date(2027, 2, 10), date(2027, 2, 20),
     ]
@@ -294,14 +295,14 @@ def test_csv_import_loads_next_year_and_publishes_it(app, calendar_2025_2026, ho
 def test_csv_with_a_bad_row_is_refused_as_a_whole_naming_the_row(app, calendar_2025_2026, hook_calls):
     before = _snapshot()
     content = "date,is_workday,name\n2027-01-01,0,元旦\n2027-02-06,1,春节调休\n2027-02-30,0,春节\n2027-02-09,0,春节\n"
-    with pytest.raises(service.CalendarFileError) as error:
-        service.import_csv(content.encode("utf-8"))
+    with pytest.raises(calendar_import.CalendarFileError) as error:
+        calendar_import.import_csv(content.encode("utf-8"))
     assert [row for row, _ in error.value.errors] == [4]
     assert "4" in str(error.value) and "2027-02-30" in str(error.value)
     assert _snapshot() == before
     assert hook_calls == []
-    with pytest.raises(service.CalendarFileError):
-        service.preview_csv(content)
+    with pytest.raises(calendar_import.CalendarFileError):
+        calendar_import.preview_csv(content)
 
 
 BAD_FILES = [
@@ -316,21 +317,21 @@ BAD_FILES = [
 
 def test_every_bad_row_is_named(app):
     for content, rows in BAD_FILES:
-        with pytest.raises(service.CalendarFileError) as error:
-            service.parse_csv(content.encode("utf-8"))
+        with pytest.raises(calendar_import.CalendarFileError) as error:
+            calendar_import.parse_csv(content.encode("utf-8"))
         assert [row for row, _ in error.value.errors] == rows, content
     assert db.session.query(WorkDay).count() == 0
 
 
 def test_empty_unreadable_or_huge_files_are_refused(app):
     for content in (b"", b"date,is_workday,name\n", b"\xff\xfe\x00\x01garbage\x00", b"x" * (300 * 1024)):
-        with pytest.raises(service.CalendarFileError):
-            service.preview_csv(content)
+        with pytest.raises(calendar_import.CalendarFileError):
+            calendar_import.preview_csv(content)
 
 
 def test_csv_accepts_gbk_and_utf8_with_bom(app):
-    assert service.parse_csv(SCHEDULE_2027.encode("gbk"))[0].name == "元旦"
-    assert service.parse_csv(b"\xef\xbb\xbf" + SCHEDULE_2027.encode("utf-8"))[0].name == "元旦"
+    assert calendar_import.parse_csv(SCHEDULE_2027.encode("gbk"))[0].name == "元旦"
+    assert calendar_import.parse_csv(b"\xef\xbb\xbf" + SCHEDULE_2027.encode("utf-8"))[0].name == "元旦"
 
 
 def test_preview_shows_added_changed_removed_and_writes_nothing(app, calendar_2025_2026, hook_calls):
@@ -350,17 +351,17 @@ def test_preview_shows_added_changed_removed_and_writes_nothing(app, calendar_20
     lines.append("2026-12-31,0,本社年终结算")
     content = "\n".join(lines).encode("utf-8")
 
-    preview = service.preview_csv(content)
+    preview = calendar_import.preview_csv(content)
     assert [c.date for c in preview.added] == [date(2026, 12, 31)]
     assert [(c.date, c.old.is_workday, c.new.is_workday) for c in preview.changed] == [(date(2026, 10, 10), True, False)]
     assert [(c.date, c.old.name, c.old_source) for c in preview.removed] == [(date(2026, 1, 1), "元旦", "package")]
     assert preview.years_published == []  # 2026 is already published
     assert _snapshot() == before and hook_calls == []
 
-    merge = service.preview_csv(content, replace=False)
+    merge = calendar_import.preview_csv(content, replace=False)
     assert merge.removed == [] and len(merge.added) == 1 and len(merge.changed) == 1
 
-    applied = service.import_csv(content, expected_fingerprint=preview.fingerprint())
+    applied = calendar_import.import_csv(content, expected_fingerprint=preview.fingerprint())
     assert applied.fingerprint() == preview.fingerprint()
     # Jan 1 2026 is a Thursday: removed from the calendar, it becomes a working day.
     assert hook_calls[-1]["dates"] == {date(2026, 12, 31), date(2026, 10, 10), date(2026, 1, 1)}
@@ -372,19 +373,19 @@ def test_preview_shows_added_changed_removed_and_writes_nothing(app, calendar_20
 
 
 def test_confirm_is_refused_when_the_calendar_changed_since_the_preview(app, calendar_2025_2026):
-    preview = service.preview_csv(SCHEDULE_2027)
+    preview = calendar_import.preview_csv(SCHEDULE_2027)
     service.add_day(date(2027, 1, 1), True, "上班")
     before = _snapshot()
     with pytest.raises(Conflict):
-        service.import_csv(SCHEDULE_2027, expected_fingerprint=preview.fingerprint())
+        calendar_import.import_csv(SCHEDULE_2027, expected_fingerprint=preview.fingerprint())
     assert _snapshot() == before
 
 
 def test_csv_merge_without_publishing(app):
-    changes = service.import_csv("2027-01-01,0,元旦\n", replace=False, publish=False)
+    changes = calendar_import.import_csv("2027-01-01,0,元旦\n", replace=False, publish=False)
     assert changes.years_published == []
     assert not service.load_calendar().is_published(date(2027, 1, 1))
-    assert service.preview_csv("2027-01-01,0,元旦\n", replace=False, publish=False).empty
+    assert calendar_import.preview_csv("2027-01-01,0,元旦\n", replace=False, publish=False).empty
 
 
 # --- command line ----------------------------------------------------------------------------------

@@ -204,9 +204,9 @@ def test_appeal_decision_deadline_counts_official_working_days(app, users, make_
 
     import chinese_calendar
 
-    from app.services import calendar as calendar_service
+    from app.services import calendar_import
 
-    calendar_service.import_from_package([2026], user=users[r.ADMIN])
+    calendar_import.import_from_package([2026], user=users[r.ADMIN])
     complaint = make_complaint(users[r.COUNTER_STAFF], received_at="2026-09-01T09:00:00")
     svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "accept", {"level": "branch"}, now=datetime(2026, 9, 2, 9))
     svc.apply(users[r.COUNTER_STAFF], complaint.id, "reply", {"method": "visit", "content": "x"}, now=datetime(2026, 9, 20, 9))

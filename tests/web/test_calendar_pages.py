@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models.calendar import CalendarYear, WorkDay
 from app.security import roles as r
 from app.services import calendar as service
+from app.services import calendar_import
 from tests.conftest import csrf_token
 from tests.unit.test_translations import PO
 
@@ -31,7 +32,7 @@ def hook_calls(monkeypatch):
 
 @pytest.fixture
 def october_2026(app):
-    service.import_from_package([2026])
+    calendar_import.import_from_package([2026])
 
 
 def _text(response):
@@ -70,7 +71,7 @@ def test_admin_sees_calendar_pages(client, users, login, october_2026):
 
 
 def test_year_filter_lists_only_that_year(client, users, login, app):
-    service.import_from_package([2025, 2026])
+    calendar_import.import_from_package([2025, 2026])
     login("admin")
     page = _text(client.get("/workdayview/list/?_flt_0_date=2025&psize_WorkDayView=100"))
     assert "2025-10-01" in page and "2026-10-01" not in page
@@ -269,7 +270,7 @@ def test_confirm_is_refused_when_the_calendar_changed_since_the_preview(client, 
 
 def test_a_file_matching_the_calendar_changes_nothing(client, users, login):
     login("admin")
-    service.import_csv(SCHEDULE_2027)
+    calendar_import.import_csv(SCHEDULE_2027)
     response = _upload(client, SCHEDULE_2027)
     assert response.status_code == 200 and "alert-info" in _text(response)
 
