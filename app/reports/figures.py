@@ -5,6 +5,9 @@ held responsible (``StaffRulings``). The live reports (``statistics``) and the k
 
 Portable SQL only (SQLite and PostgreSQL): ``date()`` of a timestamp, ``EXTRACT`` of year and
 month, CASE — no dialect-specific date arithmetic.
+
+Kept in one module (about 400 lines) on purpose: every counted column and the classes that sum
+them must agree on the same names, so a figure is added in one place.
 """
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal

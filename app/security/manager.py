@@ -13,6 +13,10 @@ On top of Flask-AppBuilder's database authentication it adds (docs/security.md):
   own password (``app.security.own_password``);
 - translated JSON answers for every JWT problem;
 - the user's permissions read once per request instead of once per menu entry.
+
+Its length (about 500 lines) is FAB's: one ``SecurityManager`` subclass whose overrides must live
+on the class FAB instantiates; the rules they call (lockout, sessions, passwords, own password,
+security API) live in their own modules.
 """
 import logging
 import math
