@@ -3,7 +3,7 @@ overdue-accountability page and a case's timeline. Each read is scoped (``scoped
 shaped to be served by an index at a million cases; the views and the API call these and render.
 """
 from dataclasses import dataclass
-from typing import List, NamedTuple, Optional
+from typing import Callable, List, NamedTuple, Optional, Tuple
 
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import selectinload
@@ -138,36 +138,80 @@ def _newest(column):
     return (column.desc(), Complaint.id.desc())
 
 
+@dataclass(frozen=True)
+class Work:
+    """One kind of work of the to-do list: the transitions it leads to, who may have it, the cases
+    that may need it (a superset: the transition table then decides exactly what each case
+    offers) and the index-friendly order it is read in, with its own limit."""
+
+    transitions: Tuple[str, ...]
+    who: Callable  # (actor) -> bool
+    where: Callable  # (actor, today) -> SQL condition
+    order: Callable  # () -> order-by columns
+
+
+HANDLING = ("transfer", "request_extension", "reply", "record_receipt", "close")
+# Transitions no to-do list offers: an appeal is recorded when the customer applies (§14).
+NOT_TODO = ("appeal",)
+
+
+def _units(actor):
+    return sorted(actor.unit_ids)
+
+
+TODO_WORK = (
+    # §17: the committee rules on the cases awaiting a ruling.
+    Work(("rule",), lambda a: a.has_role(t.COMMITTEE),
+         lambda a, today: Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None),
+         lambda: _newest(Complaint.received_at)),
+    # §17: the higher ruling body decides the requests addressed to its unit.
+    Work(("decide_reruling",), lambda a: a.has_role(t.RERULING_BODY) and a.unit_id is not None,
+         lambda a, today: (Complaint.reruling_status == s.RERULING_REQUESTED) & (Complaint.reruling_unit_id == a.unit_id),
+         lambda: (Complaint.reruling_requested_at, Complaint.id)),
+    # §14: an appeal waits for its appeal unit.
+    Work(("decide_appeal",), lambda a: a.unit_id is not None,
+         lambda a, today: (Complaint.status == s.APPEALED) & (Complaint.appeal_unit_id == a.unit_id),
+         lambda: (Complaint.appeal_decision_due, Complaint.id)),
+    # §17: a staff member held responsible may still ask for a re-ruling.
+    Work(("request_reruling",), lambda a: a.staff_id is not None,
+         lambda a, today: ((Complaint.reruling_status == s.RERULING_NONE) & Complaint.ruling_result.isnot(None)
+                           & (Complaint.reruling_deadline.is_(None) | (Complaint.reruling_deadline >= today))
+                           & clauses_for_ruled_staff(Complaint, a.staff_id)),
+         lambda: _newest(Complaint.ruled_on)),
+    # §11: the handler's open cases.
+    Work(HANDLING, lambda a: a.staff_id is not None,
+         lambda a, today: (Complaint.handler_id == a.staff_id) & Complaint.status.in_(ACTIVE), _by_due),
+    # §7, §13, §15: the discipline office accepts, decides extensions, handles union-level cases and
+    # follows up.
+    Work(("accept", "reject"), lambda a: a.has_role(t.DISCIPLINE_OFFICE),
+         lambda a, today: Complaint.status == s.REGISTERED, _by_due),
+    Work(("decide_extension",), lambda a: a.has_role(t.DISCIPLINE_OFFICE),
+         lambda a, today: (Complaint.extension_status == s.EXT_REQUESTED) & (Complaint.status == s.PROCESSING),
+         _by_due),
+    Work(HANDLING, lambda a: a.has_role(t.DISCIPLINE_OFFICE),
+         lambda a, today: (Complaint.level == "union") & Complaint.status.in_(ACTIVE), _by_due),
+    Work(("follow_up",), lambda a: a.has_role(t.DISCIPLINE_OFFICE),
+         lambda a, today: (Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None),
+         lambda: _newest(Complaint.closed_at)),
+    # §11, §12, §15: a branch head handles, accepts and follows up the cases of its units.
+    Work(HANDLING, lambda a: a.has_role(t.BRANCH_HEAD) and bool(a.unit_ids),
+         lambda a, today: Complaint.handling_unit_id.in_(_units(a)) & Complaint.status.in_(ACTIVE), _by_due),
+    Work(("accept",), lambda a: a.has_role(t.BRANCH_HEAD) and bool(a.unit_ids),
+         lambda a, today: (Complaint.status == s.REGISTERED) & Complaint.branch_id.in_(_units(a)), _by_due),
+    Work(("follow_up",), lambda a: a.has_role(t.BRANCH_HEAD) and bool(a.unit_ids),
+         lambda a, today: ((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None)
+                           & Complaint.handling_unit_id.in_(_units(a))),
+         lambda: _newest(Complaint.closed_at)),
+)
+
+
 def _todo_parts(actor, today):
-    """What may need ``actor``, as (condition, order) pairs: each kind of work is read with its
-    own index-friendly order and limit, so the page costs the same at a million cases as at a
-    thousand. The transition table then decides exactly what each case offers."""
-    parts = []
-    if actor.has_role(t.COMMITTEE):
-        parts.append((Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None), _newest(Complaint.received_at)))
-    if actor.has_role(t.RERULING_BODY) and actor.unit_id is not None:
-        parts.append(((Complaint.reruling_status == s.RERULING_REQUESTED) & (Complaint.reruling_unit_id == actor.unit_id),
-                      (Complaint.reruling_requested_at, Complaint.id)))
-    if actor.unit_id is not None:
-        parts.append(((Complaint.status == s.APPEALED) & (Complaint.appeal_unit_id == actor.unit_id),
-                      (Complaint.appeal_decision_due, Complaint.id)))
-    if actor.staff_id is not None:
-        parts.append(((Complaint.reruling_status == s.RERULING_NONE) & Complaint.ruling_result.isnot(None)
-                      & (Complaint.reruling_deadline.is_(None) | (Complaint.reruling_deadline >= today))
-                      & clauses_for_ruled_staff(Complaint, actor.staff_id), _newest(Complaint.ruled_on)))
-        parts.append(((Complaint.handler_id == actor.staff_id) & Complaint.status.in_(ACTIVE), _by_due()))
-    if actor.has_role(t.DISCIPLINE_OFFICE):
-        parts.append((Complaint.status == s.REGISTERED, _by_due()))
-        parts.append(((Complaint.extension_status == s.EXT_REQUESTED) & (Complaint.status == s.PROCESSING), _by_due()))
-        parts.append(((Complaint.level == "union") & Complaint.status.in_(ACTIVE), _by_due()))
-        parts.append(((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None), _newest(Complaint.closed_at)))
-    if actor.has_role(t.BRANCH_HEAD) and actor.unit_ids:
-        units = sorted(actor.unit_ids)
-        parts.append((Complaint.handling_unit_id.in_(units) & Complaint.status.in_(ACTIVE), _by_due()))
-        parts.append(((Complaint.status == s.REGISTERED) & Complaint.branch_id.in_(units), _by_due()))
-        parts.append(((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None)
-                      & Complaint.handling_unit_id.in_(units), _newest(Complaint.closed_at)))
-    return parts
+    """What may need ``actor``, as (condition, order) pairs: the kinds of work it may have and
+    holds a permission for. Each is read with its own order and limit, so the page costs the same
+    at a million cases as at a thousand."""
+    return [(work.where(actor, today), work.order()) for work in TODO_WORK
+            if work.who(actor) and any(f"can_{t.BY_NAME[name].permission}" in actor.permissions
+                                       for name in work.transitions)]
 
 
 def todo_candidates(user, actor, today, limit=TODO_LIMIT):
