@@ -187,6 +187,8 @@ class ComplaintView(ModelView):
             overdue=svc.is_overdue(complaint, today),
             events=[(event, event_changes(event, full_identity)) for event in events],
             action_forms=action_forms,
+            # A to-do badge opens its action's form (?action=<transition>).
+            open_action=request.args.get("action"),
             can_edit=svc.edit_refusal(actor, complaint) is None,
             labels=lazy_labels(labels.COMPLAINT_LABELS),
             ceiling=ceiling,

@@ -1,17 +1,30 @@
-"""The landing page: the statistics dashboard for the discipline office and leadership; for
+"""The landing page: the statistics dashboard for the discipline office and leadership; 我的待办
+for those who act on cases (handlers, branch heads, the committee, the higher ruling body); for
 everyone else who you are, your unit and what you can open."""
-from flask import g, request
+from flask import g, redirect, request, url_for
 from flask_appbuilder import IndexView, expose
 
 from ..reports.period import may
 from ..security.permissions import REPORT_READ
 from ..domain.vocabulary import ROLES
 from ..i18n import label
-from ..security.roles import DISCIPLINE_OFFICE, LEADERSHIP
+from ..security.roles import BRANCH_HEAD, COMMITTEE, COUNTER_STAFF, DISCIPLINE_OFFICE, LEADERSHIP, RERULING_BODY
 from ..security.scope import role_names, scope_of, staff_of
 
 
 DASHBOARD_HOME_ROLES = {DISCIPLINE_OFFICE, LEADERSHIP}
+TODO_HOME_ROLES = {COUNTER_STAFF, BRANCH_HEAD, COMMITTEE, RERULING_BODY}
+
+
+def who_am_i(user) -> dict:
+    """The user's roles, staff record and data scope, as the landing pages show them."""
+    scope = scope_of(user)
+    return {
+        "roles": [label(ROLES, name) for name in sorted(role_names(user))],
+        "staff": staff_of(user),
+        "scope_everything": scope.everything,
+        "scope_count": len(scope.unit_ids),
+    }
 
 
 class HomeView(IndexView):
@@ -30,13 +43,8 @@ class HomeView(IndexView):
             home = {"roles": [label(ROLES, name) for name in sorted(role_names(user))],
                     "staff": staff_of(user)}
             return render_dashboard(self, request.args, home=home)
+        if user is not None and role_names(user) & TODO_HOME_ROLES:
+            return redirect(url_for("TodoView.index"))
         if user is not None:
-            staff = staff_of(user)
-            scope = scope_of(user)
-            context = {
-                "roles": [label(ROLES, name) for name in sorted(role_names(user))],
-                "staff": staff,
-                "scope_everything": scope.everything,
-                "scope_count": len(scope.unit_ids),
-            }
+            context = who_am_i(user)
         return self.render_template(self.index_template, appbuilder=self.appbuilder, **context)

@@ -7,6 +7,7 @@ from ..data import complaints as reads
 from ..i18n import vocab as c
 from ..security import permissions as p
 from ..services import complaints as svc
+from .home import who_am_i
 
 
 class TodoView(BaseView):
@@ -22,4 +23,4 @@ class TodoView(BaseView):
     @has_access
     def index(self):
         items = reads.todo(g.user, svc.today(), current_app.config.get("DUE_SOON_WORKING_DAYS", 2))
-        return self.render_template("complaint/todo.html", items=items, c=c, gettext=gettext, title=gettext("My to-do"))
+        return self.render_template("complaint/todo.html", items=items, **who_am_i(g.user), c=c, gettext=gettext, title=gettext("My to-do"))

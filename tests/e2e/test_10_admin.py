@@ -67,9 +67,11 @@ def test_admin_creates_branch_staff_and_user(login):
     expect(row).to_contain_text("临柜人员")
 
     # The new login works and sees its own branch as its scope; it may register complaints there.
+    # A counter clerk lands on 我的待办, which says who it is and what it sees.
     clerk = login(NEW_USER, NEW_PASSWORD)
-    expect(clerk.locator(".jumbotron")).to_contain_text(f"{NEW_STAFF} · {NEW_BRANCH} · 临柜人员")
-    expect(clerk.locator(".jumbotron")).to_contain_text("临柜人员")
+    expect(clerk.locator("body")).to_contain_text("我的待办")
+    expect(clerk.locator(".who-am-i")).to_contain_text(f"{NEW_STAFF} · {NEW_BRANCH} · 临柜人员")
+    expect(clerk.locator(".who-am-i")).to_contain_text("本机构及其下辖,共 1 个机构")
     clerk.goto("/complaints/add")
     settle(clerk)
     branches = clerk.locator("#branch_id option").all_inner_texts()

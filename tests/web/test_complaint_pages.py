@@ -161,6 +161,21 @@ def test_todo_lists_what_needs_me_overdue_first(client, users, login, make_compl
     assert "超时" in html
 
 
+def test_each_to_do_badge_opens_its_action_form(client, users, login, make_complaint):
+    """A badge of 我的待办 leads to the case page with that action's form open, the others closed."""
+    complaint = make_complaint(users[r.COUNTER_STAFF], received_at="2026-11-30T09:00:00")
+    svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "accept", {"level": "branch"}, now=NOW)
+    login("counter")
+    html = client.get("/todo/").get_data(as_text=True)
+    links = dict(re.findall(r'data-transition="([a-z_]+)"\s+href="([^"]+)"', html))
+    assert set(links) == set(buttons(client.get(f"/complaints/show/{complaint.id}").get_data(as_text=True)))
+    href = links["reply"].replace("&amp;", "&")
+    assert href.endswith("#form-reply")
+    page = client.get(href.split("#")[0]).get_data(as_text=True)
+    assert 'id="form-reply" class="panel-collapse collapse in"' in page
+    assert 'id="form-transfer" class="panel-collapse collapse"' in page
+
+
 def test_printable_reply(client, users, login, case):
     svc.apply(users[r.DISCIPLINE_OFFICE], case.id, "accept", {"level": "branch"}, now=NOW)
     svc.apply(users[r.COUNTER_STAFF], case.id, "reply", {"method": "letter", "content": "已致歉。"}, now=NOW)

@@ -53,10 +53,10 @@ def test_dashboard_is_the_landing_page(client, login, cases, username):
     assert zh_role(role) in html
 
 
-def test_other_roles_keep_the_plain_home_page(client, login, cases):
+def test_other_roles_do_not_land_on_the_dashboard(client, login, cases):
     login("branchhead")
-    html = client.get("/").get_data(as_text=True)
-    assert 'id="dashboard"' not in html and zh_role(r.BRANCH_HEAD) in html
+    html = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert 'id="dashboard"' not in html and "我的待办" in html
 
 
 def test_branch_head_dashboard_covers_its_branch_only(client, login, cases, org):

@@ -2,6 +2,7 @@
 import pytest
 
 from app.security import roles as r
+from app.web.home import TODO_HOME_ROLES
 from tests.conftest import zh_role
 from tests.conftest import PASSWORD, csrf_token, web_login
 
@@ -16,8 +17,13 @@ def test_login_page_is_chinese(client, app):
 def test_every_role_logs_in_on_the_web(client, users, role):
     response = web_login(client, users[role].username)
     assert response.status_code == 302
-    home = client.get("/").get_data(as_text=True)
-    assert zh_role(role) in home
+    home = client.get("/")
+    if role in TODO_HOME_ROLES:
+        # Those who act on cases land on their work.
+        assert home.status_code == 302 and home.headers["Location"].endswith("/todo/")
+        assert "我的待办" in client.get("/todo/").get_data(as_text=True)
+    else:
+        assert zh_role(role) in home.get_data(as_text=True)
 
 
 def test_wrong_password_is_refused(client, users):
