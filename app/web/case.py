@@ -83,6 +83,52 @@ def flash_error(error):
         flash(message, "danger")
 
 
+def _latest(events, name):
+    """The payload of the latest ``name`` event (``{}`` when there is none)."""
+    for event in reversed(events):
+        if event.name == name:
+            return event.payload or {}
+    return {}
+
+
+def decision_facts(complaint, events):
+    """What a decision rests on, shown beside its form (§13, §14, §17): the extension request
+    for ``decide_extension``, the reply and the appeal for ``decide_appeal``, the ruling and the
+    request for ``decide_reruling``. ``{transition: [(label, value)]}``; values are shown as they
+    are shown elsewhere on the same page to the same viewer."""
+    request_ = _latest(events, "request_extension")
+    ruling = complaint.rulings[0] if complaint.rulings else None
+    return {
+        "decide_extension": [
+            (_l("Requested new due date"), request_.get("requested_due_date") or complaint.extension_requested_due),
+            (_l("Current due date"), complaint.due_date),
+            (_l("Special circumstances"), request_.get("reason")),
+            (_l("Written report to the discipline office"), request_.get("report")),
+            (_l("Customer informed at"), (request_.get("customer_informed_at") or "").replace("T", " ")[:16]),
+            (_l("Customer informed by"), c.label(c.REPLY_METHODS, request_.get("customer_informed_by"))),
+        ],
+        "decide_appeal": [
+            (_l("Replied at"), complaint.replied_at.strftime("%Y-%m-%d %H:%M") if complaint.replied_at else None),
+            (_l("Reply method"), c.label(c.REPLY_METHODS, complaint.reply_method)),
+            (_l("Reply"), complaint.reply_content),
+            (_l("Date of the application"), complaint.appeal_applied_on),
+            (_l("What the customer asks"), complaint.appeal_content),
+            (_l("Decision due"), complaint.appeal_decision_due),
+        ],
+        "decide_reruling": [] if ruling is None else [
+            (_l("Ruled on"), ruling.ruled_on),
+            (_l("Result"), f"{c.label(c.RULING_RESULTS, ruling.result)} · "
+                           f"{c.label(c.RULING_CATEGORIES, ruling.category)}"),
+            (_l("Staff held responsible"), "、".join(member.name for member in ruling.staff) or None),
+            (_l("Fee borne (yuan)"), ruling.fee_borne),
+            (_l("Basis"), ruling.basis),
+            (_l("Re-ruling requested at"), complaint.reruling_requested_at.strftime("%Y-%m-%d %H:%M")
+             if complaint.reruling_requested_at else None),
+            (_l("Why the ruling should be reconsidered"), complaint.reruling_reason),
+        ],
+    }
+
+
 class ComplaintListWidget(ListWidget):
     """FAB's list table with the row buttons made once per page (complaint/list_widget.html)."""
 
@@ -187,6 +233,7 @@ class ComplaintView(ModelView):
             overdue=svc.is_overdue(complaint, today),
             events=[(event, event_changes(event, full_identity)) for event in events],
             action_forms=action_forms,
+            facts=decision_facts(complaint, events),
             # A to-do badge opens its action's form (?action=<transition>).
             open_action=request.args.get("action"),
             can_edit=svc.edit_refusal(actor, complaint) is None,
