@@ -3,6 +3,7 @@ it rests on — the extension request, the reply and the appeal, the ruling and 
 import re
 from datetime import datetime
 
+from app.extensions import db
 from app.security import roles as r
 from app.services import complaints as svc
 
@@ -63,3 +64,15 @@ def test_no_facts_beside_a_form_that_decides_nothing(client, users, login, make_
     login("discipline")
     html = client.get(f"/complaints/show/{case.id}").get_data(as_text=True)
     assert "decision-facts" not in html
+
+
+def test_the_regulatory_ceiling_and_a_provisional_date_say_what_they_are(client, users, login, make_complaint):
+    """The 监管期限 carries a tooltip saying what it is; a provisional due date says why."""
+    case = make_complaint(users[r.COUNTER_STAFF], received_at="2026-12-01T09:00:00")
+    svc.apply(users[r.DISCIPLINE_OFFICE], case.id, "accept", {"level": "branch"}, now=NOW)
+    case.due_date_provisional = True  # as when the due date reaches a year not yet published
+    db.session.commit()
+    login("discipline")
+    html = client.get(f"/complaints/show/{case.id}").get_data(as_text=True)
+    assert re.search(r'class="text-muted regulatory-ceiling" title="监管期限:[^"]*自然日', html)
+    assert re.search(r'class="label label-warning provisional-why" title="[^"]*尚未公布', html)
