@@ -160,8 +160,21 @@ class TestComplaintLifecycle:
         expect(page.locator('[data-transition="request_extension"]')).to_have_count(0)
 
     def test_04_discipline_office_approves_extension(self, login):
-        page = self.open_case(login("demo_discipline"))
-        form = open_transition(page, "decide_extension")
+        # From 我的待办: the badge opens the decision's form, with the request beside it.
+        page = login("demo_discipline")
+        page.goto("/todo/")
+        settle(page)
+        row = page.locator("table.todo tr", has_text=self.story["number"])
+        with page.expect_navigation():
+            row.locator('a.todo-action[data-transition="decide_extension"]').click()
+        settle(page)
+        assert case_id(page) == self.story["id"]
+        form = page.locator("#form-decide_extension.collapse.in form")
+        form.wait_for(state="visible")
+        facts = page.locator('#form-decide_extension dl[data-facts="decide_extension"]')
+        for text in (self.story["requested_due"], "需调取转账系统日志并与上级清算中心核对。",
+                     "已书面报告联社纪检监察室,申请延长处理时限。", "电话回复"):
+            expect(facts).to_contain_text(text)
         form.locator("#decide_extension-approved").select_option(label="批准")
         form.locator("#decide_extension-note").fill("情况属实,同意延期。")
         confirm(page, form)
@@ -280,7 +293,7 @@ class TestComplaintLifecycle:
         confirm(page, form)
         expect(flash(page)).to_have_text(re.compile("登记复议申请:已完成。"))
         expect(status(page)).to_have_text("复议中")
-        appeal = page.locator(".panel", has_text="复议申请日期")
+        appeal = page.locator(".panel", has_text="复议申请日期").first  # the appeal panel (also in the facts beside the decision)
         expect(appeal).to_contain_text("联社纪检监察室")
         expect(appeal).to_contain_text("客户要求赔偿往返交通费用。")
         last = timeline(page)[-1]
