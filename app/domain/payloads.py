@@ -10,7 +10,7 @@ from decimal import Decimal
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from . import states as s
-from .transitions import N_
+from .vocabulary import N_
 
 REQUIRED = {"required": N_("Missing data for required field.")}
 _text = validate.Length(min=1, max=4000, error=N_("Must be between 1 and 4000 characters."))
@@ -289,22 +289,14 @@ class DecideRerulingSchema(_Strict):
         _check_ruling(data, require_verified=False)
 
 
-PAYLOADS = {
-    "accept": AcceptSchema,
-    "reject": RejectSchema,
-    "transfer": TransferSchema,
-    "request_extension": RequestExtensionSchema,
-    "decide_extension": DecideExtensionSchema,
-    "reply": ReplySchema,
-    "record_receipt": RecordReceiptSchema,
-    "close": CloseSchema,
-    "follow_up": FollowUpSchema,
-    "appeal": AppealSchema,
-    "decide_appeal": DecideAppealSchema,
-    "rule": RuleSchema,
-    "request_reruling": RequestRerulingSchema,
-    "decide_reruling": DecideRerulingSchema,
-}
+def __getattr__(name):
+    """``PAYLOADS`` (transition name → schema) is derived from the transition table, which names
+    the schemas above and so imports this module: it is read from there on first use."""
+    if name == "PAYLOADS":
+        from .transitions import PAYLOADS
+
+        return PAYLOADS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _BODIES = {}
@@ -313,6 +305,8 @@ _BODIES = {}
 def transition_body(name):
     """The whole JSON body of transition ``name``: its payload schema plus the optional
     ``version`` (what the API accepts and the OpenAPI document describes)."""
+    from .transitions import PAYLOADS
+
     if name not in _BODIES:
         payload = PAYLOADS[name]
         _BODIES[name] = type(f"{payload.__name__[:-len('Schema')]}BodySchema", (payload,),
