@@ -50,6 +50,15 @@ COMPLAINT_PERMISSIONS = [
     f"can_{name}" for name in (COMPLAINT_READ, COMPLAINT_EDIT, COMPLAINT_REGISTER, *COMPLAINT_TRANSITIONS)
 ]
 
+
+def complaint_permission(name: str) -> str:
+    """The Complaint permission granted as ``name``: ``read``, ``edit``, ``register``, or the name of
+    a declared transition (its permission); any other name fails (ValueError)."""
+    if name in (COMPLAINT_READ, COMPLAINT_EDIT, COMPLAINT_REGISTER):
+        return name
+    return t.declared(name).permission
+
+
 # Work calendar month view (read) and file import (write): the same two permissions on
 # WorkDay as its list page and API, so the role sync keeps both.
 CALENDAR_PAGES_READ_WRITE = {"month": READ, "import_file": WRITE, "import_confirm": WRITE}

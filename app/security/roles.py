@@ -35,8 +35,10 @@ def _menu(name: str):
 
 
 def _complaint(*names: str):
-    """Permissions on the Complaint resource (pages and API alike)."""
-    return [(p.can(name), p.COMPLAINT) for name in names]
+    """Permissions on the Complaint resource (pages and API alike): ``read``, ``edit``, ``register``
+    and transitions by their declared name; a name the transition table does not declare fails here,
+    at import."""
+    return [(p.can(p.complaint_permission(name)), p.COMPLAINT) for name in names]
 
 
 COMPLAINT_MENUS = [_menu(p.MENU_COMPLAINTS), _menu(p.MENU_COMPLAINT_LIST), _menu(p.MENU_TODO)]
