@@ -99,7 +99,7 @@ SELF_SERVICE = [
     ("can_this_form_post", "UserInfoEditView"),
 ]
 
-# Reports (issue 7, domain.md §8): dashboard and summary (read), the assessment report (assess),
+# Reports (domain.md §8): dashboard and summary (read), the assessment report (assess),
 # Excel export (export); assessment scoring rules (AssessmentRule: read/write, Admin).
 REPORT = "Report"
 REPORT_READ = "read"

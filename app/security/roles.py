@@ -53,7 +53,7 @@ CALENDAR_READ = [
     _menu(p.MENU_CALENDAR_YEARS),
 ]
 
-# Every API user reads the API's description (GET /api/v1/_openapi, issue 17); Admin holds it anyway.
+# Every API user reads the API's description (GET /api/v1/_openapi); Admin holds it anyway.
 API_DESCRIPTION = [_read(p.OPENAPI)]
 
 ROLE_PERMISSIONS = {
@@ -110,7 +110,7 @@ ROLE_PERMISSIONS = {
 }
 
 
-# Reports (issue 7, domain.md §1, §8). The discipline office runs the assessment (§3 考核) and
+# Reports (domain.md §1, §8). The discipline office runs the assessment (§3 考核) and
 # leadership reads every report: dashboard, assessment and export. A branch head sees its own
 # branch's figures and exports them (scope: its unit's subtree). The committee reads the
 # dashboard (rulings by category serve its work) but neither assesses nor exports case lists.
