@@ -1,16 +1,24 @@
-"""Input schemas: one per transition, shared by the API and the web forms (marshmallow).
+"""Input schemas: registration, the edit and one per transition, shared by the API and the web
+forms (marshmallow).
 
 Unknown fields are refused (``RAISE``): a client learns at once that it sent something the
 contract does not have, e.g. a read-only ``status``.
+
+A field the pages ask for carries its form in its metadata (``form(...)``: label, widget, help,
+choices); ``web/forms.py`` builds every form from the schema, in the order the fields are declared
+here. A field without one is the API's only (``external_ref``, ``version``).
 """
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Mapping, Optional, Union
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from . import states as s
-from .transitions import N_
+from . import vocabulary as v
+from .vocabulary import N_
 
 REQUIRED = {"required": N_("Missing data for required field.")}
 _text = validate.Length(min=1, max=4000, error=N_("Must be between 1 and 4000 characters."))
@@ -44,6 +52,57 @@ def _short(limit):
 class _Strict(Schema):
     class Meta:
         unknown = RAISE
+
+
+# --- how the pages ask for a field -------------------------------------------------------------
+
+WIDGETS = ("text", "textarea", "select", "radio", "multiselect", "date", "datetime", "bool", "yesno", "number",
+           "checklist")
+WIDGETS_WITH_CHOICES = ("select", "radio", "multiselect", "yesno", "checklist")
+
+# Choices read from the database, by name; web/forms.py resolves each one for the acting user.
+UNITS_IN_SCOPE = "units_in_scope"  # active units the actor's scope covers
+UNITS_IN_SCOPE_OR_UNION = "units_in_scope_or_union"  # … and the union and its departments (a transfer up)
+BRANCHES_IN_SCOPE = "branches_in_scope"  # active branches the actor's scope covers
+STAFF_IN_SCOPE = "staff_in_scope"  # active staff the actor's scope covers, with their unit
+STAFF_OF_BRANCH = "staff_of_branch"  # staff of the branch complained about (§18)
+CHOICE_SOURCES = (UNITS_IN_SCOPE, UNITS_IN_SCOPE_OR_UNION, BRANCHES_IN_SCOPE, STAFF_IN_SCOPE, STAFF_OF_BRANCH)
+
+# The two answers of a yes/no question, as its form words them (``yesno``).
+APPROVE_OR_REFUSE = {"true": N_("Approve"), "false": N_("Refuse")}
+YES_OR_NO = {"true": N_("Yes"), "false": N_("No")}
+
+FORM = "form"  # the metadata key
+
+
+@dataclass(frozen=True)
+class Widget:
+    """How a page asks for a field: label and help are msgids; ``choices`` is a vocabulary mapping
+    (code → msgid) or one of ``CHOICE_SOURCES``; ``required`` is the form's mark where it differs
+    on purpose from the schema's (None: the schema's)."""
+
+    label: str
+    kind: str
+    help: Optional[str] = None
+    choices: Union[Mapping[str, str], str, None] = None
+    required: Optional[bool] = None
+
+
+def form(label, kind="text", *, help=None, choices=None, required=None):
+    """The ``metadata`` of a field the pages ask for; a widget that does not exist, choices on a
+    widget without any (or none on one that needs them) or an unknown source fail at import."""
+    if kind not in WIDGETS:
+        raise ValueError(f"unknown widget {kind!r}")
+    if (choices is not None) != (kind in WIDGETS_WITH_CHOICES):
+        raise ValueError(f"a {kind!r} field {'needs' if choices is None else 'takes no'} choices")
+    if isinstance(choices, str) and (choices not in CHOICE_SOURCES or kind == "checklist"):
+        raise ValueError(f"unknown choice source {choices!r} for a {kind!r} field")
+    return {FORM: Widget(label, kind, help, choices, required)}
+
+
+def widget(field) -> Optional[Widget]:
+    """The form of a schema field, or None when only the API takes it."""
+    return field.metadata.get(FORM)
 
 
 # --- dates and times (api.md "Additions", domain.md §10 "Times") --------------------------------
@@ -103,21 +162,34 @@ class BeijingDate(fields.Date):
 class RegisterSchema(_Strict):
     """§7, §11: what the first responder records (api.md "Complaints")."""
 
-    channel = fields.String(required=True, validate=validate.OneOf(s.CHANNELS), error_messages=REQUIRED)
-    received_at = BeijingDateTime(load_default=None)
-    complainant_name = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=REQUIRED)
-    complainant_phone = fields.String(load_default=None, allow_none=True, validate=_short(32))
-    complainant_id_number = fields.String(load_default=None, allow_none=True, validate=_short(32))
-    complainant_address = fields.String(load_default=None, allow_none=True, validate=_short(200))
-    is_delegate = fields.Boolean(load_default=False)
-    principal_name = fields.String(load_default=None, allow_none=True, validate=_short(64))
-    branch_id = fields.Integer(required=True, error_messages=REQUIRED, strict=True)
-    respondent_staff_id = fields.Integer(load_default=None, allow_none=True, strict=True)
-    category = fields.String(required=True, validate=validate.OneOf(s.CATEGORIES), error_messages=REQUIRED)
+    channel = fields.String(required=True, validate=validate.OneOf(s.CHANNELS), error_messages=REQUIRED,
+                            metadata=form(N_("Channel"), "select", choices=v.CHANNELS))
+    received_at = BeijingDateTime(load_default=None, metadata=form(
+        N_("Received at"), "datetime", help=N_("When the complaint reached us; may be earlier than now, never later.")))
+    complainant_name = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=REQUIRED,
+                                     metadata=form(N_("Complainant")))
+    complainant_phone = fields.String(load_default=None, allow_none=True, validate=_short(32),
+                                      metadata=form(N_("Phone")))
+    complainant_id_number = fields.String(load_default=None, allow_none=True, validate=_short(32),
+                                          metadata=form(N_("ID number")))
+    complainant_address = fields.String(load_default=None, allow_none=True, validate=_short(200),
+                                        metadata=form(N_("Address")))
+    is_delegate = fields.Boolean(load_default=False, metadata=form(N_("Acting for another person"), "bool"))
+    principal_name = fields.String(load_default=None, allow_none=True, validate=_short(64), metadata=form(
+        N_("Principal"), help=N_("Required when the complainant acts for someone else (§4(三)).")))
+    branch_id = fields.Integer(required=True, error_messages=REQUIRED, strict=True,
+                               metadata=form(N_("Branch complained about"), "select", choices=BRANCHES_IN_SCOPE))
+    respondent_staff_id = fields.Integer(load_default=None, allow_none=True, strict=True, metadata=form(
+        N_("Staff member complained about"), "select", choices=STAFF_IN_SCOPE))
+    category = fields.String(required=True, validate=validate.OneOf(s.CATEGORIES), error_messages=REQUIRED,
+                             metadata=form(N_("Category"), "select", choices=v.CATEGORIES))
     disputed_fee = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
-                                  validate=_amount)
-    facts = fields.String(required=True, validate=_text, error_messages=REQUIRED)
-    customer_request = fields.String(load_default=None, allow_none=True, validate=_short(4000))
+                                  validate=_amount, metadata=form(N_("Disputed fee (yuan)"), "number"))
+    facts = fields.String(required=True, validate=_text, error_messages=REQUIRED,
+                          metadata=form(N_("Facts"), "textarea"))
+    customer_request = fields.String(load_default=None, allow_none=True, validate=_short(4000),
+                                     metadata=form(N_("Customer's request"), "textarea"))
+    # The calling system's own reference (a repeat returns the first complaint): the API's only.
     external_ref = fields.String(load_default=None, allow_none=True, validate=_short(64))
 
     @validates_schema
@@ -129,14 +201,19 @@ class RegisterSchema(_Strict):
 class EditSchema(_Strict):
     """PUT: descriptive fields only, with the version the client last saw."""
 
+    # The edit page sends every field it shows, so it marks category and facts required (an API
+    # client sends what changes); it carries ``version`` in a hidden input and offers the contact
+    # fields only to those who see them in full (web/forms.py ``edit_fields``).
     version = version_field(required=True)
-    category = fields.String(validate=validate.OneOf(s.CATEGORIES))
-    facts = fields.String(validate=_text)
-    customer_request = fields.String(allow_none=True, validate=_short(4000))
+    category = fields.String(validate=validate.OneOf(s.CATEGORIES),
+                             metadata=form(N_("Category"), "select", choices=v.CATEGORIES, required=True))
+    facts = fields.String(validate=_text, metadata=form(N_("Facts"), "textarea", required=True))
+    customer_request = fields.String(allow_none=True, validate=_short(4000),
+                                     metadata=form(N_("Customer's request"), "textarea"))
     disputed_fee = fields.Decimal(allow_none=True, places=2, as_string=True,
-                                  validate=_amount)
-    complainant_phone = fields.String(allow_none=True, validate=_short(32))
-    complainant_address = fields.String(allow_none=True, validate=_short(200))
+                                  validate=_amount, metadata=form(N_("Disputed fee (yuan)"), "number"))
+    complainant_phone = fields.String(allow_none=True, validate=_short(32), metadata=form(N_("Phone")))
+    complainant_address = fields.String(allow_none=True, validate=_short(200), metadata=form(N_("Address")))
 
 
 class EligibilitySchema(_Strict):
@@ -149,12 +226,36 @@ class EligibilitySchema(_Strict):
     specific_facts = fields.Boolean(required=True, error_messages=REQUIRED)
 
 
+def _note(label=N_("Note")):
+    return fields.String(load_default=None, allow_none=True, validate=_short(4000), metadata=form(label, "textarea"))
+
+
+def _level(**kwargs):
+    return fields.String(validate=validate.OneOf(s.LEVELS), **kwargs)
+
+
+def _reply_method(label, **kwargs):
+    return fields.String(required=True, validate=validate.OneOf(s.REPLY_METHODS), error_messages=REQUIRED,
+                         metadata=form(label, "select", choices=v.REPLY_METHODS, **kwargs))
+
+
+def _long_text(label, kind="textarea", **kwargs):
+    """A required text of 1 to 4000 characters."""
+    return fields.String(required=True, validate=_text, error_messages=REQUIRED, metadata=form(label, kind, **kwargs))
+
+
 class AcceptSchema(_Strict):
-    level = fields.String(required=True, validate=validate.OneOf(s.LEVELS), error_messages=REQUIRED)
-    handling_unit_id = fields.Integer(load_default=None, allow_none=True, strict=True)
-    handler_id = fields.Integer(load_default=None, allow_none=True, strict=True)
-    note = fields.String(load_default=None, allow_none=True, validate=_short(4000))
-    eligibility = fields.Nested(EligibilitySchema, load_default=None, allow_none=True)
+    level = _level(required=True, error_messages=REQUIRED, metadata=form(
+        N_("Handling level"), "select", choices=v.LEVELS,
+        help=N_("Branch level: 10 working days; union level: 20 working days (§12).")))
+    handling_unit_id = fields.Integer(load_default=None, allow_none=True, strict=True, metadata=form(
+        N_("Handling unit"), "select", choices=UNITS_IN_SCOPE,
+        help=N_("Default: the branch complained about (branch level).")))
+    handler_id = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                metadata=form(N_("Handler"), "select", choices=STAFF_IN_SCOPE))
+    eligibility = fields.Nested(EligibilitySchema, load_default=None, allow_none=True,
+                                metadata=form(N_("Conditions of §4"), "checklist", choices=v.ELIGIBILITY))
+    note = _note()
 
     @validates_schema
     def _eligible(self, data, **kwargs):
@@ -171,39 +272,49 @@ class AcceptSchema(_Strict):
 
 
 class RejectSchema(_Strict):
-    reason = fields.String(required=True, validate=validate.OneOf(s.REJECT_REASONS), error_messages=REQUIRED)
-    note = fields.String(required=True, validate=_text, error_messages=REQUIRED)
+    reason = fields.String(required=True, validate=validate.OneOf(s.REJECT_REASONS), error_messages=REQUIRED,
+                           metadata=form(N_("Reason"), "select", choices=v.REJECT_REASONS))
+    note = _long_text(N_("Explanation"))
 
 
 class TransferSchema(_Strict):
-    to_unit_id = fields.Integer(required=True, error_messages=REQUIRED, strict=True)
-    to_staff_id = fields.Integer(load_default=None, allow_none=True, strict=True)
-    level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(s.LEVELS))
-    reason = fields.String(required=True, validate=_text, error_messages=REQUIRED)
+    to_unit_id = fields.Integer(required=True, error_messages=REQUIRED, strict=True,
+                                metadata=form(N_("To unit"), "select", choices=UNITS_IN_SCOPE_OR_UNION))
+    to_staff_id = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                 metadata=form(N_("To staff member"), "select", choices=STAFF_IN_SCOPE))
+    level = _level(load_default=None, allow_none=True, metadata=form(N_("Handling level"), "select", choices=v.LEVELS))
+    reason = _long_text(N_("Reason"))
 
 
 class RequestExtensionSchema(_Strict):
-    reason = fields.String(required=True, validate=_text, error_messages=REQUIRED)
-    customer_informed_at = BeijingDateTime(required=True, error_messages=REQUIRED)
-    customer_informed_by = fields.String(required=True, validate=validate.OneOf(s.REPLY_METHODS), error_messages=REQUIRED)
-    report = fields.String(required=True, validate=_text, error_messages=REQUIRED)
-    requested_due_date = BeijingDate(required=True, error_messages=REQUIRED)
+    reason = _long_text(N_("Special circumstances"))
+    customer_informed_at = BeijingDateTime(required=True, error_messages=REQUIRED,
+                                           metadata=form(N_("Customer informed at"), "datetime"))
+    customer_informed_by = _reply_method(N_("Customer informed by"))
+    report = _long_text(N_("Written report to the discipline office"))
+    requested_due_date = BeijingDate(required=True, error_messages=REQUIRED,
+                                     metadata=form(N_("Requested new due date"), "date"))
 
 
 class DecideExtensionSchema(_Strict):
-    approved = fields.Boolean(required=True, error_messages=REQUIRED)
-    due_date = BeijingDate(load_default=None, allow_none=True)
-    note = fields.String(load_default=None, allow_none=True, validate=_short(4000))
+    approved = fields.Boolean(required=True, error_messages=REQUIRED,
+                              metadata=form(N_("Decision"), "yesno", choices=APPROVE_OR_REFUSE))
+    due_date = BeijingDate(load_default=None, allow_none=True,
+                           metadata=form(N_("New due date"), "date", help=N_("Default: the date requested.")))
+    note = _note()
 
 
 class ReplySchema(_Strict):
     """§10, §14: a written reply may record the day the customer received it (or later, through
     ``record_receipt``); the appeal window of a call or visit runs from the reply day."""
 
-    method = fields.String(required=True, validate=validate.OneOf(s.REPLY_METHODS), error_messages=REQUIRED)
-    content = fields.String(required=True, validate=_text, error_messages=REQUIRED)
-    replied_at = BeijingDateTime(load_default=None, allow_none=True)
-    customer_received_on = BeijingDate(load_default=None, allow_none=True)
+    method = _reply_method(N_("Reply method"))
+    content = _long_text(N_("Reply"), help=N_("The appeal notice (§14) is added to every reply automatically."))
+    replied_at = BeijingDateTime(load_default=None, allow_none=True, metadata=form(N_("Replied at"), "datetime"))
+    customer_received_on = BeijingDate(load_default=None, allow_none=True, metadata=form(
+        N_("Customer received the reply on"), "date",
+        help=N_("Written replies only: the day the customer received the letter; the 15-day appeal "
+                "window runs from it (§14). May be recorded later.")))
 
     @validates_schema
     def _receipt(self, data, **kwargs):
@@ -212,19 +323,22 @@ class ReplySchema(_Strict):
 
 
 class RecordReceiptSchema(_Strict):
-    customer_received_on = BeijingDate(required=True, error_messages=REQUIRED)
+    customer_received_on = BeijingDate(required=True, error_messages=REQUIRED, metadata=form(
+        N_("Customer received the reply on"), "date", help=N_("The 15-day appeal window runs from this day (§14).")))
 
 
 class CloseSchema(_Strict):
-    note = fields.String(load_default=None, allow_none=True, validate=_short(4000))
+    note = _note()
 
 
 class FollowUpSchema(_Strict):
-    visited_at = BeijingDate(required=True, error_messages=REQUIRED)
-    method = fields.String(required=True, validate=validate.OneOf(s.REPLY_METHODS), error_messages=REQUIRED)
-    satisfied = fields.Boolean(required=True, error_messages=REQUIRED)
-    note = fields.String(load_default=None, allow_none=True, validate=_short(4000))
-    forwarded_to = fields.String(load_default=None, allow_none=True, validate=_short(200))
+    visited_at = BeijingDate(required=True, error_messages=REQUIRED, metadata=form(N_("Follow-up date"), "date"))
+    method = _reply_method(N_("Method"))
+    satisfied = fields.Boolean(required=True, error_messages=REQUIRED,
+                               metadata=form(N_("Customer satisfied"), "yesno", choices=YES_OR_NO))
+    note = _note(N_("Analysis"))
+    forwarded_to = fields.String(load_default=None, allow_none=True, validate=_short(200),
+                                 metadata=form(N_("Forwarded to")))
 
     @validates_schema
     def _analysis(self, data, **kwargs):
@@ -244,25 +358,51 @@ def _check_ruling(data, require_verified):
 
 
 class AppealSchema(_Strict):
-    applied_at = BeijingDate(required=True, error_messages=REQUIRED)
-    content = fields.String(required=True, validate=_text, error_messages=REQUIRED)
+    applied_at = BeijingDate(required=True, error_messages=REQUIRED, metadata=form(
+        N_("Date of the application"), "date", help=N_("At most 15 days after the reply (§14); may be earlier than today.")))
+    content = _long_text(N_("What the customer asks"))
 
 
 class DecideAppealSchema(_Strict):
-    decision = fields.String(required=True, validate=validate.OneOf(s.APPEAL_DECISIONS), error_messages=REQUIRED)
-    content = fields.String(required=True, validate=_text, error_messages=REQUIRED)
-    replied_at = BeijingDateTime(load_default=None, allow_none=True)
+    decision = fields.String(required=True, validate=validate.OneOf(s.APPEAL_DECISIONS), error_messages=REQUIRED,
+                             metadata=form(N_("Decision"), "select", choices=v.APPEAL_DECISIONS))
+    content = _long_text(N_("Reply to the applicant"))
+    replied_at = BeijingDateTime(load_default=None, allow_none=True, metadata=form(N_("Replied at"), "datetime"))
+
+
+# A ruling and the re-ruling that replaces it share these fields (§17–§19).
+
+def _ruling_result():
+    return fields.String(required=True, validate=validate.OneOf(s.RULING_RESULTS), error_messages=REQUIRED,
+                         metadata=form(N_("Result"), "select", choices=v.RULING_RESULTS))
+
+
+def _ruling_category():
+    """Checked against the result by ``_check_ruling``."""
+    return fields.String(required=True, error_messages=REQUIRED,
+                         metadata=form(N_("Category (article)"), "radio", choices=v.RULING_CATEGORIES))
+
+
+def _fee_borne():
+    return fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True, validate=_amount, metadata=form(
+        N_("Fee borne by the responsible person (yuan)"), "number",
+        help=N_("Only for §18(四), and then required when the complaint names a disputed fee; at most the "
+                "disputed fee.")))
 
 
 class RuleSchema(_Strict):
-    result = fields.String(required=True, validate=validate.OneOf(s.RULING_RESULTS), error_messages=REQUIRED)
-    category = fields.String(required=True, error_messages=REQUIRED)
-    verified = fields.Boolean(required=True, error_messages=REQUIRED)
-    staff_ids = fields.List(fields.Integer(strict=True), load_default=list)
-    fee_borne = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
-                               validate=_amount)
-    basis = fields.String(required=True, validate=_text, error_messages=REQUIRED)
-    members = fields.String(required=True, validate=validate.Length(min=1, max=500), error_messages=REQUIRED)
+    result = _ruling_result()
+    category = _ruling_category()
+    # A checkbox always answers (unticked: false), so the form marks it optional; §18 needs it ticked
+    # for a responsible ruling, which ``_check_ruling`` says beside the field.
+    verified = fields.Boolean(required=True, error_messages=REQUIRED,
+                              metadata=form(N_("Verified as true (经核实属实)"), "bool", required=False))
+    staff_ids = fields.List(fields.Integer(strict=True), load_default=list,
+                            metadata=form(N_("Staff held responsible"), "multiselect", choices=STAFF_OF_BRANCH))
+    fee_borne = _fee_borne()
+    basis = _long_text(N_("Basis"))
+    members = fields.String(required=True, validate=validate.Length(min=1, max=500), error_messages=REQUIRED,
+                            metadata=form(N_("Committee members present")))
 
     @validates_schema
     def _consistent(self, data, **kwargs):
@@ -274,37 +414,29 @@ class RuleSchema(_Strict):
 
 
 class RequestRerulingSchema(_Strict):
-    reason = fields.String(required=True, validate=_text, error_messages=REQUIRED)
+    reason = _long_text(N_("Why the ruling should be reconsidered"))
 
 
+# The higher body's final ruling: the staff held responsible stay those of the ruling (§17).
 class DecideRerulingSchema(_Strict):
-    result = fields.String(required=True, validate=validate.OneOf(s.RULING_RESULTS), error_messages=REQUIRED)
-    category = fields.String(required=True, error_messages=REQUIRED)
-    basis = fields.String(required=True, validate=_text, error_messages=REQUIRED)
-    fee_borne = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
-                               validate=_amount)
+    result = _ruling_result()
+    category = _ruling_category()
+    fee_borne = _fee_borne()
+    basis = _long_text(N_("Basis"))
 
     @validates_schema
     def _consistent(self, data, **kwargs):
         _check_ruling(data, require_verified=False)
 
 
-PAYLOADS = {
-    "accept": AcceptSchema,
-    "reject": RejectSchema,
-    "transfer": TransferSchema,
-    "request_extension": RequestExtensionSchema,
-    "decide_extension": DecideExtensionSchema,
-    "reply": ReplySchema,
-    "record_receipt": RecordReceiptSchema,
-    "close": CloseSchema,
-    "follow_up": FollowUpSchema,
-    "appeal": AppealSchema,
-    "decide_appeal": DecideAppealSchema,
-    "rule": RuleSchema,
-    "request_reruling": RequestRerulingSchema,
-    "decide_reruling": DecideRerulingSchema,
-}
+def __getattr__(name):
+    """``PAYLOADS`` (transition name → schema) is derived from the transition table, which names
+    the schemas above and so imports this module: it is read from there on first use."""
+    if name == "PAYLOADS":
+        from .transitions import PAYLOADS
+
+        return PAYLOADS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _BODIES = {}
@@ -313,6 +445,8 @@ _BODIES = {}
 def transition_body(name):
     """The whole JSON body of transition ``name``: its payload schema plus the optional
     ``version`` (what the API accepts and the OpenAPI document describes)."""
+    from .transitions import PAYLOADS
+
     if name not in _BODIES:
         payload = PAYLOADS[name]
         _BODIES[name] = type(f"{payload.__name__[:-len('Schema')]}BodySchema", (payload,),

@@ -1,13 +1,23 @@
 """The transition table as data (domain.md §4) and the rule "what may this actor do now".
 
-Read it beside the spec's table: name, from-states, to-state, permission, guard. A guard
-states who, besides holding the permission, may act on this particular case, and what the
-case must look like. Labels are msgids, translated where they are shown.
+Each transition is declared once, here: read the table beside the spec's — name, label, from-states,
+to-state, permission, guard, payload schema. A guard states who, besides holding the permission,
+may act on this particular case, and what the case must look like. Labels are msgids, translated
+where they are shown.
+
+Everything else that names a transition is derived from this table or checked against it at
+import: the payload schemas by name (``PAYLOADS``), the Complaint permissions
+(``security/permissions.py``), the grants (``security/roles.py``, through ``declared``), the
+handlers that apply each transition (``services/complaints.py``, checked with ``per_transition``)
+and the web forms (built from each payload schema, ``web/forms.py``).
 """
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, FrozenSet, Optional, Tuple
+from typing import Callable, FrozenSet, Mapping, Optional, Tuple, Type
 
+from marshmallow import Schema
+
+from . import payloads as p
 from . import states as s
 
 
@@ -213,27 +223,47 @@ class Transition:
     target: Optional[str]  # None: the status stays as it is
     permission: str  # FAB permission "can_<permission>" on the Complaint resource
     guard: Optional[Callable]
+    payload: Type[Schema]  # its JSON body (the API) and its form (the pages); the handler checks the rest
 
 
 TRANSITIONS = (
-    #          name                 label                               from                        to              permission            guard
-    Transition("accept",            N_("Accept"),                       (s.REGISTERED,),            s.PROCESSING,   "accept",             guard_accept),
-    Transition("reject",            N_("Reject"),                       (s.REGISTERED,),            s.REJECTED,     "reject",             guard_reject),
-    Transition("transfer",          N_("Transfer"),                     (s.PROCESSING,),            None,           "transfer",           guard_transfer),
-    Transition("request_extension", N_("Request extension"),            (s.PROCESSING,),            None,           "request_extension",  guard_request_extension),
-    Transition("decide_extension",  N_("Decide extension"),             (s.PROCESSING,),            None,           "decide_extension",   guard_decide_extension),
-    Transition("reply",             N_("Reply to customer"),            (s.PROCESSING,),            s.REPLIED,      "reply",              guard_reply),
-    Transition("record_receipt",    N_("Record receipt of the letter"), (s.REPLIED, s.CLOSED),      None,           "record_receipt",     guard_record_receipt),
-    Transition("close",             N_("Close"),                        (s.REPLIED,),               s.CLOSED,       "close",              guard_close),
-    Transition("follow_up",         N_("Record follow-up"),             (s.CLOSED,),                None,           "follow_up",          guard_follow_up),
-    Transition("appeal",            N_("Record appeal"),                (s.REPLIED, s.CLOSED),      s.APPEALED,     "appeal",             guard_appeal),
-    Transition("decide_appeal",     N_("Decide appeal"),                (s.APPEALED,),              s.REPLIED,      "decide_appeal",      guard_decide_appeal),
-    Transition("rule",              N_("Record ruling"),                s.RULEABLE,                 None,           "rule",               guard_rule),
-    Transition("request_reruling",  N_("Request re-ruling"),            s.RULEABLE + (s.APPEALED,), None,           "request_reruling",   guard_request_reruling),
-    Transition("decide_reruling",   N_("Decide re-ruling"),             s.RULEABLE + (s.APPEALED,), None,           "decide_reruling",    guard_decide_reruling),
+    #          name                 label                               from                        to              permission            guard                    payload
+    Transition("accept",            N_("Accept"),                       (s.REGISTERED,),            s.PROCESSING,   "accept",             guard_accept,            p.AcceptSchema),
+    Transition("reject",            N_("Reject"),                       (s.REGISTERED,),            s.REJECTED,     "reject",             guard_reject,            p.RejectSchema),
+    Transition("transfer",          N_("Transfer"),                     (s.PROCESSING,),            None,           "transfer",           guard_transfer,          p.TransferSchema),
+    Transition("request_extension", N_("Request extension"),            (s.PROCESSING,),            None,           "request_extension",  guard_request_extension, p.RequestExtensionSchema),
+    Transition("decide_extension",  N_("Decide extension"),             (s.PROCESSING,),            None,           "decide_extension",   guard_decide_extension,  p.DecideExtensionSchema),
+    Transition("reply",             N_("Reply to customer"),            (s.PROCESSING,),            s.REPLIED,      "reply",              guard_reply,             p.ReplySchema),
+    Transition("record_receipt",    N_("Record receipt of the letter"), (s.REPLIED, s.CLOSED),      None,           "record_receipt",     guard_record_receipt,    p.RecordReceiptSchema),
+    Transition("close",             N_("Close"),                        (s.REPLIED,),               s.CLOSED,       "close",              guard_close,             p.CloseSchema),
+    Transition("follow_up",         N_("Record follow-up"),             (s.CLOSED,),                None,           "follow_up",          guard_follow_up,         p.FollowUpSchema),
+    Transition("appeal",            N_("Record appeal"),                (s.REPLIED, s.CLOSED),      s.APPEALED,     "appeal",             guard_appeal,            p.AppealSchema),
+    Transition("decide_appeal",     N_("Decide appeal"),                (s.APPEALED,),              s.REPLIED,      "decide_appeal",      guard_decide_appeal,     p.DecideAppealSchema),
+    Transition("rule",              N_("Record ruling"),                s.RULEABLE,                 None,           "rule",               guard_rule,              p.RuleSchema),
+    Transition("request_reruling",  N_("Request re-ruling"),            s.RULEABLE + (s.APPEALED,), None,           "request_reruling",   guard_request_reruling,  p.RequestRerulingSchema),
+    Transition("decide_reruling",   N_("Decide re-ruling"),             s.RULEABLE + (s.APPEALED,), None,           "decide_reruling",    guard_decide_reruling,   p.DecideRerulingSchema),
 )
 
 BY_NAME = {t.name: t for t in TRANSITIONS}
+PAYLOADS = {t.name: t.payload for t in TRANSITIONS}
+
+
+def declared(name: str) -> Transition:
+    """The transition declared as ``name``; a name the table does not declare fails here (ValueError)."""
+    transition = BY_NAME.get(name)
+    if transition is None:
+        raise ValueError(f"no transition {name!r} is declared in app/domain/transitions.py")
+    return transition
+
+
+def per_transition(mapping: Mapping[str, object], what: str) -> Mapping[str, object]:
+    """``mapping`` (transition name → ``what``) when it has exactly one entry per declared
+    transition; ValueError naming the missing and the undeclared names otherwise."""
+    missing = [t.name for t in TRANSITIONS if t.name not in mapping]
+    undeclared = sorted(set(mapping) - set(BY_NAME))
+    if missing or undeclared:
+        raise ValueError(f"{what}: none for {missing}, undeclared {undeclared}")
+    return mapping
 
 # Registration creates the case; it has no from-state (domain.md §4 "register").
 REGISTER_PERMISSION = "register"

@@ -1,9 +1,11 @@
-"""Permission and resource names as constants: the only place these strings are spelled.
+"""Permission and resource names as constants: the only place these strings are spelled (the
+Complaint permission of each workflow transition is declared with it, in domain/transitions.py).
 
 Web views and REST APIs over the same resource share one ``class_permission_name`` and map
 their methods onto the same small set of permissions (``can_read``, ``can_write`` …), so a
 role grants "read org units" once, for pages and API alike.
 """
+from ..domain import transitions as t
 
 READ = "read"
 WRITE = "write"
@@ -38,18 +40,24 @@ REST_API_READ_WRITE = {
 }
 
 
-# Complaint: pages and API share these; each workflow transition has its own permission.
-COMPLAINT_READ = "read"
-COMPLAINT_EDIT = "edit"
-COMPLAINT_REGISTER = "register"
-COMPLAINT_TRANSITIONS = (
-    "accept", "reject", "transfer", "request_extension", "decide_extension", "reply", "record_receipt", "close",
-    "follow_up",
-    "appeal", "decide_appeal", "rule", "request_reruling", "decide_reruling",
-)
+# Complaint: pages and API share these; each workflow transition has its own permission, declared
+# with the transition (domain/transitions.py).
+COMPLAINT_READ = t.READ_PERMISSION
+COMPLAINT_EDIT = t.EDIT_PERMISSION
+COMPLAINT_REGISTER = t.REGISTER_PERMISSION
+COMPLAINT_TRANSITIONS = tuple(transition.permission for transition in t.TRANSITIONS)
 COMPLAINT_PERMISSIONS = [
     f"can_{name}" for name in (COMPLAINT_READ, COMPLAINT_EDIT, COMPLAINT_REGISTER, *COMPLAINT_TRANSITIONS)
 ]
+
+
+def complaint_permission(name: str) -> str:
+    """The Complaint permission granted as ``name``: ``read``, ``edit``, ``register``, or the name of
+    a declared transition (its permission); any other name fails (ValueError)."""
+    if name in (COMPLAINT_READ, COMPLAINT_EDIT, COMPLAINT_REGISTER):
+        return name
+    return t.declared(name).permission
+
 
 # Work calendar month view (read) and file import (write): the same two permissions on
 # WorkDay as its list page and API, so the role sync keeps both.
@@ -91,7 +99,7 @@ SELF_SERVICE = [
     ("can_this_form_post", "UserInfoEditView"),
 ]
 
-# Reports (issue 7, domain.md §8): dashboard and summary (read), the assessment report (assess),
+# Reports (domain.md §8): dashboard and summary (read), the assessment report (assess),
 # Excel export (export); assessment scoring rules (AssessmentRule: read/write, Admin).
 REPORT = "Report"
 REPORT_READ = "read"

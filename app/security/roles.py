@@ -35,8 +35,10 @@ def _menu(name: str):
 
 
 def _complaint(*names: str):
-    """Permissions on the Complaint resource (pages and API alike)."""
-    return [(p.can(name), p.COMPLAINT) for name in names]
+    """Permissions on the Complaint resource (pages and API alike): ``read``, ``edit``, ``register``
+    and transitions by their declared name; a name the transition table does not declare fails here,
+    at import."""
+    return [(p.can(p.complaint_permission(name)), p.COMPLAINT) for name in names]
 
 
 COMPLAINT_MENUS = [_menu(p.MENU_COMPLAINTS), _menu(p.MENU_COMPLAINT_LIST), _menu(p.MENU_TODO)]
@@ -51,7 +53,7 @@ CALENDAR_READ = [
     _menu(p.MENU_CALENDAR_YEARS),
 ]
 
-# Every API user reads the API's description (GET /api/v1/_openapi, issue 17); Admin holds it anyway.
+# Every API user reads the API's description (GET /api/v1/_openapi); Admin holds it anyway.
 API_DESCRIPTION = [_read(p.OPENAPI)]
 
 ROLE_PERMISSIONS = {
@@ -108,7 +110,7 @@ ROLE_PERMISSIONS = {
 }
 
 
-# Reports (issue 7, domain.md §1, §8). The discipline office runs the assessment (§3 考核) and
+# Reports (domain.md §1, §8). The discipline office runs the assessment (§3 考核) and
 # leadership reads every report: dashboard, assessment and export. A branch head sees its own
 # branch's figures and exports them (scope: its unit's subtree). The committee reads the
 # dashboard (rulings by category serve its work) but neither assesses nor exports case lists.

@@ -427,6 +427,24 @@ def _set_due(complaint, deadline):
     complaint.due_date_provisional = deadline.provisional
 
 
+# Transition name → its handler ``(complaint, payload, actor, user, now) → note``: each handler
+# registers itself against a transition the table declares (``@handles``), one each.
+APPLY = {}
+
+
+def handles(name):
+    """Register the decorated function as the handler of the declared transition ``name``."""
+    transition = t.declared(name)
+
+    def register(handler):
+        if transition.name in APPLY:
+            raise ValueError(f"two handlers for the transition {name!r}")
+        APPLY[transition.name] = handler
+        return handler
+
+    return register
+
+
 def _assign(complaint, unit, staff_id, field):
     """Give the case to ``unit`` (and optionally a staff member of it); recusal enforced (§11)."""
     if staff_id is not None:
@@ -441,6 +459,7 @@ def _assign(complaint, unit, staff_id, field):
     complaint.handler_id = staff_id
 
 
+@handles("accept")
 def _apply_accept(complaint, payload, actor, user, now):
     """§12: set the level (branch 10 / union 20 working days), the handling unit and the due date."""
     level = payload["level"]
@@ -474,12 +493,14 @@ def _apply_accept(complaint, payload, actor, user, now):
     return payload.get("note")
 
 
+@handles("reject")
 def _apply_reject(complaint, payload, actor, user, now):
     """§4, §8: a failed condition or out of scope; the record stays and is counted."""
     complaint.due_date = None
     return payload["note"]
 
 
+@handles("transfer")
 def _apply_transfer(complaint, payload, actor, user, now):
     """§11, §12(三): to the branch head, up to the union, or down to a branch, with a reason. A move
     to union level counts 20 working days from receipt; a transfer never moves the due date
@@ -521,6 +542,7 @@ def _check_extension_date(complaint, day, field):
                               "that is %(date)s.", days=most, date=limit.date.isoformat()))
 
 
+@handles("request_extension")
 def _apply_request_extension(complaint, payload, actor, user, now):
     """§13: explain to the customer within the deadline and report in writing to the office."""
     if payload["customer_informed_at"] > now:
@@ -535,6 +557,7 @@ def _apply_request_extension(complaint, payload, actor, user, now):
     return payload["reason"]
 
 
+@handles("decide_extension")
 def _apply_decide_extension(complaint, payload, actor, user, now):
     """§13: the discipline office approves (with a new due date, bounded as the request) or refuses.
     Running past an approved date is an overrun like any other (未经许可超时)."""
@@ -555,6 +578,7 @@ def deciding_unit_id(complaint, actor):
     return actor.unit_id if actor.unit_id is not None else complaint.handling_unit_id
 
 
+@handles("reply")
 def _apply_reply(complaint, payload, actor, user, now):
     """§10, §14: the reply records who decided and carries the appeal notice; the appeal window runs
     from the reply day, or for a letter from the day the customer received it."""
@@ -600,6 +624,7 @@ def _set_appeal_window(complaint):
     complaint.appeal_due_date = cal.appeal_window_end(load_calendar(), start).date if start else None
 
 
+@handles("record_receipt")
 def _apply_record_receipt(complaint, payload, actor, user, now):
     """§14: the day the customer received the written reply; the appeal window runs from it."""
     received = payload["customer_received_on"]
@@ -609,11 +634,13 @@ def _apply_record_receipt(complaint, payload, actor, user, now):
     return None
 
 
+@handles("close")
 def _apply_close(complaint, payload, actor, user, now):
     complaint.closed_at = now
     return payload.get("note")
 
 
+@handles("follow_up")
 def _apply_follow_up(complaint, payload, actor, user, now):
     """§15: every closed case is revisited; dissatisfaction is analysed and, where the branch
     was not responsible, forwarded to the department concerned."""
@@ -662,6 +689,7 @@ def appeal_body(complaint):
     return unit
 
 
+@handles("appeal")
 def _apply_appeal(complaint, payload, actor, user, now):
     """§14: the application is dated within the window (15 days after the customer received the
     reply, the last day included; back-dating allowed, not the future); it goes to the superior
@@ -686,6 +714,7 @@ def _apply_appeal(complaint, payload, actor, user, now):
     return None
 
 
+@handles("decide_appeal")
 def _apply_decide_appeal(complaint, payload, actor, user, now):
     """§14: upheld or changed, with the reply to the applicant; the case returns to 'replied'."""
     replied = payload.get("replied_at") or now
@@ -711,6 +740,7 @@ def _check_fee(complaint, category, fee):
         _field("fee_borne", gettext("The fee borne cannot exceed the disputed fee of the complaint."))
 
 
+@handles("rule")
 def _apply_rule(complaint, payload, actor, user, now):
     """§17–§19: the committee's ruling; responsible staff come from the branch complained about."""
     members = []
@@ -744,6 +774,7 @@ def reruling_body():
     return unit if unit is not None and unit.active else None
 
 
+@handles("request_reruling")
 def _apply_request_reruling(complaint, payload, actor, user, now):
     """§17: the ruled staff member contests the ruling before the higher ruling body."""
     body = reruling_body()
@@ -756,6 +787,7 @@ def _apply_request_reruling(complaint, payload, actor, user, now):
     return payload["reason"]
 
 
+@handles("decide_reruling")
 def _apply_decide_reruling(complaint, payload, actor, user, now):
     """§17: the final ruling replaces the effective result; the original stays on record."""
     original = db.session.execute(
@@ -777,22 +809,8 @@ def _apply_decide_reruling(complaint, payload, actor, user, now):
     return payload["basis"]
 
 
-APPLY = {
-    "accept": _apply_accept,
-    "reject": _apply_reject,
-    "transfer": _apply_transfer,
-    "request_extension": _apply_request_extension,
-    "decide_extension": _apply_decide_extension,
-    "reply": _apply_reply,
-    "record_receipt": _apply_record_receipt,
-    "close": _apply_close,
-    "follow_up": _apply_follow_up,
-    "appeal": _apply_appeal,
-    "decide_appeal": _apply_decide_appeal,
-    "rule": _apply_rule,
-    "request_reruling": _apply_request_reruling,
-    "decide_reruling": _apply_decide_reruling,
-}
+# Every declared transition has its handler, and no handler names another (checked at import).
+t.per_transition(APPLY, "handlers in services/complaints.py")
 
 
 # --- the appeal notice (§14) -----------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""Web forms for registering, editing and each transition, described as data.
+"""Web forms for registering, editing and each transition, built from their marshmallow schemas.
 
 A form here only shapes input: each field has a name (the JSON key of api.md), a label and a
-widget. The values go to the same service and the same marshmallow schema as the API, so
-every rule lives in one place. Choices for units and staff are limited to the user's scope.
+widget, declared on the schema field (``domain.payloads.form``). The values go to the same
+service and the same schema as the API, so every rule lives in one place. Choices for units and
+staff are limited to the user's scope.
 """
 import re
 from dataclasses import dataclass, field
@@ -16,7 +17,9 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Staff
 from ..security.scope import all_units
-from ..domain import vocabulary as v
+from ..services.complaints import EDITABLE_IDENTITY
+from ..domain import payloads as p
+from ..domain import transitions as t
 from ..i18n import choices
 
 
@@ -60,143 +63,59 @@ def branch_staff_choices(branch_id):
     return [(str(st.id), f"{st.name} ({st.employee_no})") for st in rows]
 
 
+# Each named choice source of the payload schemas: (actor, complaint) → [(value, label)].
+SOURCES = {
+    p.UNITS_IN_SCOPE: lambda actor, complaint: unit_choices(actor),
+    p.UNITS_IN_SCOPE_OR_UNION: lambda actor, complaint: unit_choices(actor, include_union_level=True),
+    p.BRANCHES_IN_SCOPE: lambda actor, complaint: unit_choices(actor, ["branch"]),
+    p.STAFF_IN_SCOPE: lambda actor, complaint: staff_choices(actor),
+    p.STAFF_OF_BRANCH: lambda actor, complaint: branch_staff_choices(complaint.branch_id),
+}
+if set(SOURCES) != set(p.CHOICE_SOURCES):
+    raise RuntimeError(f"choice sources without a resolver: {sorted(set(p.CHOICE_SOURCES) - set(SOURCES))}")
+
+
+def _choices(source, actor, complaint):
+    """``() → [(value, label)]`` for a vocabulary mapping or a named source, resolved when rendered."""
+    if source is None:
+        return None
+    if isinstance(source, str):
+        return lambda: SOURCES[source](actor, complaint)
+    return lambda: choices(source)
+
+
+def schema_fields(schema, actor, complaint=None, leave_out=()):
+    """The form of ``schema``: its fields that carry a form (``payloads.form``), in declaration
+    order, each with its label, widget, required mark, help and choices."""
+    result = []
+    for name, schema_field in schema._declared_fields.items():
+        widget = p.widget(schema_field)
+        if widget is None or name in leave_out:
+            continue
+        checklist = widget.kind == "checklist"
+        result.append(Field(
+            name, _l(widget.label), widget.kind,
+            required=schema_field.required if widget.required is None else widget.required,
+            choices=None if checklist else _choices(widget.choices, actor, complaint),
+            help=_l(widget.help) if widget.help else None,
+            items=choices(widget.choices) if checklist else [],
+        ))
+    return result
+
+
 def register_fields(actor):
-    return [
-        Field("channel", _l("Channel"), "select", True, lambda: choices(v.CHANNELS)),
-        Field("received_at", _l("Received at"), "datetime", False,
-              help=_l("When the complaint reached us; may be earlier than now, never later.")),
-        Field("complainant_name", _l("Complainant"), "text", True),
-        Field("complainant_phone", _l("Phone"), "text"),
-        Field("complainant_id_number", _l("ID number"), "text"),
-        Field("complainant_address", _l("Address"), "text"),
-        Field("is_delegate", _l("Acting for another person"), "bool"),
-        Field("principal_name", _l("Principal"), "text", help=_l("Required when the complainant acts for someone else (§4(三)).")),
-        Field("branch_id", _l("Branch complained about"), "select", True, lambda: unit_choices(actor, ["branch"])),
-        Field("respondent_staff_id", _l("Staff member complained about"), "select", False, lambda: staff_choices(actor)),
-        Field("category", _l("Category"), "select", True, lambda: choices(v.CATEGORIES)),
-        Field("disputed_fee", _l("Disputed fee (yuan)"), "number"),
-        Field("facts", _l("Facts"), "textarea", True),
-        Field("customer_request", _l("Customer's request"), "textarea"),
-    ]
+    return schema_fields(p.RegisterSchema, actor)
 
 
 def edit_fields(actor, full_identity):
     """Descriptive fields; the contact fields only for those who see them in full (a masked
     value must never be offered for editing, or saving would overwrite the real one)."""
-    fields = [
-        Field("category", _l("Category"), "select", True, lambda: choices(v.CATEGORIES)),
-        Field("facts", _l("Facts"), "textarea", True),
-        Field("customer_request", _l("Customer's request"), "textarea"),
-        Field("disputed_fee", _l("Disputed fee (yuan)"), "number"),
-    ]
-    if full_identity:
-        fields += [
-            Field("complainant_phone", _l("Phone"), "text"),
-            Field("complainant_address", _l("Address"), "text"),
-        ]
-    return fields
+    return schema_fields(p.EditSchema, actor, leave_out=() if full_identity else EDITABLE_IDENTITY)
 
 
 def transition_fields(name, actor, complaint):
-    """The fields of transition ``name``'s form."""
-    methods = lambda: choices(v.REPLY_METHODS)  # noqa: E731
-    if name == "accept":
-        return [
-            Field("level", _l("Handling level"), "select", True, lambda: choices(v.LEVELS),
-                  help=_l("Branch level: 10 working days; union level: 20 working days (§12).")),
-            Field("handling_unit_id", _l("Handling unit"), "select", False,
-                  lambda: unit_choices(actor, include_union_level=False),
-                  help=_l("Default: the branch complained about (branch level).")),
-            Field("handler_id", _l("Handler"), "select", False, lambda: staff_choices(actor)),
-            Field("eligibility", _l("Conditions of §4"), "checklist", items=choices(v.ELIGIBILITY)),
-            Field("note", _l("Note"), "textarea"),
-        ]
-    if name == "reject":
-        return [
-            Field("reason", _l("Reason"), "select", True, lambda: choices(v.REJECT_REASONS)),
-            Field("note", _l("Explanation"), "textarea", True),
-        ]
-    if name == "transfer":
-        return [
-            Field("to_unit_id", _l("To unit"), "select", True, lambda: unit_choices(actor, include_union_level=True)),
-            Field("to_staff_id", _l("To staff member"), "select", False, lambda: staff_choices(actor)),
-            Field("level", _l("Handling level"), "select", False, lambda: choices(v.LEVELS)),
-            Field("reason", _l("Reason"), "textarea", True),
-        ]
-    if name == "request_extension":
-        return [
-            Field("reason", _l("Special circumstances"), "textarea", True),
-            Field("customer_informed_at", _l("Customer informed at"), "datetime", True),
-            Field("customer_informed_by", _l("Customer informed by"), "select", True, methods),
-            Field("report", _l("Written report to the discipline office"), "textarea", True),
-            Field("requested_due_date", _l("Requested new due date"), "date", True),
-        ]
-    if name == "decide_extension":
-        return [
-            Field("approved", _l("Decision"), "yesno", True, lambda: [("true", _l("Approve")), ("false", _l("Refuse"))]),
-            Field("due_date", _l("New due date"), "date", help=_l("Default: the date requested.")),
-            Field("note", _l("Note"), "textarea"),
-        ]
-    if name == "reply":
-        return [
-            Field("method", _l("Reply method"), "select", True, methods),
-            Field("content", _l("Reply"), "textarea", True,
-                  help=_l("The appeal notice (§14) is added to every reply automatically.")),
-            Field("replied_at", _l("Replied at"), "datetime"),
-            Field("customer_received_on", _l("Customer received the reply on"), "date",
-                  help=_l("Written replies only: the day the customer received the letter; the 15-day appeal "
-                          "window runs from it (§14). May be recorded later.")),
-        ]
-    if name == "record_receipt":
-        return [
-            Field("customer_received_on", _l("Customer received the reply on"), "date", True,
-                  help=_l("The 15-day appeal window runs from this day (§14).")),
-        ]
-    if name == "close":
-        return [Field("note", _l("Note"), "textarea")]
-    if name == "appeal":
-        return [
-            Field("applied_at", _l("Date of the application"), "date", True,
-                  help=_l("At most 15 days after the reply (§14); may be earlier than today.")),
-            Field("content", _l("What the customer asks"), "textarea", True),
-        ]
-    if name == "decide_appeal":
-        return [
-            Field("decision", _l("Decision"), "select", True, lambda: choices(v.APPEAL_DECISIONS)),
-            Field("content", _l("Reply to the applicant"), "textarea", True),
-            Field("replied_at", _l("Replied at"), "datetime"),
-        ]
-    if name in ("rule", "decide_reruling"):
-        fields = [
-            Field("result", _l("Result"), "select", True, lambda: choices(v.RULING_RESULTS)),
-            Field("category", _l("Category (article)"), "radio", True, lambda: choices(v.RULING_CATEGORIES)),
-        ]
-        if name == "rule":
-            fields += [
-                Field("verified", _l("Verified as true (经核实属实)"), "bool"),
-                Field("staff_ids", _l("Staff held responsible"), "multiselect", False,
-                      lambda: branch_staff_choices(complaint.branch_id)),
-            ]
-        fields += [
-            Field("fee_borne", _l("Fee borne by the responsible person (yuan)"), "number",
-                  help=_l("Only for §18(四), and then required when the complaint names a disputed fee; at "
-                          "most the disputed fee.")),
-            Field("basis", _l("Basis"), "textarea", True),
-        ]
-        if name == "rule":
-            fields.append(Field("members", _l("Committee members present"), "text", True))
-        return fields
-    if name == "request_reruling":
-        return [Field("reason", _l("Why the ruling should be reconsidered"), "textarea", True)]
-    if name == "follow_up":
-        return [
-            Field("visited_at", _l("Follow-up date"), "date", True),
-            Field("method", _l("Method"), "select", True, methods),
-            Field("satisfied", _l("Customer satisfied"), "yesno", True, lambda: [("true", _l("Yes")), ("false", _l("No"))]),
-            Field("note", _l("Analysis"), "textarea"),
-            Field("forwarded_to", _l("Forwarded to"), "text"),
-        ]
-    return []
+    """The fields of transition ``name``'s form (its payload schema's); an undeclared ``name`` is a ValueError."""
+    return schema_fields(t.declared(name).payload, actor, complaint)
 
 
 def form_int(raw):
