@@ -234,7 +234,7 @@ def test_events_written_are_transitions_or_the_known_others():
 
 
 def test_demo_data_applies_only_declared_transitions():
-    from app.demo import DEMO_COMPLAINTS
+    from app.cli.demo import DEMO_COMPLAINTS
 
     applied = {name for *_, steps in DEMO_COMPLAINTS for _, name, _ in steps}
     assert applied and applied <= DECLARED
