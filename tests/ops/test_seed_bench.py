@@ -1,5 +1,5 @@
-"""``flask --app run seed-bench --complaints N`` (issue 9): bulk bench data that the application
-itself would have produced — on SQLite and PostgreSQL.
+"""``flask --app run seed-bench --complaints N`` (bench/plugin/seed.py, bench mode only): bulk bench
+data that the application itself would have produced — on SQLite and PostgreSQL.
 
 - Counts add up, and a second run adds to the first (ids, numbers and timelines continue).
 - Every status of the state machine appears; each case's fields are what its status implies;
@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app import bench_seed
 from app.extensions import db
 from app.models import OrgUnit, Staff
 from app.models.complaint import Complaint, ComplaintEvent, NumberCounter
@@ -29,12 +28,19 @@ from app.services.calendar import load_calendar
 from app.domain import calendar as cal
 from app.domain import states as s
 from app.domain import transitions as t
+from bench.plugin import seed as bench_seed
 
 NOW = datetime(2026, 11, 27, 16, 30, 0)
 NUMBER = re.compile(r"^TS(\d{8})-(\d{4,})$")
 # Which status each step leaves the case in (None: unchanged), besides the transition table.
 TARGETS = {tr.name: tr.target for tr in t.TRANSITIONS}
 SOURCES = {tr.name: tr.sources for tr in t.TRANSITIONS}
+
+
+@pytest.fixture
+def app(bench_app):
+    """``seed-bench`` exists in bench mode only."""
+    return bench_app
 
 
 def _run(app, *args):

@@ -35,14 +35,14 @@ from flask_babel import force_locale
 from sqlalchemy import JSON, Boolean, Date, DateTime, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from .extensions import db
-from .models import OrgUnit, Staff
-from .models.calendar import CalendarYear
-from .models.complaint import Complaint, ComplaintEvent, ComplaintTotal, NumberCounter
-from .models.ruling import Ruling, RulingStaff
-from .services import totals
-from .domain import calendar as cal
-from .domain import states as s
+from app.extensions import db
+from app.models import OrgUnit, Staff
+from app.models.calendar import CalendarYear
+from app.models.complaint import Complaint, ComplaintEvent, ComplaintTotal, NumberCounter
+from app.models.ruling import Ruling, RulingStaff
+from app.services import totals
+from app.domain import calendar as cal
+from app.domain import states as s
 
 BENCH = "BENCH"
 DEFAULT_BATCH_SIZE = 10_000
@@ -382,7 +382,7 @@ def ensure_calendar() -> bool:
     ).scalar()
     if published:
         return False
-    from .services.calendar import import_from_package
+    from app.services.calendar import import_from_package
 
     import_from_package()
     return True
@@ -918,8 +918,7 @@ def appeal_notices(org: "Org") -> Dict[Tuple[str, bool, bool], str]:
     discipline office for union-level cases)."""
     from types import SimpleNamespace
 
-    from .models import OrgUnit
-    from .services.complaints import appeal_notice
+    from app.services.complaints import appeal_notice
 
     slot = SimpleNamespace(isoformat=lambda: _DATE_SLOT)
     deciders = {"branch": db.session.get(OrgUnit, org.branches[0].id), "union": db.session.get(OrgUnit, org.office_unit_id)}
@@ -1172,7 +1171,7 @@ class _Writer:
         (PostgreSQL: VACUUM ANALYZE; SQLite: ANALYZE and a WAL checkpoint). The kept report
         months are rebuilt and the shared phone numbers marked first: bulk inserts bypass the session
         that keeps them current."""
-        from .reports import monthly, repeats
+        from app.reports import monthly, repeats
 
         with Session(bind=self.connection) as session:
             monthly.rebuild(session)
@@ -1235,8 +1234,8 @@ def seed(n: int, seed: int = 1, batch_size: int = DEFAULT_BATCH_SIZE, now: Optio
         raise ValueError("n must not be negative")
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    from .services import clock
-    from .services.calendar import load_calendar
+    from app.services import clock
+    from app.services.calendar import load_calendar
 
     started = time.perf_counter()
     now = (now or clock.now()).replace(microsecond=0)
