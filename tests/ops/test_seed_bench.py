@@ -39,7 +39,10 @@ SOURCES = {tr.name: tr.sources for tr in t.TRANSITIONS}
 
 @pytest.fixture
 def app(bench_app):
-    """``seed-bench`` exists in bench mode only."""
+    """``seed-bench`` exists in bench mode only. The appeal and re-ruling bodies are the bench
+    county's: the suite's own (the test county's) are superiors of no bench branch, and a decision
+    without one gets no appeal."""
+    bench_app.config.update(bench_seed.BENCH_COUNTY_BODIES)
     return bench_app
 
 
@@ -119,18 +122,19 @@ def check_consistency(now=NOW):
             assert c.replied_at is None and c.closed_at is None
         if c.status in (s.REPLIED, s.APPEALED, s.CLOSED):
             assert c.received_at <= c.replied_at and c.reply_method in s.REPLY_METHODS and c.reply_content
-            # §14: the window runs from the reply day, or from the day a letter was received.
+            # §14: the window runs from the reply day, or from the day a letter was received, which
+            # the handler records after the reply (record_receipt). The notice is written with the
+            # reply: a call's or visit's names the last day, a letter's no date.
             if c.reply_method == "letter":
+                assert ("record_receipt" in names) == (c.reply_received_on is not None)
                 assert c.reply_received_on is None or c.reply_received_on >= c.replied_at.date()
                 start = c.reply_received_on
+                assert "收到本答复函之日起15日内" in c.appeal_notice and "含当日" not in c.appeal_notice
             else:
-                assert c.reply_received_on is None
+                assert c.reply_received_on is None and "record_receipt" not in names
                 start = c.replied_at.date()
-            if start is None:
-                assert c.appeal_due_date is None and "收到本答复函之日起15日内" in c.appeal_notice
-            else:
-                assert c.appeal_due_date == cal.appeal_window_end(calendar, start).date
                 assert c.appeal_due_date.isoformat() in c.appeal_notice and "含当日" in c.appeal_notice
+            assert c.appeal_due_date == (cal.appeal_window_end(calendar, start).date if start else None)
             assert c.replied_by_unit_id is not None
         else:
             assert c.appeal_notice is None and c.appeal_due_date is None
