@@ -1,4 +1,4 @@
-"""Bulk benchmark data (issue 9): ``flask --app run seed-bench --complaints N``.
+"""Bulk benchmark data: ``flask --app run seed-bench --complaints N`` (bench mode only).
 
 Adds N realistic complaints to whatever the database already holds, fast enough for a million
 rows in minutes: rows are generated per batch (in a forked process while the previous batch is
@@ -6,17 +6,51 @@ written) and written through the driver — SQLite executemany of the statement 
 compiles, PostgreSQL COPY — one transaction per batch, with ids assigned here (read ``max(id)``
 once) so timeline events and rulings reference their case without a round trip.
 
+This is a second write path beside the product's one, ``app/services/complaints.py``. It must
+write exactly the rows that path would have written for the same story, and it stands in for it
+as follows (``tests/ops/test_bench_matches_write_path.py`` tells seeded cases again through the
+services and compares the rows field by field):
+
+- **complaint**, as registered: ``register`` (the registering staff member its first handler,
+  unless complained about; ``created_at`` the registration, ``version`` 1);
+- **complaint**, each later field: ``apply(name, …)``, i.e. ``_apply_<name>`` — accept (level,
+  handling unit and handler, §4 checklist confirmed by acceptance, §12 due date from the day of
+  receipt), reject, transfer (to the branch head, or up to the union: 20 working days), request
+  and decide extension (§13, at most 10 working days beyond the deadline), reply (the deciding
+  unit, the §14 appeal notice and window), record_receipt (a letter's day of receipt starts its
+  window), close, follow_up (§15), appeal (the superior body of the deciding unit, 30 working
+  days), decide_appeal, rule (§17–§19), request and decide re-ruling; ``status`` the
+  transition's target, ``version`` one more per step;
+- **complaint_event**: ``timeline.record_event`` as ``register`` and ``apply`` call it — one per
+  step, its statuses, note and the body the step was given (with ``assigned`` when the holder
+  changed); ``actor_name`` is the staff member's name (bench staff have no logins, so no
+  ``actor_id``);
+- **ruling** and **ruling_staff**: ``_apply_rule`` and ``_apply_decide_reruling`` (a re-ruling
+  holding the original's staff responsible, or no one);
+- **number_counter**: ``next_number`` (the day's counter moved past every number given here);
+- **complaint_total**: ``totals.add``, in the same transaction as the batch;
+- **complaint_month** (the kept report months) and ``phone_shared``: recounted on commit by
+  ``reports.monthly`` and ``reports.repeats`` in the service's session; here, which writes
+  around the session, ``monthly.rebuild`` and ``repeats.mark_all`` once at the end;
+- due dates and windows: the same ``app.domain.calendar`` functions on the same work calendar
+  (``services.calendar.load_calendar``); appeal bodies, the appeal notice and the re-ruling body:
+  ``appeal_body``, ``appeal_notice`` and ``reruling_body`` themselves, once per deciding unit;
+- PostgreSQL's id sequences: moved past the ids assigned here, as the serial columns would have.
+
+The bench organisation (``build_bench_tree``) and an empty work calendar
+(``services.calendar.import_from_package``) are set up first when missing.
+
 Realism: each case is *simulated* along the transition table of ``app.domain.transitions``
-(register → accept → [transfer] → [extension] → reply → [ruling, re-ruling] → [appeal] → close →
-[follow-up], or register → reject), with times in working hours, deadlines from the real work
-calendar, and some cases that stall on the way (never accepted, never replied, never closed,
-appeal or extension never decided). Whatever would happen after "now" does not happen, so the
-status and every field of a case are exactly what its timeline so far implies: old cases are
-closed, recent ones open, some overdue.
+(register → accept → [transfer] → [extension] → reply → [record receipt] → [ruling, re-ruling] →
+[appeal] → close → [follow-up], or register → reject), each step by someone the product lets take
+it, with times in working hours, deadlines from the real work calendar, and some cases that stall
+on the way (never accepted, never replied, never closed, appeal or extension never decided).
+Whatever would happen after "now" does not happen, so the status and every field of a case are
+exactly what its timeline so far implies: old cases are closed, recent ones open, some overdue.
 
 Bench data is marked: external references ``BENCH-…``, org unit codes and employee numbers
 ``BENCH-…``, complainants' addresses in 压测县. Nothing here is meant for a production database.
-The generator is deterministic for a given ``seed``, database state and ``now``.
+The generator is deterministic for a given ``seed``, database state, configuration and ``now``.
 """
 import bisect
 import json
