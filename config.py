@@ -72,7 +72,10 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or None
     SECRET_KEY_FILE = secret_key_file()
     PRODUCTION = _bool("PRODUCTION", os.environ.get("FLASK_ENV") == "production")
-    BENCH_MODE = _bool("BENCH_MODE", False)  # bench/ only: app/bench_support.py (stock view, SQL counter)
+    # bench/run.py only, never in production: loads the plugin BENCH_PLUGIN names (bench/plugin/:
+    # the stock view, the X-SQL-Statements header, `flask seed-bench`). Off: none of it is imported.
+    BENCH_MODE = _bool("BENCH_MODE", False)
+    BENCH_PLUGIN = "bench.plugin"
 
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", "sqlite:///" + os.path.join(INSTANCE_DIR, "complaints.db")

@@ -73,7 +73,7 @@ def create_app(config=None) -> Flask:
         app.before_request(web.refuse_impossible_requests)
         app.after_request(_log_refused_query)
         api.register(appbuilder)
-        from . import bench_support; bench_support.init_app(app, appbuilder)  # noqa: E702 (BENCH_MODE only)
+        load_bench_plugin(app, appbuilder)
         appbuilder.post_init()
 
     from .security import headers
@@ -88,6 +88,17 @@ def create_app(config=None) -> Flask:
 
     cli.register(app)
     return app
+
+
+def load_bench_plugin(app: Flask, appbuilder) -> None:
+    """Bench mode only: import the plugin named by ``BENCH_PLUGIN`` (``bench.plugin``: the stock
+    view, the statement counter and ``flask seed-bench``) and let it register itself. Without
+    ``BENCH_MODE`` nothing of it is imported and none of it exists."""
+    if not app.config.get("BENCH_MODE"):
+        return
+    import importlib
+
+    importlib.import_module(app.config["BENCH_PLUGIN"]).init_app(app, appbuilder)
 
 
 def _log_refused_query(response):

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""Issue 9 benchmark: the complaint pages at growing sizes, on SQLite and PostgreSQL.
+"""The benchmark: the complaint pages at growing sizes, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/run.py --db sqlite --sizes 10000,100000,1000000
     .venv/bin/python bench/run.py --db postgresql --sizes 10000,100000,1000000
     .venv/bin/python bench/run.py --db sqlite,postgresql --sizes 2000,20000 --load
 
 For each database: a fresh database (deploy, calendar import, seed-demo for the demo logins);
-for each size: grow the data with ``flask seed-bench``, serve it with gunicorn on 127.0.0.1
-(4 workers, production settings plus ``BENCH_MODE=1``), and measure every page of issue 9 with
+for each size: grow the data with ``flask seed-bench`` (the bench plugin, bench/plugin/, which the
+application loads only with ``BENCH_MODE=1``: every command and server here runs with it, from the
+repository root, see ``server_env``), serve it with gunicorn on 127.0.0.1 (4 workers, production
+settings plus ``BENCH_MODE=1``), and measure every complaint page with
 sequential requests after a warm-up (median, p95), a few concurrent client threads
 (requests/s) and the ``X-SQL-Statements`` header; the bare SQL of the list page in this
 process (the floor); the Excel export against a single-worker server (time, peak RSS of the
@@ -69,7 +71,7 @@ LOGINS = {
 SQL_HEADER = "X-SQL-Statements"
 PAGE_SIZE = 25
 
-# Issue 9, "Targets".
+# The targets the report marks PASS or FAIL.
 MAX_STATEMENTS = 12
 MAX_GROWTH = 1.5
 MAX_STOCK_RATIO = 1.0
@@ -950,7 +952,7 @@ def bench_database(kind: str, url: str, args, workdir: Path) -> list:
             growth = None
             if delta > 0:
                 if not has_seed:
-                    raise RuntimeError("`flask --app run seed-bench` is not available (app/cli_bench.py): "
+                    raise RuntimeError("`flask --app run seed-bench` is not available (bench/plugin/, BENCH_MODE=1): "
                                        f"cannot grow the data to {size}")
                 log(f"{kind}: seed-bench --complaints {delta} ({current} → {size})")
                 growth = run_command([*FLASK, "seed-bench", "--complaints", str(delta)], env,

@@ -3,7 +3,6 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .. import cli_bench
 from . import ops as cli_ops
 from .calendar import calendar_cli
 
@@ -17,7 +16,7 @@ def register(app) -> None:
     app.cli.add_command(calendar_cli)
     app.cli.add_command(report_cli)
     cli_ops.register(app)  # backup, restore, archive
-    cli_bench.init_app(app)  # seed-bench (issue 9)
+    # seed-bench belongs to the bench plugin, registered by it in bench mode only (load_bench_plugin).
 
 
 def _sync():

@@ -13,7 +13,11 @@ import urllib.request
 import pytest
 from werkzeug.serving import make_server
 
+from config import TestConfig
 from tests.databases import app_for_url
+
+# Bench mode: the application loads the bench plugin (bench/plugin/, config BENCH_PLUGIN).
+BenchTestConfig = type("BenchTestConfig", (TestConfig,), {"BENCH_MODE": True})
 
 
 def pytest_configure(config):
@@ -24,6 +28,13 @@ def pytest_configure(config):
 def app(template_db, tmp_path):
     """An application over a database that threads, servers and subprocesses can share."""
     with template_db.clone_url(str(tmp_path)) as url, app_for_url(url) as application:
+        yield application
+
+
+@pytest.fixture
+def bench_app(template_db, tmp_path):
+    """As ``app``, built with BENCH_MODE on: the bench plugin's view, header and ``seed-bench``."""
+    with template_db.clone_url(str(tmp_path)) as url, app_for_url(url, BenchTestConfig) as application:
         yield application
 
 

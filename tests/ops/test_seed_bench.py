@@ -1,5 +1,5 @@
-"""``flask --app run seed-bench --complaints N`` (issue 9): bulk bench data that the application
-itself would have produced — on SQLite and PostgreSQL.
+"""``flask --app run seed-bench --complaints N`` (bench/plugin/seed.py, bench mode only): bulk bench
+data that the application itself would have produced — on SQLite and PostgreSQL.
 
 - Counts add up, and a second run adds to the first (ids, numbers and timelines continue).
 - Every status of the state machine appears; each case's fields are what its status implies;
@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app import bench_seed
 from app.extensions import db
 from app.models import OrgUnit, Staff
 from app.models.complaint import Complaint, ComplaintEvent, NumberCounter
@@ -29,12 +28,22 @@ from app.services.calendar import load_calendar
 from app.domain import calendar as cal
 from app.domain import states as s
 from app.domain import transitions as t
+from bench.plugin import seed as bench_seed
 
 NOW = datetime(2026, 11, 27, 16, 30, 0)
 NUMBER = re.compile(r"^TS(\d{8})-(\d{4,})$")
 # Which status each step leaves the case in (None: unchanged), besides the transition table.
 TARGETS = {tr.name: tr.target for tr in t.TRANSITIONS}
 SOURCES = {tr.name: tr.sources for tr in t.TRANSITIONS}
+
+
+@pytest.fixture
+def app(bench_app):
+    """``seed-bench`` exists in bench mode only. The appeal and re-ruling bodies are the bench
+    county's: the suite's own (the test county's) are superiors of no bench branch, and a decision
+    without one gets no appeal."""
+    bench_app.config.update(bench_seed.BENCH_COUNTY_BODIES)
+    return bench_app
 
 
 def _run(app, *args):
@@ -113,18 +122,19 @@ def check_consistency(now=NOW):
             assert c.replied_at is None and c.closed_at is None
         if c.status in (s.REPLIED, s.APPEALED, s.CLOSED):
             assert c.received_at <= c.replied_at and c.reply_method in s.REPLY_METHODS and c.reply_content
-            # §14: the window runs from the reply day, or from the day a letter was received.
+            # §14: the window runs from the reply day, or from the day a letter was received, which
+            # the handler records after the reply (record_receipt). The notice is written with the
+            # reply: a call's or visit's names the last day, a letter's no date.
             if c.reply_method == "letter":
+                assert ("record_receipt" in names) == (c.reply_received_on is not None)
                 assert c.reply_received_on is None or c.reply_received_on >= c.replied_at.date()
                 start = c.reply_received_on
+                assert "收到本答复函之日起15日内" in c.appeal_notice and "含当日" not in c.appeal_notice
             else:
-                assert c.reply_received_on is None
+                assert c.reply_received_on is None and "record_receipt" not in names
                 start = c.replied_at.date()
-            if start is None:
-                assert c.appeal_due_date is None and "收到本答复函之日起15日内" in c.appeal_notice
-            else:
-                assert c.appeal_due_date == cal.appeal_window_end(calendar, start).date
                 assert c.appeal_due_date.isoformat() in c.appeal_notice and "含当日" in c.appeal_notice
+            assert c.appeal_due_date == (cal.appeal_window_end(calendar, start).date if start else None)
             assert c.replied_by_unit_id is not None
         else:
             assert c.appeal_notice is None and c.appeal_due_date is None

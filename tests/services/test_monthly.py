@@ -1,4 +1,4 @@
-"""Report counts kept per month and branch (reports/monthly.py, issue 9).
+"""Report counts kept per month and branch (reports/monthly.py).
 
 The kept rows must always equal a recount from the cases, whatever changed them, and the
 reports must give the same figures from them as counted case by case, for every period shape
@@ -194,7 +194,7 @@ def test_whole_months_of_a_period(start, end, expected):
 
 
 def test_bulk_loaded_cases_are_counted_by_the_generator(app):
-    from app import bench_seed
+    from bench.plugin import seed as bench_seed
 
     bench_seed.seed(300, seed=5, batch_size=100, now=datetime(2026, 11, 20, 12, 0), import_calendar=False)
     rows = kept()

@@ -1,4 +1,4 @@
-"""Bulk benchmark data (issue 9): ``flask --app run seed-bench --complaints N``.
+"""Bulk benchmark data: ``flask --app run seed-bench --complaints N`` (bench mode only).
 
 Adds N realistic complaints to whatever the database already holds, fast enough for a million
 rows in minutes: rows are generated per batch (in a forked process while the previous batch is
@@ -6,17 +6,51 @@ written) and written through the driver — SQLite executemany of the statement 
 compiles, PostgreSQL COPY — one transaction per batch, with ids assigned here (read ``max(id)``
 once) so timeline events and rulings reference their case without a round trip.
 
+This is a second write path beside the product's one, ``app/services/complaints.py``. It must
+write exactly the rows that path would have written for the same story, and it stands in for it
+as follows (``tests/ops/test_bench_matches_write_path.py`` tells seeded cases again through the
+services and compares the rows field by field):
+
+- **complaint**, as registered: ``register`` (the registering staff member its first handler,
+  unless complained about; ``created_at`` the registration, ``version`` 1);
+- **complaint**, each later field: ``apply(name, …)``, i.e. ``_apply_<name>`` — accept (level,
+  handling unit and handler, §4 checklist confirmed by acceptance, §12 due date from the day of
+  receipt), reject, transfer (to the branch head, or up to the union: 20 working days), request
+  and decide extension (§13, at most 10 working days beyond the deadline), reply (the deciding
+  unit, the §14 appeal notice and window), record_receipt (a letter's day of receipt starts its
+  window), close, follow_up (§15), appeal (the superior body of the deciding unit, 30 working
+  days), decide_appeal, rule (§17–§19), request and decide re-ruling; ``status`` the
+  transition's target, ``version`` one more per step;
+- **complaint_event**: ``timeline.record_event`` as ``register`` and ``apply`` call it — one per
+  step, its statuses, note and the body the step was given (with ``assigned`` when the holder
+  changed); ``actor_name`` is the staff member's name (bench staff have no logins, so no
+  ``actor_id``);
+- **ruling** and **ruling_staff**: ``_apply_rule`` and ``_apply_decide_reruling`` (a re-ruling
+  holding the original's staff responsible, or no one);
+- **number_counter**: ``next_number`` (the day's counter moved past every number given here);
+- **complaint_total**: ``totals.add``, in the same transaction as the batch;
+- **complaint_month** (the kept report months) and ``phone_shared``: recounted on commit by
+  ``reports.monthly`` and ``reports.repeats`` in the service's session; here, which writes
+  around the session, ``monthly.rebuild`` and ``repeats.mark_all`` once at the end;
+- due dates and windows: the same ``app.domain.calendar`` functions on the same work calendar
+  (``services.calendar.load_calendar``); appeal bodies, the appeal notice and the re-ruling body:
+  ``appeal_body``, ``appeal_notice`` and ``reruling_body`` themselves, once per deciding unit;
+- PostgreSQL's id sequences: moved past the ids assigned here, as the serial columns would have.
+
+The bench organisation (``build_bench_tree``) and an empty work calendar
+(``services.calendar.import_from_package``) are set up first when missing.
+
 Realism: each case is *simulated* along the transition table of ``app.domain.transitions``
-(register → accept → [transfer] → [extension] → reply → [ruling, re-ruling] → [appeal] → close →
-[follow-up], or register → reject), with times in working hours, deadlines from the real work
-calendar, and some cases that stall on the way (never accepted, never replied, never closed,
-appeal or extension never decided). Whatever would happen after "now" does not happen, so the
-status and every field of a case are exactly what its timeline so far implies: old cases are
-closed, recent ones open, some overdue.
+(register → accept → [transfer] → [extension] → reply → [record receipt] → [ruling, re-ruling] →
+[appeal] → close → [follow-up], or register → reject), each step by someone the product lets take
+it, with times in working hours, deadlines from the real work calendar, and some cases that stall
+on the way (never accepted, never replied, never closed, appeal or extension never decided).
+Whatever would happen after "now" does not happen, so the status and every field of a case are
+exactly what its timeline so far implies: old cases are closed, recent ones open, some overdue.
 
 Bench data is marked: external references ``BENCH-…``, org unit codes and employee numbers
 ``BENCH-…``, complainants' addresses in 压测县. Nothing here is meant for a production database.
-The generator is deterministic for a given ``seed``, database state and ``now``.
+The generator is deterministic for a given ``seed``, database state, configuration and ``now``.
 """
 import bisect
 import json
@@ -28,6 +62,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from queue import Empty
+from types import SimpleNamespace
 from typing import Callable, Dict, List, Optional, Tuple
 
 from flask import current_app
@@ -35,14 +70,14 @@ from flask_babel import force_locale
 from sqlalchemy import JSON, Boolean, Date, DateTime, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from .extensions import db
-from .models import OrgUnit, Staff
-from .models.calendar import CalendarYear
-from .models.complaint import Complaint, ComplaintEvent, ComplaintTotal, NumberCounter
-from .models.ruling import Ruling, RulingStaff
-from .services import totals
-from .domain import calendar as cal
-from .domain import states as s
+from app.extensions import db
+from app.models import OrgUnit, Staff
+from app.models.calendar import CalendarYear
+from app.models.complaint import Complaint, ComplaintEvent, ComplaintTotal, NumberCounter
+from app.models.ruling import Ruling, RulingStaff
+from app.services import totals
+from app.domain import calendar as cal
+from app.domain import states as s
 
 BENCH = "BENCH"
 DEFAULT_BATCH_SIZE = 10_000
@@ -180,6 +215,12 @@ EXTENSION_REFUSED_NOTE = "理由不充分,不同意延期,请按期办结。"
 # --- the bench organisation: a county union, ten cooperatives of six branches each ------------
 BENCH_COOPERATIVES = ("城关", "东乡", "西岭", "南山", "北河", "青石", "柳林", "白沙", "红星", "金田")
 BENCH_OUTLETS = ("营业部", "中心分社", "桥头分社", "集镇分社", "新村分社", "工业园分社")
+# The configuration that names the bench county's own bodies (build_bench_tree): its discipline office
+# for appeals against branches, its union for the office's decisions and for re-rulings. Without it
+# (bench/run.py keeps the defaults, the demo county's bodies) no configured body is a superior of a
+# bench branch, and, as in the service, its decisions get no appeal.
+BENCH_COUNTY_BODIES = {"APPEAL_BODY_BRANCH_LEVEL": f"{BENCH}-LS-JJ", "APPEAL_BODY_UNION_LEVEL": f"{BENCH}-LS",
+                       "RERULING_BODY_UNIT": f"{BENCH}-LS"}
 
 
 @dataclass(frozen=True)
@@ -211,10 +252,12 @@ class Org:
     office_unit_id: int  # the union-level handling unit (纪检监察室)
     officers: List[Person]
     committee: List[Person]
-    appeal_unit_branch: Tuple[int, List[Person]]  # decides appeals against branch decisions
-    appeal_unit_union: Tuple[int, List[Person]]  # decides appeals against union decisions
-    reruling_body: List[Person]
-    reruling_unit_id: Optional[int] = None  # the unit re-ruling requests are addressed to (§17)
+    # §14, per unit that decides (each branch, the office): the superior body appeals against its
+    # decisions go to and the people there who decide them. None: no configured body is a superior
+    # of that unit, and the service records no appeal against its decisions.
+    appeal_bodies: Dict[int, Optional[Tuple[int, List[Person]]]]
+    reruling_body: List[Person]  # §17: the staff of the higher ruling body, who decide re-rulings
+    reruling_unit_id: Optional[int] = None  # that body; None: none configured, no re-ruling requests
     created_bench_tree: bool = False
 
 
@@ -295,6 +338,8 @@ def _people(rows) -> List[Person]:
 
 def load_org(rng: random.Random) -> Org:
     """The branches with staff, the discipline office, the committee and the appeal bodies."""
+    from app.services.complaints import appeal_body, reruling_body
+
     units = {u.id: u for u in db.session.execute(select(OrgUnit).where(OrgUnit.active.is_(True))).scalars()}
     by_code = {u.code: u for u in units.values()}
     staff = db.session.execute(
@@ -324,8 +369,9 @@ def load_org(rng: random.Random) -> Org:
         # Head offices (营业部) and bigger branches see more complaints.
         branch.weight = (2.5 if units[branch.id].name.endswith("营业部") else 1.0) * (0.6 + 0.8 * rng.random())
 
-    config = current_app.config
-    configured_office = by_code.get(config.get("APPEAL_BODY_BRANCH_LEVEL"))
+    # Union-level cases go to the discipline office configured for appeals against branch decisions
+    # when it has officers, else to the office with the most.
+    configured_office = by_code.get(current_app.config.get("APPEAL_BODY_BRANCH_LEVEL"))
     office_counts = Counter(p.unit_id for p in officers)
     if configured_office is not None and configured_office.id in office_counts:
         office_id = configured_office.id
@@ -336,29 +382,20 @@ def load_org(rng: random.Random) -> Org:
     def members_of(unit_id):
         return [Person(r.id, r.name, r.unit_id) for r in staff if r.unit_id == unit_id]
 
-    def top_of(unit_id):
-        current = units[unit_id]
-        while current.parent_id is not None and current.parent_id in units:
-            current = units[current.parent_id]
-        return current.id
+    def appeal_body_of(unit_id):
+        # The body services.complaints.appeal_body names for a decision of this unit.
+        body = appeal_body(SimpleNamespace(replied_by_unit=units[unit_id], replied_by_unit_id=unit_id, level=None))
+        return None if body is None else (body.id, members_of(body.id))
 
-    branch_body = configured_office.id if configured_office is not None else office_id
-    configured_union = by_code.get(config.get("APPEAL_BODY_UNION_LEVEL"))
-    union_body = configured_union.id if configured_union is not None else top_of(office_id)
-    if union_body == office_id:
-        union_body = units[office_id].parent_id or office_id
-    configured_reruling = by_code.get(config.get("RERULING_BODY_UNIT"))
-    reruling_unit = configured_reruling.id if configured_reruling is not None else union_body
-    reruling = members_of(reruling_unit) or committee
+    higher = reruling_body()
     return Org(
         branches=usable,
         office_unit_id=office_id,
         officers=office_officers,
         committee=committee,
-        appeal_unit_branch=(branch_body, members_of(branch_body) or office_officers),
-        appeal_unit_union=(union_body, members_of(union_body) or office_officers),
-        reruling_body=reruling,
-        reruling_unit_id=reruling_unit,
+        appeal_bodies={unit_id: appeal_body_of(unit_id) for unit_id in [b.id for b in usable] + [office_id]},
+        reruling_body=members_of(higher.id) if higher is not None else [],
+        reruling_unit_id=higher.id if higher is not None else None,
     )
 
 
@@ -382,7 +419,7 @@ def ensure_calendar() -> bool:
     ).scalar()
     if published:
         return False
-    from .services.calendar_import import import_from_package
+    from app.services.calendar_import import import_from_package
 
     import_from_package()
     return True
@@ -680,8 +717,10 @@ class Generator:
                                deadline_days=cal.handling_days(level))
                 self.extras["transferred"] += 1
 
-            # -- extension (§13): asked before the deadline, decided by the discipline office --
-            if self.chance(P_EXTENSION) and case.last.date() < due.date:
+            # -- extension (§13): asked before the deadline by the branch's handler or head (the
+            # discipline officer holding a union-level case has no such permission), decided by
+            # the discipline office --
+            if level == "branch" and self.chance(P_EXTENSION) and case.last.date() < due.date:
                 informed_day = case.last.date() + timedelta(
                     days=1 + int(rng.random() * (due.date - case.last.date()).days))
                 informed = self.at(min(informed_day, due.date))
@@ -720,21 +759,24 @@ class Generator:
             replied = case.emit(self.workday_at(reply_day), "reply", handler_name, s.REPLIED)
             method = self.pick(self._methods)
             content = f"{self.one(FINDINGS)},{self.one(ACTIONS)},客户{self.one(ATTITUDES)}。"
-            reply_body = {"method": method, "content": content, "replied_at": replied.isoformat()}
-            # §14: a letter's window runs from the day the customer received it (a few days later).
+            case.events[-1] = case.events[-1][:6] + ({"method": method, "content": content,
+                                                      "replied_at": replied.isoformat()},)
+            # §14: the window of a call or visit runs from the reply day, and its notice names the
+            # last day. A letter's runs from the day the customer received it, which nobody knows
+            # when replying: its notice names no date, and the handler records the day of receipt
+            # later (record_receipt, on the first working day on or after it).
             letter = method == "letter"
-            received_on = replied.date() + timedelta(days=1 + int(rng.random() * 3)) if letter else None
-            if received_on is not None and received_on > self.today:
-                received_on = None
-            if received_on is not None:
-                reply_body["customer_received_on"] = received_on.isoformat()
-            start = received_on if letter else replied.date()
-            appeal_due = self.deadlines.appeal_window(start) if start is not None else None
-            case.events[-1] = case.events[-1][:6] + (reply_body,)
-            notice = self.notices[(level, letter, appeal_due is not None)]
+            appeal_due = None if letter else self.deadlines.appeal_window(replied.date())
+            notice = self.notices[(unit_id, letter)]
             row.update(replied_at=replied, replied_by_unit_id=unit_id, reply_method=method, reply_content=content,
-                       reply_received_on=received_on, appeal_due_date=appeal_due,
-                       appeal_notice=notice.replace(_DATE_SLOT, appeal_due.isoformat()) if appeal_due else notice)
+                       appeal_due_date=appeal_due,
+                       appeal_notice=notice if letter else notice.replace(_DATE_SLOT, appeal_due.isoformat()))
+            if letter:
+                received_on = replied.date() + timedelta(days=1 + int(rng.random() * 3))
+                case.emit(self.workday_at(received_on), "record_receipt", handler_name, None, None,
+                          {"customer_received_on": received_on.isoformat()})
+                appeal_due = self.deadlines.appeal_window(received_on)
+                row.update(reply_received_on=received_on, appeal_due_date=appeal_due)
 
             # -- responsibility ruling (§17–§19) and re-ruling --
             if self.chance(P_RULING):
@@ -743,14 +785,15 @@ class Generator:
             # -- appeal (§14), from replied or (less often) after closing --
             closed_once = False
             window = (appeal_due - case.last.date()).days if appeal_due is not None else 0
-            if window >= 1 and self.chance(P_APPEAL * (2 if row["ruling_result"] == s.RESPONSIBLE else 1)):
+            appealable = window >= 1 and org.appeal_bodies[unit_id] is not None
+            if appealable and self.chance(P_APPEAL * (2 if row["ruling_result"] == s.RESPONSIBLE else 1)):
                 if window >= 3 and self.chance(P_APPEAL_FROM_CLOSED):
                     # Closed the same or the next day (no day off in between: the window stays open).
                     close_day = case.last.date() + timedelta(days=int(rng.random() * 2))
                     row["closed_at"] = case.emit(self.at(close_day), "close", handler_name, s.CLOSED)
                     closed_once = True
                     window = (appeal_due - case.last.date()).days
-                self._appeal(row, case, level, unit_id, appeal_due, window)
+                self._appeal(row, case, unit_id, appeal_due, window)
 
             # -- close, follow-up (§15) --
             if self.chance(P_STALL_REPLIED):
@@ -768,7 +811,8 @@ class Generator:
                 if not satisfied and (row["ruling_result"] == s.NOT_RESPONSIBLE or self.chance(0.4)):
                     forwarded = self.one(FORWARDED_TO)
                 follow_method = self.pick(self._methods)
-                actor = branch.head.name if branch.head is not None and self.chance(0.7) else self.one(org.officers).name
+                heads = branch.head is not None and unit_id == branch.id  # §15: the head over the handling unit
+                actor = branch.head.name if heads and self.chance(0.7) else self.one(org.officers).name
                 body = {"visited_at": visited.isoformat(), "method": follow_method, "satisfied": satisfied, "note": note}
                 if forwarded:
                     body["forwarded_to"] = forwarded
@@ -822,7 +866,7 @@ class Generator:
                    reruling_deadline=deadline)
         self.extras["rulings"] += 1
         # §17: the ruled staff member may ask once for a re-ruling; the higher body's ruling is final.
-        if not responsible or not self.chance(P_RERULING):
+        if not responsible or org.reruling_unit_id is None or not self.chance(P_RERULING):
             return
         requested = self.at(self.days_after(ruled, 1, self.reruling_window))
         if requested.date() > deadline:
@@ -833,7 +877,7 @@ class Generator:
         row.update(reruling_status=s.RERULING_REQUESTED, reruling_requested_at=requested, reruling_reason=reason,
                    reruling_unit_id=org.reruling_unit_id)
         self.extras["rerulings_requested"] += 1
-        if self.chance(P_RERULING_PENDING):
+        if self.chance(P_RERULING_PENDING) or not org.reruling_body:
             return
         decided = self.workday_at(self.days_after(requested, 5, 30))
         changed = self.chance(P_RERULING_CHANGED)
@@ -858,13 +902,11 @@ class Generator:
                    reruling_status=s.RERULING_DECIDED)
         self.extras["rerulings_decided"] += 1
 
-    def _appeal(self, row, case, level, unit_id, appeal_due, window):
+    def _appeal(self, row, case, unit_id, appeal_due, window):
         org = self.org
         applied = case.last.date() + timedelta(days=1 + int(self.rng.random() * window))
         applied = min(applied, appeal_due)
-        body_unit, deciders = org.appeal_unit_union if level == "union" else org.appeal_unit_branch
-        if body_unit == unit_id:
-            body_unit, deciders = org.appeal_unit_union
+        body_unit, deciders = org.appeal_bodies[unit_id]
         content = self.one(APPEAL_CONTENTS)
         if applied > self.today:
             raise _Cutoff
@@ -874,7 +916,7 @@ class Generator:
         row.update(appeal_applied_on=applied, appeal_content=content, appeal_unit_id=body_unit,
                    appeal_decision_due=decision_due.date, appeal_decision_due_provisional=decision_due.provisional)
         self.extras["appeals"] += 1
-        if self.chance(P_APPEAL_PENDING):
+        if self.chance(P_APPEAL_PENDING) or not deciders:  # nobody in the body: it stays undecided
             raise _Cutoff
         decided = self.workday_at(self.days_after(case.last, 5, 45))
         decision = "changed" if self.chance(P_APPEAL_CHANGED) else "upheld"
@@ -912,23 +954,21 @@ EVENT_COLUMNS = ("id", "complaint_id", "at", "actor_id", "actor_name", "name", "
                  "note", "payload")
 
 
-def appeal_notices(org: "Org") -> Dict[Tuple[str, bool, bool], str]:
-    """§14: the appeal notice text per (level, written reply, date known), with a slot for the date, as the
-    service writes it for a decision of the unit the bench's replies come from (a branch, or the
-    discipline office for union-level cases)."""
-    from types import SimpleNamespace
-
-    from .models import OrgUnit
-    from .services.complaints import appeal_notice
+def appeal_notices(org: "Org") -> Dict[Tuple[int, bool], str]:
+    """§14: the appeal notice per (unit that decides, written reply), as
+    ``services.complaints.appeal_notice`` writes it with the reply of a branch or of the office
+    handling union-level cases: a call's or visit's with a slot for its last day, a letter's
+    without a date (its window starts when the customer receives it)."""
+    from app.services.complaints import appeal_notice
 
     slot = SimpleNamespace(isoformat=lambda: _DATE_SLOT)
-    deciders = {"branch": db.session.get(OrgUnit, org.branches[0].id), "union": db.session.get(OrgUnit, org.office_unit_id)}
     with force_locale("zh"):
         return {
-            (level, letter, dated): appeal_notice(SimpleNamespace(
-                level=level, reply_method="letter" if letter else "phone", appeal_due_date=slot if dated else None,
-                replied_by_unit=deciders[level], replied_by_unit_id=deciders[level].id))
-            for level in s.LEVELS for letter, dated in ((False, True), (True, True), (True, False))
+            (unit.id, letter): appeal_notice(SimpleNamespace(
+                level=None, reply_method="letter" if letter else "phone", appeal_due_date=None if letter else slot,
+                replied_by_unit=unit, replied_by_unit_id=unit.id))
+            for unit in (db.session.get(OrgUnit, unit_id) for unit_id in org.appeal_bodies)
+            for letter in (False, True)
         }
 
 
@@ -1172,7 +1212,7 @@ class _Writer:
         (PostgreSQL: VACUUM ANALYZE; SQLite: ANALYZE and a WAL checkpoint). The kept report
         months are rebuilt and the shared phone numbers marked first: bulk inserts bypass the session
         that keeps them current."""
-        from .reports import monthly, repeats
+        from app.reports import monthly, repeats
 
         with Session(bind=self.connection) as session:
             monthly.rebuild(session)
@@ -1235,8 +1275,8 @@ def seed(n: int, seed: int = 1, batch_size: int = DEFAULT_BATCH_SIZE, now: Optio
         raise ValueError("n must not be negative")
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    from . import clock
-    from .services.calendar import load_calendar
+    from app import clock
+    from app.services.calendar import load_calendar
 
     started = time.perf_counter()
     now = (now or clock.now()).replace(microsecond=0)

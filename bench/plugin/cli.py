@@ -1,4 +1,4 @@
-"""``flask --app run seed-bench --complaints N``: bulk benchmark data (issue 9), see app/bench_seed.py."""
+"""``flask --app run seed-bench --complaints N``: bulk benchmark data (bench mode only), see ``seed.py``."""
 from datetime import datetime
 
 import click
@@ -32,7 +32,7 @@ def seed_bench_command(count, seed_value, batch_size, now_text, no_calendar_impo
     Adds a bench organisation (codes BENCH-…) when the database has fewer than 30 branches with
     staff. Not for production databases: bench cases are marked with external reference BENCH-….
     """
-    from . import bench_seed
+    from . import seed as bench_seed
 
     now = None
     if now_text:
@@ -50,5 +50,5 @@ def seed_bench_command(count, seed_value, batch_size, now_text, no_calendar_impo
 
 
 def init_app(app) -> None:
-    """Register ``seed-bench`` on ``app``'s command line."""
+    """Register ``seed-bench`` on ``app``'s command line (the plugin does it in bench mode only)."""
     app.cli.add_command(seed_bench_command)

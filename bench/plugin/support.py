@@ -1,7 +1,7 @@
-"""Benchmark-only hooks (issue 9), active only when the configuration says ``BENCH_MODE``.
+"""Bench-mode hooks: the stock view and the statement counter.
 
-``bench/run.py`` starts gunicorn with ``BENCH_MODE=1``; a normal instance never enables it, and
-``init_app`` then returns without touching the application. In bench mode it adds:
+``bench/run.py`` starts gunicorn with ``BENCH_MODE=1``, and only then does the application load
+this plugin (``app.load_bench_plugin``); a normal instance never imports it. It adds:
 
 - **The generic peer**: Flask-AppBuilder's stock ``ModelView`` over ``Complaint`` at
   ``/benchstock/list/`` — plain ``SQLAInterface``, no base filters (no scope, no masking), the
@@ -19,9 +19,9 @@ from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import event
 
-from .extensions import db
-from .models.complaint import Complaint
-from .web.case import ComplaintView
+from app.extensions import db
+from app.models.complaint import Complaint
+from app.web.case import ComplaintView
 
 HEADER = "X-SQL-Statements"
 PERMISSION_NAME = "BenchStockComplaint"
@@ -70,12 +70,9 @@ def statements_so_far() -> int:
 
 
 def init_app(app, appbuilder) -> None:
-    """Register the bench-only view and the statement counter when ``BENCH_MODE`` is on.
-
-    Called inside ``create_app``'s application context, before ``appbuilder.post_init()``.
+    """Register the bench-only view and the statement counter (the plugin is loaded in bench mode
+    only). Called inside ``create_app``'s application context, before ``appbuilder.post_init()``.
     """
-    if not app.config.get("BENCH_MODE"):
-        return
     appbuilder.add_view_no_menu(BenchStockComplaintView)
     engine = db.engine
     if not event.contains(engine, "before_cursor_execute", _count_statement):
