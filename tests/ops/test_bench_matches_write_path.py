@@ -24,7 +24,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from app.demo import seed_demo
+from app.cli.demo import seed_demo
 from app.extensions import db
 from app.models import Staff
 from app.models.complaint import Complaint, ComplaintEvent, ComplaintMonth
