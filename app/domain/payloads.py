@@ -1,5 +1,5 @@
 """Input schemas: registration, the edit and one per transition, shared by the API and the web
-forms (marshmallow).
+forms (marshmallow). One module (about 450 lines): every field's form metadata sits beside its rule.
 
 Unknown fields are refused (``RAISE``): a client learns at once that it sent something the
 contract does not have, e.g. a read-only ``status``.

@@ -11,6 +11,9 @@ it is read as plain columns (no entities) and its rows are rendered as worksheet
 (``_CellXml``): about 50 µs a case, compression included, instead of about 1 ms through
 openpyxl's styled cell objects. An export of more than ``EXPORT_MAX_CASES`` cases (default
 300,000) is refused after one COUNT, before anything is built or logged (``TooManyCases``).
+
+Long (about 600 lines) on purpose: the streamed case sheet writes its own cell XML for speed,
+and it must agree with the summary and assessment sheets on styles and neutralisation.
 """
 import datetime as dt
 import tempfile

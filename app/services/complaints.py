@@ -3,6 +3,10 @@
 Each call: load the case through the scope rule → check the transition → apply it → write the
 event → commit, as one transaction. A stale version or a concurrent change is refused with
 409 and nothing is written.
+
+Long (about 850 lines) on purpose: it is the one write path of a case, and each transition's
+handler sits beside the checks it shares with the others (deadlines, scope, versions); splitting
+the handlers out would put the transaction's rules in two places.
 """
 import datetime as dt
 from decimal import Decimal
