@@ -7,6 +7,8 @@ FAB's own security pages and APIs included — is covered the day it is added (n
   UTF-16 surrogate (``"\\ud800"`` in JSON: no UTF-8 encoder, hence no database driver, password
   hash or log line, can encode it), in the query string, a form field or anywhere in a JSON body;
 - a JSON body nested too deeply for the parser;
+- a whole number, in a JSON body or in ``q``, outside the signed 64-bit range no database column
+  can hold (the driver raises an overflow that no view expects);
 - page numbers and page sizes that are not small non-negative integers (FAB's
   ``page_<view>``/``psize_<view>`` arguments, the pages' own ``page``, the API's ``q`` keys
   ``page``/``page_size`` at any depth): FAB calls ``int()`` on them, and a huge number
@@ -22,6 +24,7 @@ from flask_babel import gettext
 
 from .errors import UnusableInput
 
+INT64 = (-(2**63), 2**63 - 1)  # the widest integer column of SQLite and PostgreSQL
 MAX_PAGE = 2**31 - 1  # page numbers and sizes: any list here is far shorter
 FAB_PAGE_ARGUMENT = re.compile(r"page_|psize_")  # FAB's urltools read any argument containing these
 PAGE_ARGUMENTS = ("page",)  # the pages' own page argument (accountability list)
@@ -36,6 +39,8 @@ def refuse_unusable_input(request) -> None:
         raise UnusableInput(gettext("The request contains a NUL character (\\0), which no text may contain."))
     if _carries(request, body, _surrogate):
         raise UnusableInput(gettext("The request contains text that is not valid Unicode."))
+    if body is not _MISSING:
+        _refuse_huge_integer(body)
     if request.path.startswith("/api/"):
         _check_api_query(request)
     else:
@@ -92,6 +97,27 @@ def _carries(request, body, bad) -> bool:
     return False
 
 
+def _huge_integer_at(value, path: str = ""):
+    """Where in ``value`` a whole number lies outside ``INT64`` (``"version"``,
+    ``"filters.0.value"``), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return None if INT64[0] <= value <= INT64[1] else (path or "-")
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found = _huge_integer_at(item, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
+def _refuse_huge_integer(value) -> None:
+    where = _huge_integer_at(value)
+    if where:
+        raise UnusableInput(gettext("The number in %(field)s is too large for any field.", field=where))
+
+
 # --- page numbers ----------------------------------------------------------------------------
 
 def valid_page_number(value, minimum: int = 0) -> bool:
@@ -143,6 +169,7 @@ def _check_api_query(request) -> None:
         raise UnusableInput(gettext("The request contains a NUL character (\\0), which no text may contain."))
     if _walk(parsed, _surrogate):
         raise UnusableInput(gettext("The request contains text that is not valid Unicode."))
+    _refuse_huge_integer(parsed)
     _check_pages(parsed)
 
 

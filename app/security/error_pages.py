@@ -149,6 +149,19 @@ def handle_server_error(error):
     return _server_error_page(code, message)
 
 
+def rollback_after_server_error(response):
+    """FAB's APIs answer some failures 500 themselves (no exception reaches Flask): the session's
+    failed transaction must not outlive the request that failed it."""
+    if response.status_code >= 500:
+        try:
+            from ..extensions import db
+
+            db.session.rollback()
+        except Exception:
+            log.exception("Rollback after a server error failed")
+    return response
+
+
 def translate_fab_api_errors(response):
     """Replace FAB's fixed English API error messages (and its list-query refusals, by prefix)
     with translated ones."""
@@ -191,3 +204,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_server_error)
     app.after_request(translate_fab_api_errors)
+    app.after_request(rollback_after_server_error)

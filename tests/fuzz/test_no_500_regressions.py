@@ -223,6 +223,29 @@ def test_a_lone_surrogate_in_any_json_body_is_a_translated_400(app, client, admi
                 assert_translated_400(response, f"{method} {url}")
 
 
+HUGE_INTEGER_BODY = '{"permission_id": -7425157188434280841216, "view_menu_id": 99999999999999999999, "version": 1}'
+
+
+def test_a_number_no_column_can_hold_in_any_json_body_is_a_translated_400(app, client, admin_headers, make_complaint,
+                                                                          users):
+    """Schemathesis found PUT /api/v1/security/permissions-resources/<pk> answering 500 (the driver's
+    overflow), then 500 again on the next request (the failed transaction left open)."""
+    complaint = make_complaint(users[r.COUNTER_STAFF])
+    for rule in json_write_routes(app):
+        url = re.sub(r"<(?:int:)?pk>", str(complaint.id), rule.rule)
+        url = re.sub(r"<name>", "accept", url)
+        url = re.sub(r"<[^>]+>", "1", url)
+        for method in sorted(rule.methods & {"POST", "PUT"}):
+            response = client.open(url, method=method, headers=admin_headers, data=HUGE_INTEGER_BODY,
+                                   content_type="application/json")
+            assert_translated_400(response, f"{method} {url}")
+    for path, _view in list_apis(app):
+        q = '{"filters":[{"col":"id","opr":"eq","value":123456789012345678901234567890}]}'
+        assert_translated_400(client.get(path, headers=admin_headers, query_string={"q": q}), path)
+    # ordinary numbers still pass: the next request works
+    assert client.get("/api/v1/security/permissions-resources/", headers=admin_headers).status_code == 200
+
+
 def test_the_unauthenticated_login_refuses_a_lone_surrogate(client, users):
     response = client.post("/api/v1/security/login", data='{"username": "admin\\ud800", "password": "x", "provider": "db"}',
                            content_type="application/json")
