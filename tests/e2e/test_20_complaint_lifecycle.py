@@ -280,7 +280,8 @@ class TestComplaintLifecycle:
         confirm(page, form)
         expect(flash(page)).to_have_text(re.compile("登记复议申请:已完成。"))
         expect(status(page)).to_have_text("复议中")
-        appeal = page.locator(".panel", has_text="复议申请日期")
+        # The appeal panel (处理记录 names the date of the application too).
+        appeal = page.locator(".panel", has=page.locator("td.appeal-decision-due"))
         expect(appeal).to_contain_text("联社纪检监察室")
         expect(appeal).to_contain_text("客户要求赔偿往返交通费用。")
         last = timeline(page)[-1]
@@ -292,7 +293,7 @@ class TestComplaintLifecycle:
         confirm(page, form)
         expect(flash(page)).to_have_text(re.compile("作出复议决定:已完成。"))
         expect(status(page)).to_have_text("已反馈")
-        expect(page.locator(".panel", has_text="复议申请日期")).to_contain_text("维持原决定")
+        expect(page.locator(".panel", has=page.locator("td.appeal-decision-due"))).to_contain_text("维持原决定")
         last = timeline(page)[-1]
         assert last[0] == "已作出复议决定" and last[2] == "复议中 → 已反馈", last
         # The whole story, in order, in 处理记录.
