@@ -16,7 +16,8 @@ from io import BytesIO
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import case_id, confirm, field, flash, local_now, open_transition, settle, status, submit, timeline
+from .helpers import (case_id, confirm, field, flash, local_now, open_transition, settle, status, submit, timeline,
+                      working_day_on_or_after)
 
 COMPLAINANT = "张伟"
 PHONE = "13812345678"
@@ -24,20 +25,6 @@ ID_NUMBER = "330102199001011234"
 ADDRESS = "演示县城关镇人民路1号3幢"
 BRANCH = "城关信用社南街分社"
 FACTS = "客户来电称:在南街分社办理跨行转账时被多收手续费50元,柜员未作解释。"
-
-
-def working_day_on_or_after(day):
-    """The first official working day from ``day`` (Monday–Friday where the year is unknown)."""
-    import chinese_calendar
-
-    while True:
-        try:
-            if chinese_calendar.is_workday(day):
-                return day
-        except NotImplementedError:
-            if day.weekday() < 5:
-                return day
-        day += timedelta(days=1)
 
 
 def choose_article(form, value, article):
