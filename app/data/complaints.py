@@ -5,8 +5,9 @@ shaped to be served by an index at a million cases; the views and the API call t
 from dataclasses import dataclass
 from typing import Callable, List, NamedTuple, Optional, Tuple
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, inspect, literal, select, union_all
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain import calendar as cal
 from ..domain import states as s
@@ -17,17 +18,44 @@ from ..models.complaint import Complaint, ComplaintEvent
 from ..models.reminder import Reminder
 from ..security.scope import all_units, clauses_for_ruled_staff
 from ..services import complaints as svc
-from ..services import deadlines
+from ..services import deadlines, story
 from ..services.calendar import load_calendar
 
 
-# --- a case's timeline -----------------------------------------------------------------------------
+# --- a case's page and timeline -------------------------------------------------------------------
+
+def case_for_page(user, complaint_id) -> Complaint:
+    """The case as its page and printouts read it (``get_for(for_page=True)``: 404 outside the
+    scope). The staff its rulings hold responsible — which the masking rule reads — are taken from
+    the rulings loaded with it, instead of a statement of their own."""
+    complaint = svc.get_for(user, complaint_id, for_page=True)
+    if "ruled_staff" in inspect(complaint).unloaded:
+        held = {member.id: member for ruling in complaint.rulings for member in ruling.staff}
+        set_committed_value(complaint, "ruled_staff", [held[key] for key in sorted(held)])
+    return complaint
+
 
 def events_of(complaint) -> List[ComplaintEvent]:
     """The events of ``complaint`` (already read within the caller's scope), oldest first."""
     return db.session.execute(
         select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id).order_by(ComplaintEvent.id)
     ).scalars().all()
+
+
+def timeline_names(events) -> story.Names:
+    """The names of the units and staff ``events`` refer to (a transfer's from and to, a
+    ruling's staff …): one statement for both, none when the events name nobody."""
+    unit_ids, staff_ids = story.referenced_ids(events)
+    if not unit_ids and not staff_ids:
+        return story.NO_NAMES
+    query = union_all(
+        select(literal("unit").label("kind"), OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(sorted(unit_ids))),
+        select(literal("staff").label("kind"), Staff.id, Staff.name).where(Staff.id.in_(sorted(staff_ids))),
+    )
+    names = story.Names({}, {})
+    for kind, row_id, name in db.session.execute(query):
+        (names.units if kind == "unit" else names.staff)[row_id] = name
+    return names
 
 
 # --- queues (§14, §17) ------------------------------------------------------------------------------

@@ -181,7 +181,7 @@ def write_summary(workbook, data, period, today):
 def write_assessment(workbook, data, period, today):
     """考核表: the rules applied, then one sheet per branch and one per staff member."""
     categories = statistics.RESPONSIBLE_CATEGORIES
-    sheet = Sheet(workbook, gettext("Assessment by branch"), [24, 10, 10] + [10] * len(categories) + [12, 12, 12, 14, 10])
+    sheet = Sheet(workbook, gettext("Assessment by branch"), [8, 24, 10, 10] + [10] * len(categories) + [12, 12, 12, 14, 10])
     sheet.title(gettext("Assessment report (by branch)"))
     _period_lines(sheet, period, today)
     sheet.section(gettext("Scoring rules"))
@@ -189,15 +189,19 @@ def write_assessment(workbook, data, period, today):
     for rule in data["rules"]:
         sheet.row([rule["label"], rule["basis"], rule["points"], gettext("Yes") if rule["active"] else gettext("No")])
     sheet.section(gettext("Branches"))
-    sheet.header([gettext("Branch"), gettext("Received"), gettext("Responsible"),
+    sheet.header([gettext("Rank"), gettext("Branch"), gettext("Received"), gettext("Responsible"),
                   *[f"§{code[:2]}({_roman(code)})" for code in categories],
                   gettext("Overrun without permission"), gettext("Decision changed on appeal"),
                   gettext("Unsatisfied at follow-up"), gettext("Fees borne (yuan)"), gettext("Points")])
-    for row in data["branches"]:
-        sheet.row([row["branch"], row["received"], row["responsible"],
+    for row in data["branches"]:  # in rank order, as the page lists them; a unit that is not a branch: "—"
+        sheet.row([row["rank"] or "—", row["branch"], row["received"], row["responsible"],
                    *[row["responsible_by_category"][code] for code in categories],
                    row["overdue_without_extension"], row["appeals_changed"], row["follow_up_unsatisfied"],
-                   row["fees_borne"], row["points"]], {3 + len(categories) + 3: MONEY})
+                   row["fees_borne"], row["points"]], {4 + len(categories) + 3: MONEY})
+    sheet.plain([gettext("Every branch is listed, one without complaints too: it has nothing deducted (full marks, "
+                         "0 points). Rank 1 has the most points; equal points share a rank and the next rank skips "
+                         "as many (1, 1, 3). A unit that is not a branch and held a case past its deadline is "
+                         "listed after the branches, without a rank.")])
 
     people = Sheet(workbook, gettext("Assessment by staff"), [14, 12, 22, 10, 10] + [10] * len(categories) + [12, 14, 10])
     people.title(gettext("Assessment report (by staff member)"))

@@ -26,7 +26,7 @@ from ..domain import states as s
 from ..extensions import db
 from ..models import OrgUnit, Staff
 from ..models.complaint import Complaint
-from ..security.scope import complaint_clause
+from ..security.scope import all_units, complaint_clause
 from ..services import deadlines
 from ..services.calendar import load_calendar
 from . import monthly
@@ -247,6 +247,24 @@ def summary(user, period: Period, today: date) -> dict:
 
 # --- the assessment (考核表) -------------------------------------------------------------------
 
+def ranked(rows, units) -> list:
+    """The assessment's unit rows with their ``rank`` among the branches: 1 for the most points
+    (the fewest deductions), equal points sharing a rank and the next rank skipping as many
+    (1, 1, 3). A unit that is not a branch is listed after them without a rank. In rank order,
+    then unit-code order."""
+    def is_branch(row):
+        unit = units.get(row["branch_id"])
+        return unit is not None and unit.kind == "branch"
+
+    first = {}  # points → the rank of the first branch with them
+    for place, value in enumerate(sorted((row["points"] for row in rows if is_branch(row)), reverse=True), 1):
+        first.setdefault(value, place)
+    for row in rows:
+        row["rank"] = first[row["points"]] if is_branch(row) else None
+    return sorted(rows, key=lambda row: (row["rank"] is None, row["rank"] or 0,
+                                         getattr(units.get(row["branch_id"]), "code", ""), row["branch_id"]))
+
+
 def assessment(user, period: Period, today: date, rules) -> dict:
     """Per branch and per staff member: the counted events and the points under ``rules``
     (active ``AssessmentRule`` rows; see ``reports.rules``)."""
@@ -256,34 +274,34 @@ def assessment(user, period: Period, today: date, rules) -> dict:
     kept = monthly.figures(user, period, today)
     fees = kept.fees
     unit_overruns, staff_overruns = _overruns(conditions, today)
+    units = {unit.id: unit for unit in all_units()}
+    counted = {row["branch_id"]: row for row in kept.grouped.by_branch()}
+    # Every branch of the period's unit (or of the whole organisation) is assessed, one without a
+    # complaint too: nothing is deducted from it. So is a unit that held an overdue case without
+    # being a branch complained about (a cooperative, the union's departments): it answers for it.
+    assessed = set(counted) | set(unit_overruns) | {
+        unit.id for unit in units.values()
+        if unit.kind == "branch" and unit.active and (period.unit_ids is None or unit.id in period.unit_ids)}
     branches = []
-    for row in kept.grouped.by_branch():
-        counts = {key: int(row[column]) for key, column in BRANCH_COUNTS.items()}
-        counts["overdue_without_extension"] = unit_overruns.pop(row["branch_id"], 0)
+    for unit_id in assessed:
+        row = counted.get(unit_id) or {}
+        counts = {key: int(row.get(column) or 0) for key, column in BRANCH_COUNTS.items()}
+        counts["overdue_without_extension"] = unit_overruns.get(unit_id, 0)
+        unit = units.get(unit_id)
         branches.append({
-            "branch_id": row["branch_id"],
-            "branch": row["branch"],
-            "received": int(row["received"]),
-            "responsible": int(row["responsible"]),
-            "responsible_by_category": {code: int(row[ruling_key(code)]) for code in RESPONSIBLE_CATEGORIES},
+            "branch_id": unit_id,
+            "branch": unit.name if unit is not None else "—",
+            "received": counts["complaint"],
+            "responsible": int(row.get("responsible") or 0),
+            "responsible_by_category": {code: int(row.get(ruling_key(code)) or 0) for code in RESPONSIBLE_CATEGORIES},
             "overdue_without_extension": counts["overdue_without_extension"],
-            "appeals_changed": int(row["appeals_changed"]),
-            "follow_up_unsatisfied": int(row["follow_up_unsatisfied"]),
-            "fees_borne": float(fees.get(row["branch_id"], Decimal("0.00"))),
+            "appeals_changed": counts["appeal_changed"],
+            "follow_up_unsatisfied": counts["follow_up_unsatisfied"],
+            "fees_borne": float(fees.get(unit_id, Decimal("0.00"))),
             "points": float(score(rules, counts)),
+            "rank": None,
         })
-    # Units that held an overdue case without being a branch complained about in the period
-    # (a cooperative, the union's departments) answer for it too.
-    if unit_overruns:
-        names = dict(db.session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(unit_overruns))).all())
-        for unit_id, late in sorted(unit_overruns.items(), key=lambda item: names.get(item[0], "")):
-            counts = {key: 0 for key in BRANCH_COUNTS} | {"overdue_without_extension": late}
-            branches.append({
-                "branch_id": unit_id, "branch": names.get(unit_id, "—"), "received": 0, "responsible": 0,
-                "responsible_by_category": {code: 0 for code in RESPONSIBLE_CATEGORIES},
-                "overdue_without_extension": late, "appeals_changed": 0, "follow_up_unsatisfied": 0,
-                "fees_borne": 0.0, "points": float(score(rules, counts)),
-            })
+    branches = ranked(branches, units)
 
     people: "OrderedDict[int, dict]" = OrderedDict()
 

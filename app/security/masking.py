@@ -2,6 +2,8 @@
 
 One function decides, by (viewer, case): pages, API, exports and logs all call it.
 """
+import re
+
 from ..domain.transitions import BRANCH_HEAD, DISCIPLINE_OFFICE, Actor
 
 IDENTITY_FIELDS = ("complainant_name", "complainant_phone", "complainant_id_number", "complainant_address", "principal_name")
@@ -76,3 +78,34 @@ def identity(actor: Actor, case, force_mask=False) -> dict:
 def shown(name: str, value, full: bool):
     """One complainant field (``IDENTITY_FIELDS``) as given out: in full, or masked."""
     return value if full else MASKS[name](value)
+
+
+# --- identity inside free text (§16) -----------------------------------------------------------
+
+# Characters a phone or ID number may be typed with between its digits.
+_SEPARATORS = r"[\s\-]?"
+
+
+def _pattern(value: str) -> "re.Pattern":
+    """``value`` found in text even when typed with spaces or dashes between its characters."""
+    return re.compile(_SEPARATORS.join(re.escape(ch) for ch in value), re.IGNORECASE)
+
+
+def mask_text(text, case, full: bool):
+    """``text`` typed by staff (facts, reply, notes …) as a viewer sees it: for a viewer who sees
+    identity masked (``full`` false), every occurrence of the complainant's name, the principal's
+    name, phone, ID number and address is replaced by its mask (张三丰 → 张**). A name of one
+    character is left alone (masking it would mask the character everywhere and reveal no more
+    than the mask itself)."""
+    if full or not text:
+        return text
+    for name in IDENTITY_FIELDS:
+        value = (getattr(case, name, None) or "").strip()
+        if len(value) < 2:
+            continue
+        masked = MASKS[name](value)
+        if name in ("complainant_phone", "complainant_id_number"):
+            text = _pattern(value).sub(masked, text)
+        else:
+            text = text.replace(value, masked)
+    return text

@@ -390,6 +390,7 @@ def apply(user, complaint_id, name, data, now=None):
     payload = _load(PAYLOADS[name], data)
     before = complaint.status
     holder = (complaint.handling_unit_id, complaint.handler_id)
+    due = complaint.due_date
     # No flush before the commit: the version compare-and-set then runs in commit_change,
     # where losing a race to a concurrent change becomes 409 (an early autoflush would raise
     # it from inside a rule's query), and write locks are held only for the commit itself.
@@ -401,6 +402,11 @@ def apply(user, complaint_id, name, data, now=None):
         if (complaint.handling_unit_id, complaint.handler_id) != holder:
             # Who holds the case from now on: the accountability list (§13) reads it back.
             recorded["assigned"] = {"unit_id": complaint.handling_unit_id, "handler_id": complaint.handler_id}
+            # … and who held it before, so the timeline tells "from → to" without the earlier events.
+            recorded["previous"] = {"unit_id": holder[0], "handler_id": holder[1]}
+        if complaint.due_date != due:
+            # The deadline moved (acceptance, transfer, approved extension): old → new (§12, §13).
+            recorded["deadline"] = {"old": _jsonable_value(due), "new": _jsonable_value(complaint.due_date)}
         record_event(complaint, name, user, now, before, complaint.status, note=note, payload=recorded)
     commit_change(complaint)
     return complaint

@@ -1,5 +1,5 @@
 """How a complaint looks to a viewer: masked identity, derived fields (api.md field names)."""
-from ..security.masking import IDENTITY_FIELDS, identity, shown
+from ..security.masking import IDENTITY_FIELDS, identity, mask_text, sees_identity, shown
 from . import complaints as svc
 
 
@@ -63,19 +63,27 @@ def complaint_dict(complaint, actor, today, masked=False) -> dict:
         "version": complaint.version,
     }
     data.update(identity(actor, complaint, force_mask=masked))
+    # Texts staff typed may name the complainant: masked as the identity fields are (§16).
+    full = not masked and sees_identity(actor, complaint)
+    for name in ("facts", "customer_request", "reply_content"):
+        data[name] = mask_text(data[name], complaint, full)
     return data
 
 
-def event_changes(event, full_identity: bool) -> list:
+def event_changes(event, full_identity: bool, case=None) -> list:
     """An edit event's changed fields as ``[{"field", "old", "new"}]``, oldest value first; the
-    complainant's contact fields masked unless the viewer sees identity (§16)."""
+    complainant's contact fields masked unless the viewer sees identity, and so is the identity
+    inside a changed text (§16)."""
     changes = (event.payload or {}).get("changes") if event.name == "edit" else None
     if not changes:
         return []
+    case = case if case is not None else event.complaint
     out = []
     for field, (old, new) in sorted(changes.items()):
         if field in IDENTITY_FIELDS:
             old, new = shown(field, old, full_identity), shown(field, new, full_identity)
+        elif isinstance(old, str) or isinstance(new, str):
+            old, new = mask_text(old, case, full_identity), mask_text(new, case, full_identity)
         out.append({"field": field, "old": old, "new": new})
     return out
 
@@ -92,7 +100,7 @@ def event_dict(event, full_identity: bool = False) -> dict:
         "name": event.name,
         "from_status": event.from_status,
         "to_status": event.to_status,
-        "note": event.note,
+        "note": mask_text(event.note, event.complaint, full_identity) if event.note else event.note,
     }
     changes = event_changes(event, full_identity)
     if changes:

@@ -1,5 +1,6 @@
 """The complaint list and the case pages: list with filters, case page with timeline and one
-button per allowed transition, register and edit forms, the printable reply and ruling, evidence."""
+button per allowed transition, register and edit forms, the printable documents (intake form,
+reply, ruling, appeal decision, extension report), evidence."""
 from datetime import timedelta
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
@@ -14,17 +15,17 @@ from ..data.interfaces import ComplaintInterface
 from ..domain import calendar as cal
 from ..domain import transitions as t
 from ..domain import vocabulary as labels
+from ..domain.letters import split_greeting
 from ..errors import DomainError, ValidationFailed
 from ..i18n import lazy_labels, vocab as c
 from ..security import permissions as p
 from ..security.filters import ComplaintScopeFilter
-from ..security.masking import identity, sees_identity
+from ..security.masking import identity, mask_text, sees_identity
 from ..security.scope import all_units
-from ..services import attachments, deadlines
+from ..services import attachments, deadlines, story
 from ..services import complaints as svc
 from ..services.calendar import load_calendar
 from ..services.pii import log_identity_views
-from ..services.presenter import event_changes
 from . import forms
 
 MAX_PAGE_SIZE = 100
@@ -35,8 +36,11 @@ COMPLAINT_METHODS = {
     "add": "register",
     "edit": "edit",
     "transition": "read",
+    "print_intake": "read",
     "print_reply": "read",
     "print_ruling": "read",
+    "print_appeal": "read",
+    "print_extension": "read",
     "upload": "edit",
     "attachment": "read",
 }
@@ -213,7 +217,7 @@ class ComplaintView(ModelView):
     @has_access
     def show(self, pk):
         try:
-            complaint = svc.get_for(g.user, pk, for_page=True)
+            complaint = reads.case_for_page(g.user, pk)
         except DomainError:
             abort(404)
         actor = svc.actor_for(g.user)
@@ -231,13 +235,13 @@ class ComplaintView(ModelView):
             complaint=complaint,
             who=who,
             overdue=svc.is_overdue(complaint, today),
-            events=[(event, event_changes(event, full_identity)) for event in events],
+            events=story.timeline(events, complaint, full_identity, reads.timeline_names(events)),
             action_forms=action_forms,
             facts=decision_facts(complaint, events),
             # A to-do badge opens its action's form (?action=<transition>).
             open_action=request.args.get("action"),
             can_edit=svc.edit_refusal(actor, complaint) is None,
-            labels=lazy_labels(labels.COMPLAINT_LABELS),
+            text=lambda value: mask_text(value, complaint, full_identity),
             ceiling=ceiling,
             beyond_ceiling=beyond_ceiling,
             c=c,
@@ -324,35 +328,69 @@ class ComplaintView(ModelView):
             action=url_for(".edit", pk=pk), version=complaint.version,
         )
 
-    # --- printable written reply (书面回复) ------------------------------------------------------
+    # --- printable documents: intake form, written reply, ruling, appeal decision, extension ----
+
+    def _printout(self, pk, template, shows_identity, exists=lambda complaint: True, **extra):
+        """A printable document of case ``pk`` (404 outside the scope or when it has none): the
+        complainant's identity and the texts masked per viewer; a full view of identity logged."""
+        try:
+            complaint = reads.case_for_page(g.user, pk)
+        except DomainError:
+            abort(404)
+        if not exists(complaint):
+            abort(404)
+        actor = svc.actor_for(g.user)
+        full = sees_identity(actor, complaint)
+        values = {name: make(complaint) for name, make in extra.items()}
+        page = self.render_template(
+            template, complaint=complaint, who=identity(actor, complaint), c=c,
+            text=lambda value: mask_text(value, complaint, full), **values,
+        )
+        if full and shows_identity:
+            # Logged after rendering: the log's commit must not expire what the page still reads.
+            log_identity_views(g.user, [complaint.id], "print")
+        return page
+
+    @expose("/print_intake/<int:pk>")
+    @has_access
+    def print_intake(self, pk):
+        """受理登记表: the registration record, printed at the counter and signed (§7, §11)."""
+        return self._printout(pk, "complaint/print_intake.html", shows_identity=True)
 
     @expose("/print_reply/<int:pk>")
     @has_access
     def print_reply(self, pk):
-        try:
-            complaint = svc.get_for(g.user, pk)
-        except DomainError:
-            abort(404)
-        if complaint.replied_at is None:
-            abort(404)
-        actor = svc.actor_for(g.user)
-        if sees_identity(actor, complaint):
-            log_identity_views(g.user, [complaint.id], "print")
-        return self.render_template(
-            "complaint/print_reply.html", complaint=complaint, who=identity(actor, complaint), c=c,
+        """书面回复 (§10(二)) with the appeal notice (§14); one greeting at its head."""
+        return self._printout(
+            pk, "complaint/print_reply.html", shows_identity=True,
+            exists=lambda complaint: complaint.replied_at is not None,
+            letter=lambda complaint: split_greeting(
+                complaint.reply_content, (complaint.complainant_name, complaint.principal_name)),
         )
 
     @expose("/print_ruling/<int:pk>")
     @has_access
     def print_ruling(self, pk):
         """责任认定书 and, after a re-ruling, the final decision (§17)."""
-        try:
-            complaint = svc.get_for(g.user, pk)
-        except DomainError:
-            abort(404)
-        if not complaint.rulings:
-            abort(404)
-        return self.render_template("complaint/print_ruling.html", complaint=complaint, c=c)
+        return self._printout(pk, "complaint/print_ruling.html", shows_identity=False,
+                              exists=lambda complaint: bool(complaint.rulings))
+
+    @expose("/print_appeal/<int:pk>")
+    @has_access
+    def print_appeal(self, pk):
+        """复议决定书: the superior body's decision on the customer's appeal (§14)."""
+        return self._printout(pk, "complaint/print_appeal.html", shows_identity=True,
+                              exists=lambda complaint: complaint.appeal_decided_at is not None)
+
+    @expose("/print_extension/<int:pk>")
+    @has_access
+    def print_extension(self, pk):
+        """延期申请报告: each request for more time, the customer informed, and the decision (§13)."""
+        return self._printout(
+            pk, "complaint/print_extension.html", shows_identity=False,
+            exists=lambda complaint: complaint.extension_status != "none",
+            requests=lambda complaint: story.extension_requests(reads.events_of(complaint)),
+        )
 
     # --- evidence ---------------------------------------------------------------------------
 

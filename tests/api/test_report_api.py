@@ -104,7 +104,8 @@ def test_export_holds_the_same_figures(app, client, api, cases):
     branch_rows = [row for row in summary.iter_rows(values_only=True) if row and row[0] in ("甲一分社", "甲二分社", "乙一分社")]
     assert {row[0]: row[1] for row in branch_rows} == rd.ALL["by_branch"]
     by_branch = book.worksheets[1]
-    points = {row[0]: row[-1] for row in by_branch.iter_rows(values_only=True) if row and row[0] in rd.ASSESSMENT_BRANCHES}
+    points = {row[1]: row[-1] for row in by_branch.iter_rows(values_only=True)
+              if row and len(row) > 1 and row[1] in rd.ASSESSMENT_BRANCHES}
     assert points == rd.ASSESSMENT_BRANCHES
     people = book.worksheets[2]
     assert {row[0]: row[-1] for row in people.iter_rows(values_only=True) if row and row[0] == "钱二"} == {"钱二": -2.0}

@@ -1,6 +1,6 @@
 """Page helpers shared by the end-to-end scenarios (no fixtures here: see conftest.py)."""
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -60,6 +60,43 @@ def timeline(page):
     """The rows of the 处理记录 table: (action, by, status) of each entry."""
     rows = page.locator("table.timeline tr").all()[1:]
     return [tuple(cell.inner_text().strip() for cell in row.locator("td").all()[1:4]) for row in rows]
+
+
+def working_day_on_or_after(day):
+    """The first official working day from ``day`` (Monday–Friday where the year is unknown)."""
+    import chinese_calendar
+
+    while True:
+        try:
+            if chinese_calendar.is_workday(day):
+                return day
+        except NotImplementedError:
+            if day.weekday() < 5:
+                return day
+        day += timedelta(days=1)
+
+
+def accept_at_branch_level(page):
+    """Accept the open case at branch level with the §4 checklist ticked ((一), (三)–(五))."""
+    form = open_transition(page, "accept")
+    form.locator("#accept-level").select_option(label="网点权限(10个工作日)")
+    for item in ("service_standard", "direct_interest", "clear_respondent", "specific_facts"):
+        form.locator(f'input[name="eligibility.{item}"]').check()
+    confirm(page, form)
+
+
+class CaseStory:
+    """Ordered browser steps about one case: ``story`` carries what a step passes on (one dict per
+    subclass), ``open_case`` opens the case page."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.story = {}
+
+    def open_case(self, page):
+        page.goto(f"/complaints/show/{self.story['id']}")
+        settle(page)
+        return page
 
 
 def case_id(page):

@@ -16,7 +16,8 @@ from io import BytesIO
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import case_id, confirm, field, flash, local_now, open_transition, settle, status, submit, timeline
+from .helpers import (case_id, confirm, field, flash, local_now, open_transition, settle, status, submit, timeline,
+                      working_day_on_or_after)
 
 COMPLAINANT = "张伟"
 PHONE = "13812345678"
@@ -24,20 +25,6 @@ ID_NUMBER = "330102199001011234"
 ADDRESS = "演示县城关镇人民路1号3幢"
 BRANCH = "城关信用社南街分社"
 FACTS = "客户来电称:在南街分社办理跨行转账时被多收手续费50元,柜员未作解释。"
-
-
-def working_day_on_or_after(day):
-    """The first official working day from ``day`` (Monday–Friday where the year is unknown)."""
-    import chinese_calendar
-
-    while True:
-        try:
-            if chinese_calendar.is_workday(day):
-                return day
-        except NotImplementedError:
-            if day.weekday() < 5:
-                return day
-        day += timedelta(days=1)
 
 
 def choose_article(form, value, article):
@@ -293,7 +280,8 @@ class TestComplaintLifecycle:
         confirm(page, form)
         expect(flash(page)).to_have_text(re.compile("登记复议申请:已完成。"))
         expect(status(page)).to_have_text("复议中")
-        appeal = page.locator(".panel", has_text="复议申请日期").first  # the appeal panel (also in the facts beside the decision)
+        # The appeal panel (处理记录 names the date of the application too).
+        appeal = page.locator(".panel", has=page.locator("td.appeal-decision-due"))
         expect(appeal).to_contain_text("联社纪检监察室")
         expect(appeal).to_contain_text("客户要求赔偿往返交通费用。")
         last = timeline(page)[-1]
@@ -305,7 +293,7 @@ class TestComplaintLifecycle:
         confirm(page, form)
         expect(flash(page)).to_have_text(re.compile("作出复议决定:已完成。"))
         expect(status(page)).to_have_text("已反馈")
-        expect(page.locator(".panel", has_text="复议申请日期")).to_contain_text("维持原决定")
+        expect(page.locator(".panel", has=page.locator("td.appeal-decision-due"))).to_contain_text("维持原决定")
         last = timeline(page)[-1]
         assert last[0] == "已作出复议决定" and last[2] == "复议中 → 已反馈", last
         # The whole story, in order, in 处理记录.

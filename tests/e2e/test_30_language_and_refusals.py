@@ -3,7 +3,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .helpers import case_id, confirm, flash, open_transition, settle, status, submit, timeline
+from .helpers import accept_at_branch_level, case_id, confirm, flash, open_transition, settle, status, submit, timeline
 
 BRANCH = "城关信用社南街分社"
 
@@ -97,10 +97,6 @@ def test_stale_form_is_refused_with_chinese_message(login):
     expect(head.locator("body")).to_contain_text("要求网点负责人当面致歉。")
 
     # With the fresh page the same acceptance goes through.
-    form = open_transition(head, "accept")
-    form.locator("#accept-level").select_option(label="网点权限(10个工作日)")
-    for item in ("service_standard", "direct_interest", "clear_respondent", "specific_facts"):
-        form.locator(f'input[name="eligibility.{item}"]').check()
-    confirm(head, form)
+    accept_at_branch_level(head)
     expect(flash(head)).to_have_text(re.compile("受理:已完成。"))
     expect(status(head)).to_have_text("处理中")

@@ -132,7 +132,8 @@ def test_report_permissions_per_role(client, login, users, username, dashboard, 
 def test_assessment_page(client, login, cases):
     login("discipline")
     html = client.get(ASSESSMENT, query_string=rd.PERIOD).get_data(as_text=True)
-    points = dict(re.findall(r'<tr data-branch="\d+">\s*<td>([^<]+)</td>.*?<td class="num points">([^<]+)</td>',
+    points = dict(re.findall(r'<tr data-branch="\d+"[^>]*>\s*<td class="num rank">[^<]*</td><td>([^<]+)</td>'
+                             r'.*?<td class="num points">([^<]+)</td>',
                              html, re.S))
     assert points == {"甲一分社": "-7.5", "甲二分社": "0", "乙一分社": "-2"}
     assert "钱二" in html and 'data-rule="responsible_18_4"' in html
