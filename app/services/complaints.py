@@ -22,7 +22,7 @@ from ..models import OrgUnit, Staff
 from ..models.complaint import Complaint, NumberCounter, normal_phone
 from ..security import permissions as p
 from ..models.ruling import Ruling, RulingStaff
-from ..security.scope import ancestor_ids, complaint_clause, role_names, scope_of, staff_of
+from ..security.scope import ancestor_ids, complaint_clause, county_ids, role_names, scope_of, staff_of
 from ..domain import calendar as cal
 from ..domain import states as s
 from ..domain import transitions as t
@@ -126,8 +126,9 @@ def available_transitions(user, complaint, on=None):
 # --- registration ----------------------------------------------------------------------------
 
 def _load(schema_class, data):
+    """``data`` loaded by its payload schema, no date before ``RECEIVED_AT_FLOOR``."""
     try:
-        return schema_class().load(data or {})
+        return schema_class(floor=received_at_floor()).load(data or {})
     except ValidationError as error:
         raise FieldErrors(error.messages)
 
@@ -199,9 +200,6 @@ def register(user, data, now=None):
     received = payload.get("received_at") or now
     if received > now:
         _field("received_at", gettext("The time of receipt cannot be in the future."))
-    floor = received_at_floor()
-    if received.date() < floor:
-        _field("received_at", gettext("The time of receipt cannot be before %(date)s.", date=floor.isoformat()))
     branch = _unit(payload["branch_id"], "branch_id")
     if branch.kind != "branch":
         _field("branch_id", gettext("The complaint must name a branch (营业网点)."))
@@ -259,7 +257,8 @@ def register(user, data, now=None):
 
 
 def received_at_floor() -> dt.date:
-    """The earliest day of receipt a complaint may carry (``RECEIVED_AT_FLOOR``, default 2000-01-01)."""
+    """The earliest day of receipt a complaint may carry (``RECEIVED_AT_FLOOR``, default 2000-01-01),
+    and so the earliest day of anything recorded about it (every date of a payload schema)."""
     value = current_app.config.get("RECEIVED_AT_FLOOR") or "2000-01-01"
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
@@ -368,8 +367,12 @@ def commit_change(complaint=None):
 
 # --- transitions -----------------------------------------------------------------------------
 
-def apply(user, complaint_id, name, data, now=None):
-    """Apply transition ``name`` with ``data`` (its JSON body) as ``user``: one transaction."""
+def apply(user, complaint_id, name, data, now=None, dry_run=False):
+    """Apply transition ``name`` with ``data`` (its JSON body) as ``user``: one transaction.
+
+    ``dry_run``: every check of the real call (permission, state, guard, version, payload, the
+    handler's rules), then nothing is kept — the session is rolled back — so a page can show what
+    is about to be written and ask for confirmation only of what would be accepted."""
     transition = t.BY_NAME.get(name)
     if transition is None:
         raise NotFound(gettext("Unknown action."))
@@ -398,6 +401,9 @@ def apply(user, complaint_id, name, data, now=None):
             # Who holds the case from now on: the accountability list (§13) reads it back.
             recorded["assigned"] = {"unit_id": complaint.handling_unit_id, "handler_id": complaint.handler_id}
         record_event(complaint, name, user, now, before, complaint.status, note=note, payload=recorded)
+    if dry_run:
+        db.session.rollback()
+        return complaint
     commit_change(complaint)
     return complaint
 
@@ -507,11 +513,20 @@ def _apply_transfer(complaint, payload, actor, user, now):
     earlier (domain.md §10): a union-level case passed down to a branch keeps its 20 days."""
     unit = _unit(payload["to_unit_id"], "to_unit_id")
     union_level_unit = unit.kind in ("union", "department")
-    if not actor.has_role(t.DISCIPLINE_OFFICE) and not (actor.covers(unit.id) or union_level_unit):
-        _field("to_unit_id", gettext("You can only transfer to a unit in your own scope or up to the union."))
+    office = actor.has_role(t.DISCIPLINE_OFFICE)
+    if not office and not (actor.covers(unit.id) or (union_level_unit and unit.id in county_ids(complaint.branch_id))):
+        _field("to_unit_id", gettext("You can only transfer to a unit in your own scope or up to the county union; "
+                                     "only the discipline office sends a complaint beyond the county."))
     level = payload.get("level") or ("union" if union_level_unit else complaint.level or "branch")
     if union_level_unit and level != "union":
         _field("level", gettext("A complaint handled by the union is a union-level complaint."))
+    if not office and payload.get("level") == "union" and complaint.level != "union" and not union_level_unit:
+        _field("level", gettext("Only the discipline office may make a complaint union-level; transfer it up to the "
+                                "union instead."))
+    staff_id = payload.get("to_staff_id")
+    if not office and staff_id is not None and not actor.covers(_staff(staff_id, "to_staff_id").unit_id):
+        _field("to_staff_id", gettext("You can only name a staff member of your own scope; the receiving unit "
+                                      "assigns its own handler."))
     if unit.id == complaint.handling_unit_id and payload.get("to_staff_id") in (None, complaint.handler_id):
         _field("to_unit_id", gettext("The complaint is already with this unit and handler."))
     _assign(complaint, unit, payload.get("to_staff_id"), "to_staff_id")
