@@ -30,12 +30,12 @@ PHONE_INVALID = N_("Not a valid phone number: a mobile number has 11 digits star
                    "has an area code starting with 0 and a local number of 7 or 8 digits (e.g. 0571-87654321).")
 
 _SEP = r"[ \-]?"
-_MOBILE = re.compile(rf"(?:(?:\+|00)86{_SEP})?(1[3-9]\d){_SEP}(\d{{4}}){_SEP}(\d{{4}})")
+_MOBILE = re.compile(rf"(?:(?:\+|00)86{_SEP})?(1[3-9]\d){_SEP}(\d{{4}}){_SEP}(\d{{4}})", re.ASCII)
 _AREA = r"(?:0[1-9]\d{1,2}|\(0[1-9]\d{1,2}\))"
 _AREA_INTL = r"(?:(?:\+|00)86[ \-]?(?:[1-9]\d{1,2}|\([1-9]\d{1,2}\)))"
 _LOCAL = r"[1-9]\d{2,3}[ \-]?\d{4}"
 _EXTENSION = r"(?:[ ]*(?:-|转|分机|ext\.?|x|#)[ ]*\d{1,6})?"
-_LANDLINE = re.compile(rf"(?:{_AREA}|{_AREA_INTL})[ \-]?{_LOCAL}{_EXTENSION}", re.IGNORECASE)
+_LANDLINE = re.compile(rf"(?:{_AREA}|{_AREA_INTL})[ \-]?{_LOCAL}{_EXTENSION}", re.IGNORECASE | re.ASCII)
 
 
 def phone_number(value: str) -> Optional[str]:

@@ -287,7 +287,7 @@ class RegisterSchema(_Strict):
     # The calling system's own reference (a repeat returns the first complaint): the API's only.
     external_ref = fields.String(load_default=None, allow_none=True, validate=_short(64))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _delegate(self, data, **kwargs):
         if data.get("is_delegate") and not (data.get("principal_name") or "").strip():
             raise ValidationError(N_("Name the person the complainant acts for (§4(三))."), "principal_name")
@@ -478,8 +478,9 @@ def _ruling_result():
 
 
 def _ruling_category():
-    """Checked against the result by ``_check_ruling``."""
+    """One of §18 (一)–(五), §19 (一)–(四); checked against the result by ``_check_ruling``."""
     return fields.String(required=True, error_messages=REQUIRED,
+                         validate=validate.OneOf([code for codes in s.RULING_CATEGORIES.values() for code in codes]),
                          metadata=form(N_("Category (article)"), "radio", choices=v.RULING_CATEGORIES))
 
 
