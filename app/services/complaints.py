@@ -26,7 +26,7 @@ from ..security.scope import ancestor_ids, complaint_clause, county_ids, role_na
 from ..domain import calendar as cal
 from ..domain import states as s
 from ..domain import transitions as t
-from ..domain.payloads import PAYLOADS, EditSchema, RegisterSchema, version_field
+from ..domain.payloads import PAYLOADS, REQUIRED, EditSchema, RegisterSchema, version_field
 from .. import clock
 from . import totals
 from .calendar import load_calendar
@@ -125,12 +125,18 @@ def available_transitions(user, complaint, on=None):
 
 # --- registration ----------------------------------------------------------------------------
 
-def _load(schema_class, data):
-    """``data`` loaded by its payload schema, no date before ``RECEIVED_AT_FLOOR``."""
+def _load(schema_class, data, require=()):
+    """``data`` loaded by its payload schema, no date before ``RECEIVED_AT_FLOOR``; the fields named in
+    ``require`` must be there even where the schema leaves them optional (one error for all)."""
+    data = data or {}
+    missing = {name: [REQUIRED["required"]] for name in require if data.get(name) in (None, "")}
     try:
-        return schema_class(floor=received_at_floor()).load(data or {})
+        payload = schema_class(floor=received_at_floor()).load(data)
     except ValidationError as error:
-        raise FieldErrors(error.messages)
+        raise FieldErrors({**error.messages, **missing})
+    if missing:
+        raise FieldErrors(missing)
+    return payload
 
 
 class FieldErrors(ValidationFailed):
@@ -307,14 +313,15 @@ def check_editable(actor, complaint):
 EDITABLE_IDENTITY = ("complainant_phone", "complainant_address")
 
 
-def edit(user, complaint_id, data, now=None):
+def edit(user, complaint_id, data, now=None, require=()):
     """Change descriptive fields only, with the version the editor saw (stale → 409). The event
-    keeps each changed field's old and new value, so nothing is lost."""
+    keeps each changed field's old and new value, so nothing is lost. ``require``: fields the
+    caller's form always sends (the edit page: category and facts), so an empty one is refused."""
     from ..security.masking import sees_identity
 
     actor = actor_for(user)
     _require(actor, t.EDIT_PERMISSION)
-    payload = _load(EditSchema, data)
+    payload = _load(EditSchema, data, require)
     complaint = get_for(user, complaint_id)
     check_editable(actor, complaint)
     hidden = [name for name in EDITABLE_IDENTITY if name in payload]

@@ -380,7 +380,7 @@ class ComplaintView(ModelView):
             version = forms.form_version(request.form.get("version"))
             data["version"] = "" if version is None else version
             try:
-                svc.edit(g.user, pk, data)
+                svc.edit(g.user, pk, data, require=[f.name for f in fields if f.required])
             except DomainError as error:
                 status = refused(error)
                 errors = forms.errors_of(error, fields)
