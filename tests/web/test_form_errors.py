@@ -109,7 +109,7 @@ def messages_of(html):
     for block in re.split(r'(?=<div class="form-group)|</form>', html):
         found = re.match(r'<div class="form-group has-error" data-field="([a-z_]+)">', block)
         if found:
-            beside[found.group(1)] = [unescape(m).strip() for m in
+            beside[found.group(1)] = [unescape(re.sub(r"<[^>]+>", "", m)).strip() for m in
                                       re.findall(r'<p class="help-block field-error">(.*?)</p>', block, re.S)]
     above = [unescape(re.sub(r"<[^>]+>", " ", m)).strip()
              for m in re.findall(r'<div class="alert alert-danger form-errors"[^>]*>(.*?)</div>\s*\n', html, re.S)]
