@@ -163,6 +163,8 @@ class TestFormsThatHelp:
         expect(field_errors(form, "note")).to_have_text("至少应填写10个字(现有5个字)。")
         expect(form.locator("#reject-note")).to_have_value("不予受理。")
         expect(form.locator("#reject-reason")).to_have_value("ineligible")
+        form.scroll_into_view_if_needed()
+        page.screenshot(path=str(OUT / "11-case-action-refused.png"))
 
         form.locator("#reject-note").fill("属服务效率建议,不涉及具体业务差错,转网点改进,不予受理。")
         confirm(page, form)
