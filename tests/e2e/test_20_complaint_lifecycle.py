@@ -16,8 +16,8 @@ from io import BytesIO
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import (case_id, confirm, confirm_summary, field, field_errors, flash, local_now, open_transition, settle,
-                      status, submit, timeline)
+from .helpers import (case_id, confirm, confirm_summary, confirm_with_summary, field, field_errors, flash,
+                      local_now, open_transition, reply, settle, status, submit, timeline)
 
 COMPLAINANT = "张伟"
 PHONE = "13812345678"
@@ -187,10 +187,7 @@ class TestComplaintLifecycle:
 
     def test_05_branch_head_replies_by_letter_and_prints(self, login):
         page = self.open_case(login("demo_branchhead"))
-        form = open_transition(page, "reply")
-        form.locator("#reply-method").select_option(label="书面回复")
-        form.locator("#reply-content").fill("经核实,系柜员操作失误多收手续费50元,已全额退还并向您致歉。")
-        confirm(page, form)
+        reply(page, "书面回复", "经核实,系柜员操作失误多收手续费50元,已全额退还并向您致歉。")
         expect(flash(page)).to_have_text(re.compile("反馈客户:已完成。"))
         expect(status(page)).to_have_text("已反馈")
         expect(field(page, "反馈时间")).to_contain_text("书面回复")
@@ -308,9 +305,7 @@ class TestComplaintLifecycle:
         form = open_transition(page, "decide_appeal")
         form.locator("#decide_appeal-decision").select_option(label="维持原决定")
         form.locator("#decide_appeal-content").fill("已退还多收费用,交通费用不予赔偿,维持原处理决定。")
-        confirm(page, form)
-        expect(page.locator(".confirm-status")).to_contain_text("复议中 → 已反馈")
-        confirm_summary(page)
+        confirm_with_summary(page, form, "复议中 → 已反馈")
         expect(flash(page)).to_have_text(re.compile("作出复议决定:已完成。"))
         expect(status(page)).to_have_text("已反馈")
         expect(page.locator(".panel", has_text="复议申请日期")).to_contain_text("维持原决定")

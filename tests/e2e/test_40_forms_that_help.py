@@ -19,8 +19,9 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import (case_id, confirm, confirm_summary, field, field_errors, flash, local_now, open_transition,
-                      settle, status, submit, timeline)
+from .helpers import (case_id, confirm, confirm_summary, confirm_with_summary, field, field_errors, flash,
+                      local_now, open_transition, reply, settle, status, submit, timeline)
+from .test_30_language_and_refusals import register
 from .test_90_screenshots import OUT
 
 BRANCH = "城关信用社南街分社"
@@ -127,17 +128,7 @@ class TestFormsThatHelp:
     def test_03_branch_head_is_offered_what_it_may_do(self, login):
         page = login("demo_branchhead")
         # a complaint it registers itself: branch level is the only level offered
-        page.goto("/complaints/add")
-        settle(page)
-        page.select_option("#channel", label="意见簿")
-        page.fill("#complainant_name", "吴芳")
-        page.fill("#complainant_phone", "0579-85123456")
-        page.select_option("#branch_id", label=BRANCH)
-        page.select_option("#category", label="服务效率")
-        page.fill("#facts", "意见簿记录:午间仅开一个窗口,排队四十分钟。")
-        submit(page, page.get_by_role("button", name="保存"))
-        expect(flash(page)).to_contain_text("已登记")
-        self.story["other"] = case_id(page)
+        self.story["other"] = register(page, "意见簿记录:午间仅开一个窗口,排队四十分钟。")
         form = open_transition(page, "accept")
         assert visible_options(form.locator("#accept-level")) == ["网点权限(10个工作日)"]
 
@@ -191,15 +182,10 @@ class TestFormsThatHelp:
 
     def test_05_branch_head_replies_and_closes_after_confirming(self, login):
         page = self.open_case(login("demo_branchhead"))
-        form = open_transition(page, "reply")
-        form.locator("#reply-method").select_option(label="电话回复")
-        form.locator("#reply-content").fill("已约谈柜员黄磊并向客户致歉,挂失材料已一次性告知。")
-        confirm(page, form)
+        reply(page, "电话回复", "已约谈柜员黄磊并向客户致歉,挂失材料已一次性告知。")
         expect(status(page)).to_have_text("已反馈")
         form = open_transition(page, "close")
         form.locator("#close-note").fill("客户表示接受。")
-        confirm(page, form)
-        expect(page.locator(".confirm-status")).to_have_text("已反馈 → 已办结")
-        confirm_summary(page)
+        confirm_with_summary(page, form, "已反馈 → 已办结")
         expect(flash(page)).to_have_text(re.compile("办结:已完成。"))
         expect(status(page)).to_have_text("已办结")

@@ -15,7 +15,7 @@ from app.models.complaint import Complaint, ComplaintEvent
 from app.security import roles as r
 from app.services import complaints as svc
 from tests.conftest import csrf_token
-from tests.web.test_form_errors import NOW, cases, log_in_as, messages_of  # noqa: F401 (fixture)
+from tests.web.test_form_errors import NOW, log_in_as, messages_of
 
 # (transition, case, user, valid form, [(label, shown value)], status before → after)
 STEPS = [
@@ -26,7 +26,7 @@ STEPS = [
      {"decision": "changed", "content": "改为全额退还手续费并书面致歉。", "replied_at": "2026-12-01T09:45"},
      [("决定", "变更原决定"), ("对申请人的答复", "改为全额退还手续费并书面致歉。"), ("反馈时间", "2026-12-01 09:45")],
      "复议中 → 已反馈"),
-    ("decide_reruling", "contested", "reruling",
+    ("decide_reruling", "ruled", "reruling",
      {"result": "not_responsible", "category": "19.2", "basis": "经复核,系核心系统参数错误所致。"},
      [("认定结果", "非责任投诉"), ("认定类别(条款)", "第十九条(二)因技术限制或故障引发的客户投诉"), ("责任人承担的纠纷资费(元)", "—"),
       ("认定依据", "经复核,系核心系统参数错误所致。")], "已反馈 → 已反馈"),
@@ -109,7 +109,7 @@ def gettext_zh(msgid):
 def test_a_step_the_handler_refuses_is_refused_before_the_summary(client, login, cases):
     """The dry run applies the handler's rules too: §18(四) on a complaint with a disputed fee needs the
     fee borne — said beside the fee, no summary, nothing written."""
-    case = cases["contested"]
+    case = cases["ruled"]
     log_in_as(client, login, "reruling")
     token = csrf_token(client, f"/complaints/show/{case.id}")
     before = snapshot()
@@ -163,7 +163,7 @@ GROUNDS = [
     ("decide_appeal", "appealed", "discipline", "content", {"decision": "upheld"}),
     ("rule", "processing", "committee", "basis",
      {"result": "not_responsible", "category": "19.2", "verified": False, "members": "赵丽华、孙明"}),
-    ("decide_reruling", "contested", "reruling", "basis", {"result": "not_responsible", "category": "19.2"}),
+    ("decide_reruling", "ruled", "reruling", "basis", {"result": "not_responsible", "category": "19.2"}),
 ]
 
 

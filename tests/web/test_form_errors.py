@@ -8,7 +8,6 @@ import inspect
 import re
 from datetime import datetime
 from html import unescape
-from html.parser import HTMLParser
 
 import pytest
 from flask_babel import force_locale
@@ -20,8 +19,8 @@ from app.extensions import db
 from app.i18n import translate_messages
 from app.models.complaint import Complaint, ComplaintEvent
 from app.security import roles as r
-from app.services import complaints as svc
 from tests.conftest import csrf_token
+from tests.html_forms import Forms
 
 NOW = datetime(2026, 12, 1, 10, 0)
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -48,41 +47,12 @@ def offending(message):
 
 # --- the forms as a browser sees them ---------------------------------------------------------
 
-class FormParser(HTMLParser):
-    """Each ``<form>``: its action and its fields (name, tag, type, required, value, options)."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms, self._form, self._select = [], None, None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self._form = {"action": unescape(attrs.get("action") or ""), "fields": {}}
-            self.forms.append(self._form)
-        elif self._form is not None and tag in ("input", "textarea", "select") and attrs.get("name"):
-            kind = attrs.get("type", tag)
-            if kind in ("submit", "button", "file"):
-                return
-            field = self._form["fields"].setdefault(attrs["name"], {
-                "kind": kind, "required": "required" in attrs, "value": attrs.get("value") or "", "options": []})
-            if tag == "select":
-                field["multiple"] = "multiple" in attrs
-                self._select = field
-        elif tag == "option" and self._select is not None and attrs.get("value"):
-            self._select["options"].append(attrs["value"])
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._form = None
-        elif tag == "select":
-            self._select = None
-
-
 def page_forms(html):
-    parser = FormParser()
+    """The page's forms: ``{"action", "fields": {name: field}}`` (tests/html_forms.py)."""
+    parser = Forms()
     parser.feed(html)
-    return parser.forms
+    return [{"action": form["action"], "fields": {f["name"]: f for f in form["fields"] if f["kind"] != "file"}}
+            for form in parser.forms]
 
 
 def bad_values(name, field):
@@ -120,35 +90,6 @@ def messages_of(html):
 
 
 # --- cases in every state, and who acts on them -------------------------------------------------
-
-@pytest.fixture
-def cases(app, users, make_complaint, clock):
-    office, counter = users[r.DISCIPLINE_OFFICE], users[r.COUNTER_STAFF]
-    clerk = counter.staff_records[0]
-
-    def new(**fields):
-        return make_complaint(counter, received_at="2026-11-30T09:00:00", **fields)
-
-    def do(user, complaint, name, **body):
-        svc.apply(user, complaint.id, name, body, now=NOW)
-
-    made = {"registered": new()}
-    for state in ("processing", "extension", "letter", "replied", "closed", "appealed", "ruled", "contested"):
-        made[state] = new(category="fee", disputed_fee="50.00")
-        do(office, made[state], "accept", level="branch", handler_id=clerk.id)
-    do(counter, made["extension"], "request_extension", reason="需调取监控。", customer_informed_at="2026-12-01T09:30:00",
-       customer_informed_by="phone", report="延期报告。", requested_due_date="2026-12-28")
-    do(counter, made["letter"], "reply", method="letter", content="已退还费用。")
-    for state in ("replied", "closed", "appealed", "ruled", "contested"):
-        do(counter, made[state], "reply", method="letter", content="已退还费用。", customer_received_on="2026-12-01")
-    do(counter, made["closed"], "close")
-    do(office, made["appealed"], "appeal", applied_at="2026-12-01", content="对处理结果不服。")
-    for state in ("ruled", "contested"):
-        do(users[r.COMMITTEE], made[state], "rule", result="responsible", category="18.4", verified=True,
-           staff_ids=[clerk.id], fee_borne="50.00", basis="柜员操作错误多收费用,经核实属实。", members="赵丽华、孙明")
-    do(counter, made["contested"], "request_reruling", reason="系统故障导致,非本人失误。")
-    return made
-
 
 USERNAMES = {r.DISCIPLINE_OFFICE: "discipline", r.COMMITTEE: "committee", r.RERULING_BODY: "reruling",
              r.BRANCH_HEAD: "branchhead", r.COUNTER_STAFF: "counter"}
