@@ -248,3 +248,41 @@ def clock(monkeypatch):
     state = {"now": datetime(2026, 12, 1, 10, 0, 0)}
     monkeypatch.setattr(clock_module, "now", lambda: state["now"])
     return state
+
+
+@pytest.fixture
+def cases(app, users, org, make_complaint, clock):
+    """Complaints in every state a transition starts from (ids 1…10, so generated ids resolve):
+    registered, rejected, processing, extension requested, replied (a letter, received), ruled and
+    re-ruling requested, appealed, closed, a letter whose receipt is not recorded yet, ruled."""
+    from app.services import complaints as svc
+
+    office, counter = users[r.DISCIPLINE_OFFICE], users[r.COUNTER_STAFF]
+    clerk = counter.staff_records[0]
+    now = datetime(2026, 12, 1, 10, 0)
+
+    def new(**fields):
+        return make_complaint(counter, received_at="2026-11-30T09:00:00", **fields)
+
+    def do(user, complaint, name, **body):
+        svc.apply(user, complaint.id, name, body, now=now)
+
+    made = {"registered": new()}
+    made["rejected"] = new()
+    do(office, made["rejected"], "reject", reason="ineligible", note="不属于投诉受理范围。")
+    states = ("processing", "extension", "replied", "ruled", "appealed", "closed", "letter", "ruled_only")
+    for state in states:
+        made[state] = new(category="fee", disputed_fee="50.00")
+        do(office, made[state], "accept", level="branch", handler_id=clerk.id)
+    do(counter, made["extension"], "request_extension", reason="需调取监控。", customer_informed_at="2026-12-01T09:30:00",
+       customer_informed_by="phone", report="延期报告。", requested_due_date="2026-12-28")
+    for state in ("replied", "ruled", "appealed", "closed", "ruled_only"):
+        do(counter, made[state], "reply", method="letter", content="已退还费用。", customer_received_on="2026-12-01")
+    do(counter, made["letter"], "reply", method="letter", content="已退还费用。")
+    for state in ("ruled", "ruled_only"):
+        do(users[r.COMMITTEE], made[state], "rule", result="responsible", category="18.4", verified=True,
+           staff_ids=[clerk.id], fee_borne="50.00", basis="柜员操作错误多收费用,经核实属实。", members="赵丽华、孙明、李秀英")
+    do(counter, made["ruled"], "request_reruling", reason="系统故障导致,非本人失误。")
+    do(office, made["appealed"], "appeal", applied_at="2026-12-01", content="对处理结果不服。")
+    do(counter, made["closed"], "close")
+    return made

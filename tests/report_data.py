@@ -25,6 +25,7 @@ c1, c2 and c5 come from the same phone number (one repeat complainant with 3 com
 """
 from datetime import datetime
 
+from app.extensions import db
 from app.security import roles as r
 from app.services import complaints as svc
 
@@ -67,7 +68,7 @@ def build(users, factory, org, make_complaint):
         staff_ids=[counter2_staff.id], basis="态度生硬,经核实属实。", members="赵、钱、孙")
     do_(counter2, c1, "request_reruling", "2026-11-11T10:00:00", reason="当日系统故障,非本人态度问题。")
     do_(users[r.RERULING_BODY], c1, "decide_reruling", "2026-11-12T10:00:00", result="not_responsible",
-        category="19.1", basis="流程不完善所致。")
+        category="19.1", basis="经复核,系业务流程不完善所致。")
 
     # c2: late reply without extension; fee ruling on two staff; appeal changed; unsatisfied.
     c2 = new("c2", counter, "2026-11-03T09:00:00", channel="hotline", category="fee", disputed_fee="90.00",
@@ -76,7 +77,7 @@ def build(users, factory, org, make_complaint):
     do_(counter, c2, "reply", "2026-11-20T10:00:00", method="letter", content="已退还多收费用。",
         customer_received_on="2026-11-20")
     do_(committee, c2, "rule", "2026-11-23T10:00:00", result="responsible", category="18.4", verified=True,
-        staff_ids=[counter_staff.id, counter2_staff.id], fee_borne="90.00", basis="操作错误多收费用。",
+        staff_ids=[counter_staff.id, counter2_staff.id], fee_borne="90.00", basis="柜员操作错误多收费用。",
         members="赵、钱、孙")
     do_(do, c2, "appeal", "2026-11-25T10:00:00", applied_at="2026-11-25", content="客户对处理结果不满意。")
     do_(do, c2, "decide_appeal", "2026-11-27T10:00:00", decision="changed", content="改为全额退还并致歉。")
@@ -104,7 +105,7 @@ def build(users, factory, org, make_complaint):
     do_(do, c4, "decide_extension", "2026-11-18T10:00:00", approved=True)
     do_(counter, c4, "reply", "2026-11-24T10:00:00", method="letter", content="系统故障所致,已更正。")
     do_(committee, c4, "rule", "2026-11-25T10:00:00", result="not_responsible", category="19.2", verified=True,
-        staff_ids=[], basis="系统故障。", members="赵、钱、孙")
+        staff_ids=[], basis="经核查,系核心系统故障。", members="赵、钱、孙")
 
     # c5: another branch, still processing past its due date (third complaint from the same phone).
     c5 = new("c5", do, "2026-11-12T09:00:00", channel="referral", category="error", branch_id=org["b1"].id,
@@ -129,9 +130,12 @@ def build(users, factory, org, make_complaint):
              complainant_phone="13900000007")
     do_(do, c9, "accept", "2026-10-15T10:00:00", level="branch")
 
-    # c10: the last minute of the period.
-    new("c10", do, "2026-11-30T23:30:00", channel="book", category="other", branch_id=org["a2"].id,
-        complainant_phone="=HYPERLINK(\"http://evil\")", complainant_name="=cmd|' /C calc'!A0")
+    # c10: the last minute of the period; a name and (as stored before phone numbers were checked on
+    # input) a phone number that a spreadsheet would take for formulas.
+    c10 = new("c10", do, "2026-11-30T23:30:00", channel="book", category="other", branch_id=org["a2"].id,
+              complainant_phone="13900000008", complainant_name="=cmd|' /C calc'!A0")
+    c10.complainant_phone = "=HYPERLINK(\"http://evil\")"
+    db.session.commit()
     return cases
 
 

@@ -138,6 +138,14 @@ DEMO_COMPLAINTS = [
 ]
 
 
+def demo_id_number(n):
+    """A fictitious resident ID number that passes the GB 11643 check (born 1980-01-01, order code n)."""
+    from stdnum.cn import ric
+
+    body = f"33010219800101{n:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
 def seed_demo_complaints():
     """Sample cases in several states, created through the services (idempotent by external ref)."""
     from datetime import timedelta
@@ -158,7 +166,7 @@ def seed_demo_complaints():
         complaint, _ = svc.register(sm.find_user(username=username), {
             "channel": channel, "received_at": received.isoformat(timespec="seconds"),
             "complainant_name": "演示客户" + ref[-1], "complainant_phone": f"1380000{ref[-3:]:0>4}",
-            "complainant_id_number": f"33010219800101{ref[-3:]:0>4}", "complainant_address": "演示县城关镇人民路88号",
+            "complainant_id_number": demo_id_number(int(ref[-3:])), "complainant_address": "演示县城关镇人民路88号",
             "branch_id": units[branch].id, "respondent_staff_id": staff[respondent].id if respondent else None,
             "category": category, "facts": facts, "external_ref": ref,
         }, now=received)

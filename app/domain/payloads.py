@@ -16,12 +16,46 @@ from typing import Mapping, Optional, Union
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from . import contact
 from . import states as s
 from . import vocabulary as v
 from .vocabulary import N_
 
 REQUIRED = {"required": N_("Missing data for required field.")}
 _text = validate.Length(min=1, max=4000, error=N_("Must be between 1 and 4000 characters."))
+
+
+class Message(str):
+    """A message with values in it: ``str()`` is the English text; ``msgid`` and ``params`` let the
+    edge translate it (``i18n.translate_messages``) with the values kept."""
+
+    def __new__(cls, msgid, **params):
+        message = super().__new__(cls, msgid % params if params else msgid)
+        message.msgid, message.params = msgid, params
+        return message
+
+
+# Grounds of a decision must be understandable on their own: the basis of a ruling or re-ruling
+# (§17–§19), the reply to an appeal (§14) and the explanation of a rejection (§4, §8).
+MIN_GROUNDS = 10
+
+
+class Grounds(validate.Length):
+    """At least ``min`` characters besides spaces, at most ``max`` (a Length, so the OpenAPI
+    document shows both limits)."""
+
+    def __call__(self, value):
+        if len(value.strip()) < self.min:
+            raise ValidationError(Message(N_("Write at least %(min)d characters (now %(count)d)."),
+                                          min=self.min, count=len(value.strip())))
+        if len(value) > self.max:
+            raise ValidationError(Message(N_("Write at most %(max)d characters."), max=self.max))
+        return value
+
+
+_grounds = Grounds(min=MIN_GROUNDS, max=4000)
+GROUNDS_HELP = Message(N_("At least %(min)d characters: the grounds must be understandable on their own."),
+                       min=MIN_GROUNDS)
 
 
 # Money columns are NUMERIC(12, 2): PostgreSQL refuses a larger amount (SQLite would store it).
@@ -46,12 +80,33 @@ def version_field(required=False):
 
 
 def _short(limit):
-    return validate.Length(max=limit, error=N_("Too long."))
+    """At most ``limit`` characters (marshmallow's message names the limit; translated at the edge)."""
+    return validate.Length(max=limit)
 
 
 class _Strict(Schema):
+    """Unknown fields refused; with a ``floor`` (the ``RECEIVED_AT_FLOOR`` day, passed by the services),
+    no date or time of the payload may lie before it: every one of them records something that
+    happened to the complaint, which cannot be older than the earliest receipt the union keeps."""
+
     class Meta:
         unknown = RAISE
+
+    def __init__(self, *args, floor: Optional[dt.date] = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.floor = floor
+
+    @validates_schema(skip_on_field_errors=False)
+    def _not_before_floor(self, data, **kwargs):
+        if self.floor is None:
+            return
+        errors = {}
+        for name, value in data.items():
+            day = value.date() if isinstance(value, dt.datetime) else value
+            if isinstance(day, dt.date) and day < self.floor:
+                errors[name] = [Message(N_("Must not be before %(date)s."), date=self.floor.isoformat())]
+        if errors:
+            raise ValidationError(errors)
 
 
 # --- how the pages ask for a field -------------------------------------------------------------
@@ -60,13 +115,20 @@ WIDGETS = ("text", "textarea", "select", "radio", "multiselect", "date", "dateti
            "checklist")
 WIDGETS_WITH_CHOICES = ("select", "radio", "multiselect", "yesno", "checklist")
 
-# Choices read from the database, by name; web/forms.py resolves each one for the acting user.
+# Choices read from the database or from the actor, by name; web/forms.py resolves each one for the
+# acting user and the case, offering only what the services accept from that user.
 UNITS_IN_SCOPE = "units_in_scope"  # active units the actor's scope covers
-UNITS_IN_SCOPE_OR_UNION = "units_in_scope_or_union"  # … and the union and its departments (a transfer up)
+# … and, for a transfer up, the county union and its departments; the discipline office may also
+# send a case to a unit above the county (§12(三))
+TRANSFER_UNITS = "transfer_units"
 BRANCHES_IN_SCOPE = "branches_in_scope"  # active branches the actor's scope covers
 STAFF_IN_SCOPE = "staff_in_scope"  # active staff the actor's scope covers, with their unit
+# … never the staff member complained about (§11: a case is never handed to them)
+HANDLERS = "handlers"
 STAFF_OF_BRANCH = "staff_of_branch"  # staff of the branch complained about (§18)
-CHOICE_SOURCES = (UNITS_IN_SCOPE, UNITS_IN_SCOPE_OR_UNION, BRANCHES_IN_SCOPE, STAFF_IN_SCOPE, STAFF_OF_BRANCH)
+LEVELS_FOR_ACTOR = "levels_for_actor"  # both levels for the discipline office, branch level for others (§12)
+CHOICE_SOURCES = (UNITS_IN_SCOPE, TRANSFER_UNITS, BRANCHES_IN_SCOPE, STAFF_IN_SCOPE, HANDLERS, STAFF_OF_BRANCH,
+                  LEVELS_FOR_ACTOR)
 
 # The two answers of a yes/no question, as its form words them (``yesno``).
 APPROVE_OR_REFUSE = {"true": N_("Approve"), "false": N_("Refuse")}
@@ -79,25 +141,33 @@ FORM = "form"  # the metadata key
 class Widget:
     """How a page asks for a field: label and help are msgids; ``choices`` is a vocabulary mapping
     (code → msgid) or one of ``CHOICE_SOURCES``; ``required`` is the form's mark where it differs
-    on purpose from the schema's (None: the schema's)."""
+    on purpose from the schema's (None: the schema's); ``follows`` names the unit field of the same
+    form whose choice limits this staff field to that unit's staff."""
 
     label: str
     kind: str
     help: Optional[str] = None
     choices: Union[Mapping[str, str], str, None] = None
     required: Optional[bool] = None
+    follows: Optional[str] = None
 
 
-def form(label, kind="text", *, help=None, choices=None, required=None):
+STAFF_SOURCES = (STAFF_IN_SCOPE, HANDLERS)
+
+
+def form(label, kind="text", *, help=None, choices=None, required=None, follows=None):
     """The ``metadata`` of a field the pages ask for; a widget that does not exist, choices on a
-    widget without any (or none on one that needs them) or an unknown source fail at import."""
+    widget without any (or none on one that needs them), an unknown source or a ``follows`` on
+    anything but a staff select fail at import."""
     if kind not in WIDGETS:
         raise ValueError(f"unknown widget {kind!r}")
     if (choices is not None) != (kind in WIDGETS_WITH_CHOICES):
         raise ValueError(f"a {kind!r} field {'needs' if choices is None else 'takes no'} choices")
     if isinstance(choices, str) and (choices not in CHOICE_SOURCES or kind == "checklist"):
         raise ValueError(f"unknown choice source {choices!r} for a {kind!r} field")
-    return {FORM: Widget(label, kind, help, choices, required)}
+    if follows is not None and choices not in STAFF_SOURCES:
+        raise ValueError("only a staff select follows a unit field")
+    return {FORM: Widget(label, kind, help, choices, required, follows)}
 
 
 def widget(field) -> Optional[Widget]:
@@ -159,6 +229,31 @@ class BeijingDate(fields.Date):
         return day
 
 
+class PhoneNumber(fields.String):
+    """A complainant's phone number (``contact.phone_number``): a mobile number kept as its 11
+    digits, a landline as entered; empty text is no number."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return contact.phone_number(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+class ResidentId(fields.String):
+    """A resident ID number (``contact.resident_id``, GB 11643 with python-stdnum); empty text is none."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return contact.resident_id(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+PHONE_HELP = N_("Mobile: 11 digits (13812345678); landline: area code and number (0571-87654321, extension "
+                "after a dash).")
+
+
 class RegisterSchema(_Strict):
     """§7, §11: what the first responder records (api.md "Complaints")."""
 
@@ -168,10 +263,10 @@ class RegisterSchema(_Strict):
         N_("Received at"), "datetime", help=N_("When the complaint reached us; may be earlier than now, never later.")))
     complainant_name = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=REQUIRED,
                                      metadata=form(N_("Complainant")))
-    complainant_phone = fields.String(load_default=None, allow_none=True, validate=_short(32),
-                                      metadata=form(N_("Phone")))
-    complainant_id_number = fields.String(load_default=None, allow_none=True, validate=_short(32),
-                                          metadata=form(N_("ID number")))
+    complainant_phone = PhoneNumber(load_default=None, allow_none=True, validate=_short(32),
+                                    metadata=form(N_("Phone"), help=PHONE_HELP))
+    complainant_id_number = ResidentId(load_default=None, allow_none=True, metadata=form(
+        N_("ID number"), help=N_("Resident ID number, 18 characters; the last one is a check digit (0–9 or X).")))
     complainant_address = fields.String(load_default=None, allow_none=True, validate=_short(200),
                                         metadata=form(N_("Address")))
     is_delegate = fields.Boolean(load_default=False, metadata=form(N_("Acting for another person"), "bool"))
@@ -180,7 +275,7 @@ class RegisterSchema(_Strict):
     branch_id = fields.Integer(required=True, error_messages=REQUIRED, strict=True,
                                metadata=form(N_("Branch complained about"), "select", choices=BRANCHES_IN_SCOPE))
     respondent_staff_id = fields.Integer(load_default=None, allow_none=True, strict=True, metadata=form(
-        N_("Staff member complained about"), "select", choices=STAFF_IN_SCOPE))
+        N_("Staff member complained about"), "select", choices=STAFF_IN_SCOPE, follows="branch_id"))
     category = fields.String(required=True, validate=validate.OneOf(s.CATEGORIES), error_messages=REQUIRED,
                              metadata=form(N_("Category"), "select", choices=v.CATEGORIES))
     disputed_fee = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
@@ -192,7 +287,7 @@ class RegisterSchema(_Strict):
     # The calling system's own reference (a repeat returns the first complaint): the API's only.
     external_ref = fields.String(load_default=None, allow_none=True, validate=_short(64))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _delegate(self, data, **kwargs):
         if data.get("is_delegate") and not (data.get("principal_name") or "").strip():
             raise ValidationError(N_("Name the person the complainant acts for (§4(三))."), "principal_name")
@@ -212,7 +307,7 @@ class EditSchema(_Strict):
                                      metadata=form(N_("Customer's request"), "textarea"))
     disputed_fee = fields.Decimal(allow_none=True, places=2, as_string=True,
                                   validate=_amount, metadata=form(N_("Disputed fee (yuan)"), "number"))
-    complainant_phone = fields.String(allow_none=True, validate=_short(32), metadata=form(N_("Phone")))
+    complainant_phone = PhoneNumber(allow_none=True, validate=_short(32), metadata=form(N_("Phone"), help=PHONE_HELP))
     complainant_address = fields.String(allow_none=True, validate=_short(200), metadata=form(N_("Address")))
 
 
@@ -239,20 +334,24 @@ def _reply_method(label, **kwargs):
                          metadata=form(label, "select", choices=v.REPLY_METHODS, **kwargs))
 
 
-def _long_text(label, kind="textarea", **kwargs):
-    """A required text of 1 to 4000 characters."""
-    return fields.String(required=True, validate=_text, error_messages=REQUIRED, metadata=form(label, kind, **kwargs))
+def _long_text(label, kind="textarea", grounds=False, **kwargs):
+    """A required text of 1 to 4000 characters; the grounds of a decision (``grounds``) at least
+    ``MIN_GROUNDS`` of them."""
+    if grounds:
+        kwargs["help"] = GROUNDS_HELP
+    return fields.String(required=True, validate=_grounds if grounds else _text, error_messages=REQUIRED,
+                         metadata=form(label, kind, **kwargs))
 
 
 class AcceptSchema(_Strict):
     level = _level(required=True, error_messages=REQUIRED, metadata=form(
-        N_("Handling level"), "select", choices=v.LEVELS,
+        N_("Handling level"), "select", choices=LEVELS_FOR_ACTOR,
         help=N_("Branch level: 10 working days; union level: 20 working days (§12).")))
     handling_unit_id = fields.Integer(load_default=None, allow_none=True, strict=True, metadata=form(
         N_("Handling unit"), "select", choices=UNITS_IN_SCOPE,
         help=N_("Default: the branch complained about (branch level).")))
     handler_id = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                metadata=form(N_("Handler"), "select", choices=STAFF_IN_SCOPE))
+                                metadata=form(N_("Handler"), "select", choices=HANDLERS, follows="handling_unit_id"))
     eligibility = fields.Nested(EligibilitySchema, load_default=None, allow_none=True,
                                 metadata=form(N_("Conditions of §4"), "checklist", choices=v.ELIGIBILITY))
     note = _note()
@@ -274,15 +373,16 @@ class AcceptSchema(_Strict):
 class RejectSchema(_Strict):
     reason = fields.String(required=True, validate=validate.OneOf(s.REJECT_REASONS), error_messages=REQUIRED,
                            metadata=form(N_("Reason"), "select", choices=v.REJECT_REASONS))
-    note = _long_text(N_("Explanation"))
+    note = _long_text(N_("Explanation"), grounds=True)
 
 
 class TransferSchema(_Strict):
     to_unit_id = fields.Integer(required=True, error_messages=REQUIRED, strict=True,
-                                metadata=form(N_("To unit"), "select", choices=UNITS_IN_SCOPE_OR_UNION))
+                                metadata=form(N_("To unit"), "select", choices=TRANSFER_UNITS))
     to_staff_id = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                 metadata=form(N_("To staff member"), "select", choices=STAFF_IN_SCOPE))
-    level = _level(load_default=None, allow_none=True, metadata=form(N_("Handling level"), "select", choices=v.LEVELS))
+                                 metadata=form(N_("To staff member"), "select", choices=HANDLERS, follows="to_unit_id"))
+    level = _level(load_default=None, allow_none=True,
+                   metadata=form(N_("Handling level"), "select", choices=LEVELS_FOR_ACTOR))
     reason = _long_text(N_("Reason"))
 
 
@@ -366,7 +466,7 @@ class AppealSchema(_Strict):
 class DecideAppealSchema(_Strict):
     decision = fields.String(required=True, validate=validate.OneOf(s.APPEAL_DECISIONS), error_messages=REQUIRED,
                              metadata=form(N_("Decision"), "select", choices=v.APPEAL_DECISIONS))
-    content = _long_text(N_("Reply to the applicant"))
+    content = _long_text(N_("Reply to the applicant"), grounds=True)
     replied_at = BeijingDateTime(load_default=None, allow_none=True, metadata=form(N_("Replied at"), "datetime"))
 
 
@@ -378,8 +478,9 @@ def _ruling_result():
 
 
 def _ruling_category():
-    """Checked against the result by ``_check_ruling``."""
+    """One of §18 (一)–(五), §19 (一)–(四); checked against the result by ``_check_ruling``."""
     return fields.String(required=True, error_messages=REQUIRED,
+                         validate=validate.OneOf([code for codes in s.RULING_CATEGORIES.values() for code in codes]),
                          metadata=form(N_("Category (article)"), "radio", choices=v.RULING_CATEGORIES))
 
 
@@ -400,7 +501,7 @@ class RuleSchema(_Strict):
     staff_ids = fields.List(fields.Integer(strict=True), load_default=list,
                             metadata=form(N_("Staff held responsible"), "multiselect", choices=STAFF_OF_BRANCH))
     fee_borne = _fee_borne()
-    basis = _long_text(N_("Basis"))
+    basis = _long_text(N_("Basis"), grounds=True)
     members = fields.String(required=True, validate=validate.Length(min=1, max=500), error_messages=REQUIRED,
                             metadata=form(N_("Committee members present")))
 
@@ -422,7 +523,7 @@ class DecideRerulingSchema(_Strict):
     result = _ruling_result()
     category = _ruling_category()
     fee_borne = _fee_borne()
-    basis = _long_text(N_("Basis"))
+    basis = _long_text(N_("Basis"), grounds=True)
 
     @validates_schema
     def _consistent(self, data, **kwargs):

@@ -256,6 +256,18 @@ def declared(name: str) -> Transition:
     return transition
 
 
+# Steps that cannot be undone, with what makes them so: the pages show a summary of what is about
+# to be written and apply it only once it is confirmed (the API applies at once: a client confirms
+# by calling). Every other transition is applied from its form directly.
+CONFIRM_FIRST = {
+    "reject": N_("A complaint that is not accepted ends here: it cannot be accepted later (§4, §8)."),
+    "close": N_("A closed case can no longer be replied to, transferred or edited."),
+    "decide_appeal": N_("The appeal decision is the last word on the appeal: it cannot be changed afterwards (§14)."),
+    "decide_reruling": N_("The re-ruling is final: no further re-ruling can be requested, and it replaces the "
+                          "committee's result (§17)."),
+}
+
+
 def per_transition(mapping: Mapping[str, object], what: str) -> Mapping[str, object]:
     """``mapping`` (transition name → ``what``) when it has exactly one entry per declared
     transition; ValueError naming the missing and the undeclared names otherwise."""
@@ -285,3 +297,7 @@ def check(transition: Transition, case, actor: Actor, today: date) -> Optional[R
 def available(case, actor: Actor, today: date):
     """The transitions ``actor`` may apply to ``case`` now, in table order."""
     return [t for t in TRANSITIONS if check(t, case, actor, today) is None]
+
+
+for _name in CONFIRM_FIRST:
+    declared(_name)  # a step asking for confirmation is a declared transition

@@ -80,6 +80,21 @@ def subtree_ids(unit_id: int) -> FrozenSet[int]:
     return frozenset(seen)
 
 
+def county_ids(unit_id: Optional[int]) -> FrozenSet[int]:
+    """The county of ``unit_id``: every unit below the nearest union at or above it (the county union,
+    its departments, cooperatives and branches). A union above that one (the municipal or provincial
+    union) lies outside. Empty for None or a unit with no union above it."""
+    kinds = {unit.id: unit.kind for unit in all_units()}
+    parents = {child: parent for parent, children in _children_map().items() for child in children}
+    current, seen = unit_id, set()
+    while current is not None and current not in seen:
+        if kinds.get(current) == "union":
+            return subtree_ids(current)
+        seen.add(current)
+        current = parents.get(current)
+    return frozenset()
+
+
 def staff_of(user) -> Optional[Staff]:
     """The active staff record linked to ``user``, if any."""
     if user is None or not getattr(user, "id", None):

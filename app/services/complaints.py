@@ -26,11 +26,11 @@ from ..models import OrgUnit, Staff
 from ..models.complaint import Complaint, NumberCounter, normal_phone
 from ..security import permissions as p
 from ..models.ruling import Ruling, RulingStaff
-from ..security.scope import ancestor_ids, complaint_clause, role_names, scope_of, staff_of
+from ..security.scope import ancestor_ids, complaint_clause, county_ids, role_names, scope_of, staff_of
 from ..domain import calendar as cal
 from ..domain import states as s
 from ..domain import transitions as t
-from ..domain.payloads import PAYLOADS, EditSchema, RegisterSchema, version_field
+from ..domain.payloads import PAYLOADS, REQUIRED, EditSchema, RegisterSchema, version_field
 from .. import clock
 from . import totals
 from .calendar import load_calendar
@@ -129,11 +129,18 @@ def available_transitions(user, complaint, on=None):
 
 # --- registration ----------------------------------------------------------------------------
 
-def _load(schema_class, data):
+def _load(schema_class, data, require=()):
+    """``data`` loaded by its payload schema, no date before ``RECEIVED_AT_FLOOR``; the fields named in
+    ``require`` must be there even where the schema leaves them optional (one error for all)."""
+    data = data or {}
+    missing = {name: [REQUIRED["required"]] for name in require if data.get(name) in (None, "")}
     try:
-        return schema_class().load(data or {})
+        payload = schema_class(floor=received_at_floor()).load(data)
     except ValidationError as error:
-        raise FieldErrors(error.messages)
+        raise FieldErrors({**error.messages, **missing})
+    if missing:
+        raise FieldErrors(missing)
+    return payload
 
 
 class FieldErrors(ValidationFailed):
@@ -203,9 +210,6 @@ def register(user, data, now=None):
     received = payload.get("received_at") or now
     if received > now:
         _field("received_at", gettext("The time of receipt cannot be in the future."))
-    floor = received_at_floor()
-    if received.date() < floor:
-        _field("received_at", gettext("The time of receipt cannot be before %(date)s.", date=floor.isoformat()))
     branch = _unit(payload["branch_id"], "branch_id")
     if branch.kind != "branch":
         _field("branch_id", gettext("The complaint must name a branch (营业网点)."))
@@ -263,7 +267,8 @@ def register(user, data, now=None):
 
 
 def received_at_floor() -> dt.date:
-    """The earliest day of receipt a complaint may carry (``RECEIVED_AT_FLOOR``, default 2000-01-01)."""
+    """The earliest day of receipt a complaint may carry (``RECEIVED_AT_FLOOR``, default 2000-01-01),
+    and so the earliest day of anything recorded about it (every date of a payload schema)."""
     value = current_app.config.get("RECEIVED_AT_FLOOR") or "2000-01-01"
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
@@ -312,14 +317,15 @@ def check_editable(actor, complaint):
 EDITABLE_IDENTITY = ("complainant_phone", "complainant_address")
 
 
-def edit(user, complaint_id, data, now=None):
+def edit(user, complaint_id, data, now=None, require=()):
     """Change descriptive fields only, with the version the editor saw (stale → 409). The event
-    keeps each changed field's old and new value, so nothing is lost."""
+    keeps each changed field's old and new value, so nothing is lost. ``require``: fields the
+    caller's form always sends (the edit page: category and facts), so an empty one is refused."""
     from ..security.masking import sees_identity
 
     actor = actor_for(user)
     _require(actor, t.EDIT_PERMISSION)
-    payload = _load(EditSchema, data)
+    payload = _load(EditSchema, data, require)
     complaint = get_for(user, complaint_id)
     check_editable(actor, complaint)
     hidden = [name for name in EDITABLE_IDENTITY if name in payload]
@@ -372,8 +378,12 @@ def commit_change(complaint=None):
 
 # --- transitions -----------------------------------------------------------------------------
 
-def apply(user, complaint_id, name, data, now=None):
-    """Apply transition ``name`` with ``data`` (its JSON body) as ``user``: one transaction."""
+def apply(user, complaint_id, name, data, now=None, dry_run=False):
+    """Apply transition ``name`` with ``data`` (its JSON body) as ``user``: one transaction.
+
+    ``dry_run``: every check of the real call (permission, state, guard, version, payload, the
+    handler's rules), then nothing is kept — the session is rolled back — so a page can show what
+    is about to be written and ask for confirmation only of what would be accepted."""
     transition = t.BY_NAME.get(name)
     if transition is None:
         raise NotFound(gettext("Unknown action."))
@@ -408,6 +418,9 @@ def apply(user, complaint_id, name, data, now=None):
             # The deadline moved (acceptance, transfer, approved extension): old → new (§12, §13).
             recorded["deadline"] = {"old": _jsonable_value(due), "new": _jsonable_value(complaint.due_date)}
         record_event(complaint, name, user, now, before, complaint.status, note=note, payload=recorded)
+    if dry_run:
+        db.session.rollback()
+        return complaint
     commit_change(complaint)
     return complaint
 
@@ -517,11 +530,20 @@ def _apply_transfer(complaint, payload, actor, user, now):
     earlier (domain.md §10): a union-level case passed down to a branch keeps its 20 days."""
     unit = _unit(payload["to_unit_id"], "to_unit_id")
     union_level_unit = unit.kind in ("union", "department")
-    if not actor.has_role(t.DISCIPLINE_OFFICE) and not (actor.covers(unit.id) or union_level_unit):
-        _field("to_unit_id", gettext("You can only transfer to a unit in your own scope or up to the union."))
+    office = actor.has_role(t.DISCIPLINE_OFFICE)
+    if not office and not (actor.covers(unit.id) or (union_level_unit and unit.id in county_ids(complaint.branch_id))):
+        _field("to_unit_id", gettext("You can only transfer to a unit in your own scope or up to the county union; "
+                                     "only the discipline office sends a complaint beyond the county."))
     level = payload.get("level") or ("union" if union_level_unit else complaint.level or "branch")
     if union_level_unit and level != "union":
         _field("level", gettext("A complaint handled by the union is a union-level complaint."))
+    if not office and payload.get("level") == "union" and complaint.level != "union" and not union_level_unit:
+        _field("level", gettext("Only the discipline office may make a complaint union-level; transfer it up to the "
+                                "union instead."))
+    staff_id = payload.get("to_staff_id")
+    if not office and staff_id is not None and not actor.covers(_staff(staff_id, "to_staff_id").unit_id):
+        _field("to_staff_id", gettext("You can only name a staff member of your own scope; the receiving unit "
+                                      "assigns its own handler."))
     if unit.id == complaint.handling_unit_id and payload.get("to_staff_id") in (None, complaint.handler_id):
         _field("to_unit_id", gettext("The complaint is already with this unit and handler."))
     _assign(complaint, unit, payload.get("to_staff_id"), "to_staff_id")

@@ -1,9 +1,9 @@
 """The complaint list and the case pages: list with filters, case page with timeline and one
 button per allowed transition, register and edit forms, the printable documents (intake form,
 reply, ruling, appeal decision, extension report), evidence."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
@@ -16,7 +16,9 @@ from ..domain import calendar as cal
 from ..domain import transitions as t
 from ..domain import vocabulary as labels
 from ..domain.letters import split_greeting
+from ..domain.payloads import EARLIEST, LATEST
 from ..errors import DomainError, ValidationFailed
+from ..extensions import db
 from ..i18n import lazy_labels, vocab as c
 from ..security import permissions as p
 from ..security.filters import ComplaintScopeFilter
@@ -37,6 +39,7 @@ COMPLAINT_METHODS = {
     "edit": "edit",
     "transition": "read",
     "print_intake": "read",
+    "deadlines": "register",
     "print_reply": "read",
     "print_ruling": "read",
     "print_appeal": "read",
@@ -67,24 +70,43 @@ def _unit_filter_field(column):
     )
 
 
-def _error_messages(error):
-    """Flat, translated messages of a domain error for flashing."""
-    payload = error.payload()
-    if isinstance(payload, dict):
-        out = []
-        for field, messages in payload.items():
-            label = gettext(labels.COMPLAINT_LABELS.get(field) or labels.TRANSITION_FIELD_LABELS.get(field) or field)
-            for message in messages if isinstance(messages, list) else [messages]:
-                # Schema messages are msgids (N_): translate them here, as the page is shown.
-                text = gettext(message) if isinstance(message, str) else message
-                out.append(f"{label}:{text}")
-        return out
-    return [str(payload)]
-
-
 def flash_error(error):
-    for message in _error_messages(error):
+    """Flash a refusal of a page without a form of its own to show it beside (an evidence upload)."""
+    for message in forms.errors_of(error, []).general:
         flash(message, "danger")
+
+
+def refused(error):
+    """A refused form is shown again: nothing of the attempt may stay in the session (a rule may
+    refuse after a handler set a value), so what the page shows is what is stored."""
+    db.session.rollback()
+    if error.status == 404:
+        abort(404)
+    return error.status
+
+
+def deadline_hint(received, calendar):
+    """What registering on ``received`` (a date) sets as the deadline of each level (§12): N working
+    days after the day of receipt; the level, and so the deadline, is fixed on acceptance. A date in
+    a year whose work calendar is not published says so."""
+    shown = {}
+    for level in ("branch", "union"):
+        deadline = cal.handling_deadline(calendar, received, level)
+        shown[level] = deadline.date.isoformat() if not deadline.provisional else gettext(
+            "%(date)s (provisional: the work calendar of %(year)s is not published yet; recomputed when it is)",
+            date=deadline.date.isoformat(), year=deadline.date.year)
+    return gettext("Expected deadline: branch level %(branch)s, union level %(union)s; fixed on acceptance.",
+                   branch=shown["branch"], union=shown["union"])
+
+
+def _day(value):
+    """The date of a parsed date-time field (an ISO text), or None when it is not one or lies outside
+    the dates a payload takes."""
+    try:
+        day = datetime.fromisoformat(value).date() if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return day if day is not None and EARLIEST <= day <= LATEST else None
 
 
 def _latest(events, name):
@@ -227,6 +249,8 @@ class ComplaintView(ModelView):
         action_forms = [
             (tr, forms.transition_fields(tr.name, actor, complaint)) for tr in allowed
         ]
+        # A refused transition form comes back open, as it was sent, with its messages (transition()).
+        refused_form = g.pop("refused_form", None) or {}
         ceiling, beyond_ceiling = deadlines.regulatory_ceiling(complaint)
         who = identity(actor, complaint)
         full_identity = sees_identity(actor, complaint)
@@ -239,7 +263,10 @@ class ComplaintView(ModelView):
             action_forms=action_forms,
             facts=decision_facts(complaint, events),
             # A to-do badge opens its action's form (?action=<transition>).
-            open_action=request.args.get("action"),
+            open_action=refused_form.get("name") or request.args.get("action"),
+            form_values={refused_form["name"]: refused_form["values"]} if refused_form else {},
+            form_errors={refused_form["name"]: refused_form["errors"]} if refused_form else {},
+            confirm_first=t.CONFIRM_FIRST,
             can_edit=svc.edit_refusal(actor, complaint) is None,
             text=lambda value: mask_text(value, complaint, full_identity),
             ceiling=ceiling,
@@ -256,22 +283,55 @@ class ComplaintView(ModelView):
     @expose("/transition/<int:pk>/<name>", methods=["POST"])
     @has_access
     def transition(self, pk, name):
-        """Apply one transition from its form on the case page."""
+        """Apply one transition from its form on the case page.
+
+        A step that cannot be undone (``CONFIRM_FIRST``) is checked as if applied and summed up for
+        confirmation first; the summary's form sends the same values back with ``confirmed=1`` (or
+        ``back=1``: to the form, values kept). A refused form comes back on the case page, open,
+        with the values as sent and each message beside its field."""
         if name not in t.BY_NAME:
             abort(404)
+        fields = None
         try:
             complaint = svc.get_for(g.user, pk)
             fields = forms.transition_fields(name, svc.actor_for(g.user), complaint)
+            if request.form.get("back"):
+                return self._case_form(pk, name, fields, forms.FormErrors(), 200)
             data = forms.parse(fields, request.form)
             data["version"] = forms.form_version(request.form.get("version"))
+            if name in t.CONFIRM_FIRST and request.form.get("confirmed") != "1":
+                svc.apply(g.user, pk, name, data, dry_run=True)
+                return self._confirmation(svc.get_for(g.user, pk), name, fields)
             svc.apply(g.user, pk, name, data)
         except DomainError as error:
-            if error.status == 404:
-                abort(404)
-            flash_error(error)
-        else:
-            flash(gettext("%(action)s: done.", action=gettext(t.BY_NAME[name].label)), "success")
+            status = refused(error)
+            return self._case_form(pk, name, fields or [], forms.errors_of(error, fields or []), status)
+        flash(gettext("%(action)s: done.", action=gettext(t.BY_NAME[name].label)), "success")
         return redirect(url_for(".show", pk=pk))
+
+    def _case_form(self, pk, name, fields, errors, status):
+        """The case page with the form of transition ``name`` open, as it was sent, with ``errors``."""
+        g.refused_form = {"name": name, "values": request.form, "errors": errors}
+        return self.show(pk), status
+
+    def _confirmation(self, complaint, name, fields):
+        """What the step will write, to be confirmed: the case, its status before and after, and
+        each value entered, with the label and the wording of the form."""
+        transition = t.BY_NAME[name]
+        return self.render_template(
+            "complaint/confirm.html",
+            complaint=complaint,
+            transition=transition,
+            warning=t.CONFIRM_FIRST[name],
+            before=complaint.status,
+            after=transition.target or complaint.status,
+            rows=forms.summary(fields, request.form),
+            sent=[(key, value) for key, value in request.form.items(multi=True)
+                  if key not in ("csrf_token", "confirmed", "back")],
+            c=c,
+            gettext=gettext,
+            title=gettext("Confirm: %(action)s", action=gettext(transition.label)),
+        )
 
     # --- register and edit ------------------------------------------------------------------
 
@@ -280,21 +340,33 @@ class ComplaintView(ModelView):
     def add(self):
         actor = svc.actor_for(g.user)
         fields = forms.register_fields(actor)
-        values = {}
+        values, errors, status = {}, forms.FormErrors(), 200
         if request.method == "POST":
             values = request.form
             data = forms.parse(fields, request.form)
             try:
                 complaint, _ = svc.register(g.user, data)
             except DomainError as error:
-                flash_error(error)
+                status = refused(error)
+                errors = forms.errors_of(error, fields)
             else:
                 flash(gettext("Complaint %(number)s registered.", number=complaint.number), "success")
                 return redirect(url_for(".show", pk=complaint.id))
+        received = forms.parse([f for f in fields if f.name == "received_at"], values).get("received_at")
         return self.render_template(
-            "complaint/form.html", fields=fields, values=values, title=self.add_title,
+            "complaint/form.html", fields=fields, values=values, errors=errors, title=self.add_title,
             action=url_for(".add"), version=None,
-        )
+            notes={"received_at": deadline_hint(_day(received) or svc.today(), load_calendar())},
+            deadlines_url=url_for(".deadlines"),
+        ), status
+
+    @expose("/deadlines")
+    @has_access
+    def deadlines(self):
+        """The register form's deadline note for another day of receipt (``?received_at=``, a date
+        or the form's date-time): JSON ``{"text"}``; today for a missing or unusable value."""
+        day = _day(forms.parse([forms.Field("received_at", "", "datetime")], request.args).get("received_at"))
+        return jsonify(text=deadline_hint(day or svc.today(), load_calendar()))
 
     @expose("/edit/<pk>", methods=["GET", "POST"])
     @has_access
@@ -312,21 +384,22 @@ class ComplaintView(ModelView):
             version = forms.form_version(request.form.get("version"))
             data["version"] = "" if version is None else version
             try:
-                svc.edit(g.user, pk, data)
+                svc.edit(g.user, pk, data, require=[f.name for f in fields if f.required])
             except DomainError as error:
-                flash_error(error)
+                status = refused(error)
+                errors = forms.errors_of(error, fields)
                 values = request.form
             else:
                 flash(gettext("Saved."), "success")
                 return redirect(url_for(".show", pk=pk))
         else:
-            values = {f.name: getattr(complaint, f.name) for f in fields}
+            values, errors, status = {f.name: getattr(complaint, f.name) for f in fields}, forms.FormErrors(), 200
             if full_identity:
                 log_identity_views(g.user, [complaint.id], "page")
         return self.render_template(
-            "complaint/form.html", fields=fields, values=values, title=self.edit_title,
+            "complaint/form.html", fields=fields, values=values, errors=errors, title=self.edit_title,
             action=url_for(".edit", pk=pk), version=complaint.version,
-        )
+        ), status
 
     # --- printable documents: intake form, written reply, ruling, appeal decision, extension ----
 

@@ -8,7 +8,7 @@ BODY = {
     "channel": "phone",
     "complainant_name": "王五",
     "complainant_phone": "13912345678",
-    "complainant_id_number": "330102198001011234",
+    "complainant_id_number": "330102198001191234",
     "category": "attitude",
     "facts": "柜员拒绝办理业务。",
 }

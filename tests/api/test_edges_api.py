@@ -16,7 +16,7 @@ BODY = {
     "channel": "phone",
     "complainant_name": "王五",
     "complainant_phone": "13912345678",
-    "complainant_id_number": "330102198001011234",
+    "complainant_id_number": "330102198001191234",
     "complainant_address": "演示县人民路1号",
     "category": "attitude",
     "facts": "柜员拒绝办理业务。",

@@ -40,7 +40,7 @@ def test_rule_request_and_decide_reruling(client, users, api, replied):
 
     higher = api("reruling")
     assert [t["name"] for t in client.get(f"/api/v1/complaint/{replied.id}/transitions", headers=higher).get_json()["result"]] == ["decide_reruling"]
-    response = post(client, higher, replied.id, "decide_reruling", {"result": "responsible", "category": "18.1", "basis": "维持责任认定。"})
+    response = post(client, higher, replied.id, "decide_reruling", {"result": "responsible", "category": "18.1", "basis": "复核后维持原责任认定。"})
     assert response.status_code == 200, response.get_json()
     result = response.get_json()["result"]
     assert result["ruling_category"] == "18.1" and result["ruling_final"] is True and result["reruling_status"] == "decided"
@@ -49,7 +49,7 @@ def test_rule_request_and_decide_reruling(client, users, api, replied):
 
 
 def test_rule_validation_errors_name_the_field(client, users, api, replied):
-    body = {"result": "responsible", "category": "19.1", "verified": True, "staff_ids": [], "basis": "x", "members": "y"}
+    body = {"result": "responsible", "category": "19.1", "verified": True, "staff_ids": [], "basis": "柜员态度生硬,经核实属实。", "members": "y"}
     response = post(client, api("committee"), replied.id, "rule", body)
     assert response.status_code == 400 and "category" in response.get_json()["message"]
 

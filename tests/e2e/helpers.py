@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from playwright.sync_api import expect
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"  # failure screenshots and the server log (CI artefacts)
 
@@ -30,8 +32,10 @@ def submit(page, button):
 
 
 def open_transition(page, name):
-    """Unfold the form of transition ``name`` on the case page; returns the form locator."""
-    page.locator(f'[data-transition="{name}"]').click()
+    """Unfold the form of transition ``name`` on the case page (a form refused a moment ago, or
+    opened from a to-do badge, is open already); returns the form locator."""
+    if not page.locator(f"#form-{name}.collapse.in").count():
+        page.locator(f'[data-transition="{name}"]').click()
     # Bootstrap's collapse: "collapsing" while it unfolds, "collapse in" when done.
     page.locator(f"#form-{name}.collapse.in").wait_for(state="visible")
     form = page.locator(f"#form-{name} form")
@@ -41,6 +45,38 @@ def open_transition(page, name):
 
 def confirm(page, form):
     submit(page, form.locator("button[type=submit]"))
+
+
+def reply(page, method, content):
+    """Reply to the customer from the case page (反馈客户), by ``method`` (its Chinese label)."""
+    form = open_transition(page, "reply")
+    form.locator("#reply-method").select_option(label=method)
+    form.locator("#reply-content").fill(content)
+    confirm(page, form)
+
+
+def confirm_summary(page):
+    """On the summary of a step that cannot be undone, confirm it (the form was sent already)."""
+    page.locator(".confirm-summary").wait_for(state="visible")
+    submit(page, page.locator("button.confirm-apply"))
+
+
+def confirm_with_summary(page, form, statuses):
+    """Send ``form`` of a step that cannot be undone, check its summary says ``statuses`` ("已反馈 →
+    已办结") and confirm it."""
+    confirm(page, form)
+    expect(page.locator(".confirm-status")).to_contain_text(statuses)
+    confirm_summary(page)
+
+
+def field_errors(form, name):
+    """The messages shown beside field ``name`` of ``form`` (a locator)."""
+    return form.locator(f'[data-field="{name}"] .field-error')
+
+
+def form_errors(form):
+    """The messages above ``form``'s fields (not tied to one field)."""
+    return form.locator(".form-errors")
 
 
 def flash(page, kind="success"):

@@ -16,8 +16,8 @@ from io import BytesIO
 import pytest
 from playwright.sync_api import expect
 
-from .helpers import (case_id, confirm, field, flash, local_now, open_transition, settle, status, submit, timeline,
-                      working_day_on_or_after)
+from .helpers import (case_id, confirm, confirm_summary, confirm_with_summary, field, field_errors, flash,
+                      local_now, open_transition, reply, settle, status, submit, timeline, working_day_on_or_after)
 
 COMPLAINANT = "张伟"
 PHONE = "13812345678"
@@ -89,16 +89,17 @@ class TestComplaintLifecycle:
         expect(field(page, "投诉人")).to_have_text(COMPLAINANT)
         expect(field(page, "身份证号")).to_have_text(ID_NUMBER)
 
-        # Without the §4 checklist the acceptance is refused, in Chinese, and nothing changes.
+        # Without the §4 checklist the acceptance is refused, in Chinese, beside the checklist; the form
+        # stays open with the level kept, and nothing changes.
         form = open_transition(page, "accept")
         expect(form).to_contain_text("第四条受理条件")
         form.locator("#accept-level").select_option(label="网点权限(10个工作日)")
         confirm(page, form)
-        expect(flash(page, "danger")).to_contain_text("该投诉不符合第四条受理条件,请作不予受理处理。")
+        form = open_transition(page, "accept")
+        expect(field_errors(form, "eligibility")).to_have_text("该投诉不符合第四条受理条件,请作不予受理处理。")
+        expect(form.locator("#accept-level")).to_have_value("branch")
         expect(status(page)).to_have_text("已登记")
 
-        form = open_transition(page, "accept")
-        form.locator("#accept-level").select_option(label="网点权限(10个工作日)")
         for item in ("fee_dispute", "direct_interest", "clear_respondent", "specific_facts"):
             form.locator(f'input[name="eligibility.{item}"]').check()
         form.locator("#accept-note").fill("资费争议,事实具体,予以受理。")
@@ -172,10 +173,7 @@ class TestComplaintLifecycle:
 
     def test_05_branch_head_replies_by_letter_and_prints(self, login):
         page = self.open_case(login("demo_branchhead"))
-        form = open_transition(page, "reply")
-        form.locator("#reply-method").select_option(label="书面回复")
-        form.locator("#reply-content").fill("经核实,系柜员操作失误多收手续费50元,已全额退还并向您致歉。")
-        confirm(page, form)
+        reply(page, "书面回复", "经核实,系柜员操作失误多收手续费50元,已全额退还并向您致歉。")
         expect(flash(page)).to_have_text(re.compile("反馈客户:已完成。"))
         expect(status(page)).to_have_text("已反馈")
         expect(field(page, "反馈时间")).to_contain_text("书面回复")
@@ -262,6 +260,10 @@ class TestComplaintLifecycle:
         form.locator("#decide_reruling-fee_borne").fill("20.00")
         form.locator("#decide_reruling-basis").fill("系统参数设置与柜员操作共同所致,减轻责任人承担资费。")
         confirm(page, form)
+        # Final (§17): summed up and confirmed before it is written.
+        expect(page.locator(".confirm-summary")).to_contain_text("20.00")
+        expect(page.locator(".confirm-warning")).to_contain_text("此操作不可撤销。")
+        confirm_summary(page)
         expect(flash(page)).to_have_text(re.compile("重新认定:已完成。"))
         panel = page.locator(".panel", has_text="有效认定结果")
         expect(panel.locator(".label-success")).to_have_text("最终")
@@ -290,7 +292,7 @@ class TestComplaintLifecycle:
         form = open_transition(page, "decide_appeal")
         form.locator("#decide_appeal-decision").select_option(label="维持原决定")
         form.locator("#decide_appeal-content").fill("已退还多收费用,交通费用不予赔偿,维持原处理决定。")
-        confirm(page, form)
+        confirm_with_summary(page, form, "复议中 → 已反馈")
         expect(flash(page)).to_have_text(re.compile("作出复议决定:已完成。"))
         expect(status(page)).to_have_text("已反馈")
         expect(page.locator(".panel", has=page.locator("td.appeal-decision-due"))).to_contain_text("维持原决定")

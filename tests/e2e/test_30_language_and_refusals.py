@@ -3,7 +3,8 @@ import re
 
 from playwright.sync_api import expect
 
-from .helpers import accept_at_branch_level, case_id, confirm, flash, open_transition, settle, status, submit, timeline
+from .helpers import (case_id, confirm, flash, form_errors, open_transition, settle, status,
+                      submit, timeline)
 
 BRANCH = "城关信用社南街分社"
 
@@ -91,12 +92,14 @@ def test_stale_form_is_refused_with_chinese_message(login):
     expect(flash(office)).to_have_text(re.compile("已保存。"))
 
     confirm(head, form)
-    expect(flash(head, "danger")).to_contain_text("该投诉已被他人修改,请刷新后重试。")
+    form = open_transition(head, "accept")
+    expect(form_errors(form)).to_contain_text("该投诉已被他人修改,请刷新后重试。")
     expect(status(head)).to_have_text("已登记")
     assert [row[0] for row in timeline(head)] == ["已登记", "已编辑"]
     expect(head.locator("body")).to_contain_text("要求网点负责人当面致歉。")
 
-    # With the fresh page the same acceptance goes through.
-    accept_at_branch_level(head)
+    # The page now shows the case as it is, the form as it was filled in: sent again, it goes through.
+    expect(form.locator('input[name="eligibility.specific_facts"]')).to_be_checked()
+    confirm(head, form)
     expect(flash(head)).to_have_text(re.compile("受理:已完成。"))
     expect(status(head)).to_have_text("处理中")

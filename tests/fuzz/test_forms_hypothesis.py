@@ -12,7 +12,6 @@ driver text in the answer or the page it redirects to (where flashed messages sh
 """
 import time
 from collections import Counter
-from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -21,6 +20,7 @@ from hypothesis import strategies as st
 
 from app.security import roles as r
 from tests.conftest import PASSWORD, csrf_token, web_login
+from tests.html_forms import Forms
 from tests.fuzz.conftest import problem
 
 EXAMPLES = 4
@@ -42,36 +42,6 @@ VALUES = st.one_of(
     st.integers().map(str),
     st.dates().map(lambda d: d.isoformat()),
 )
-
-
-class Forms(HTMLParser):
-    """The ``<form>``s of a page: action, method, enctype and fields (name, kind, value, options)."""
-
-    def __init__(self):
-        super().__init__()
-        self.forms, self._form, self._select = [], None, None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self._form = {"action": attrs.get("action") or "", "method": (attrs.get("method") or "get").lower(),
-                          "enctype": attrs.get("enctype") or "", "fields": []}
-            self.forms.append(self._form)
-        elif self._form is not None and tag in ("input", "textarea", "select") and attrs.get("name"):
-            field = {"name": attrs["name"], "kind": attrs.get("type", tag), "value": attrs.get("value") or "",
-                     "options": []}
-            if tag == "select":
-                self._select = field
-            if field["kind"] not in ("submit", "button", "image", "reset"):
-                self._form["fields"].append(field)
-        elif tag == "option" and self._select is not None and attrs.get("value"):
-            self._select["options"].append(attrs["value"])
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._form = None
-        elif tag == "select":
-            self._select = None
 
 
 def forms_on(client, url):

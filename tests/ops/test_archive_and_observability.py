@@ -35,7 +35,7 @@ def cases(app, users, make_complaint):
     recent = _closed(users, make_complaint, RECENT)
     still_open = make_complaint(users[r.COUNTER_STAFF], now=OLD)
     rejected = make_complaint(users[r.COUNTER_STAFF], now=OLD)
-    svc.apply(users[r.DISCIPLINE_OFFICE], rejected.id, "reject", {"reason": "ineligible", "note": "不属于受理范围"}, now=OLD)
+    svc.apply(users[r.DISCIPLINE_OFFICE], rejected.id, "reject", {"reason": "ineligible", "note": "不属于投诉受理范围,不予受理"}, now=OLD)
     return dict(old=old.id, recent=recent.id, open=still_open.id, rejected=rejected.id)
 
 

@@ -65,7 +65,7 @@ def test_the_discipline_office_never_decides_an_appeal_against_its_own_reply(app
     assert "decide_appeal" not in [t.name for t in svc.available_transitions(users[r.DISCIPLINE_OFFICE], complaint, NOW.date())]
     with pytest.raises(PermissionDenied):
         do_(users[r.DISCIPLINE_OFFICE], complaint, "decide_appeal", NOW, decision="changed", content="x")
-    do_(users[r.RERULING_BODY], complaint, "decide_appeal", NOW, decision="upheld", content="维持。")
+    do_(users[r.RERULING_BODY], complaint, "decide_appeal", NOW, decision="upheld", content="维持原处理决定,不予变更。")
     assert complaint.status == s.REPLIED
 
 
@@ -81,7 +81,7 @@ def test_a_unit_below_the_appeal_unit_does_not_decide(app, users, make_complaint
     assert complaint.appeal_unit_id == org["union"].id
     with pytest.raises(PermissionDenied):
         do_(users[r.DISCIPLINE_OFFICE], complaint, "decide_appeal", NOW, decision="changed", content="x")
-    do_(users[r.RERULING_BODY], complaint, "decide_appeal", NOW, decision="changed", content="改变。")
+    do_(users[r.RERULING_BODY], complaint, "decide_appeal", NOW, decision="changed", content="改变原处理决定,退还费用。")
 
 
 def test_an_appeal_body_that_is_the_deciding_unit_is_refused(app, users, make_complaint, org, factory):
@@ -125,7 +125,7 @@ def test_the_higher_ruling_body_sees_only_what_is_brought_to_its_unit(app, users
     do_(users[r.COUNTER_STAFF], ruled, "reply", NOW, method="phone", content="答复。")
     clerk = users[r.COUNTER_STAFF].staff_records[0]
     do_(users[r.COMMITTEE], ruled, "rule", NOW, result="responsible", category="18.2", verified=True,
-        staff_ids=[clerk.id], basis="态度生硬。", members="赵、钱、孙")
+        staff_ids=[clerk.id], basis="柜员态度生硬,经核实属实。", members="赵、钱、孙")
     do_(users[r.COUNTER_STAFF], ruled, "request_reruling", NOW, reason="有异议。")
     assert ruled.reruling_unit_id == org["union"].id
     other_province = factory.unit("外省联社", "union", code="WS")
@@ -133,7 +133,7 @@ def test_the_higher_ruling_body_sees_only_what_is_brought_to_its_unit(app, users
     with pytest.raises(NotFound):
         svc.get_for(outsider, ruled.id)
     assert svc.get_for(users[r.RERULING_BODY], ruled.id).id == ruled.id
-    do_(users[r.RERULING_BODY], ruled, "decide_reruling", NOW, result="not_responsible", category="19.1", basis="流程问题。")
+    do_(users[r.RERULING_BODY], ruled, "decide_reruling", NOW, result="not_responsible", category="19.1", basis="经复核,系业务流程问题所致。")
     assert ruled.ruling_final
 
 
@@ -308,7 +308,7 @@ def test_a_fee_ruling_on_a_disputed_fee_records_the_fee_borne(app, users, make_c
                                disputed_fee="50.00")
     svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "accept", {"level": "branch"}, now=NOW)
     ruling = {"result": "responsible", "category": "18.4", "verified": True,
-              "staff_ids": [users[r.COUNTER_STAFF].staff_records[0].id], "basis": "操作错误。", "members": "赵、钱"}
+              "staff_ids": [users[r.COUNTER_STAFF].staff_records[0].id], "basis": "柜员操作错误,经核实属实。", "members": "赵、钱"}
     with pytest.raises(ValidationFailed) as error:
         svc.apply(users[r.COMMITTEE], complaint.id, "rule", ruling, now=NOW)
     assert "fee_borne" in error.value.payload() and "50" in str(error.value.payload()["fee_borne"])
@@ -339,7 +339,7 @@ def test_uploads_are_refused_on_closed_cases_and_to_those_who_may_not_edit(app, 
     do_(users[r.COUNTER_STAFF], complaint, "reply", NOW, method="phone", content="答复。")
     colleague = factory.user(r.COUNTER_STAFF, "colleague", org["a1"], "counter_staff")
     do_(users[r.COMMITTEE], complaint, "rule", NOW, result="responsible", category="18.2", verified=True,
-        staff_ids=[colleague.staff_records[0].id], basis="态度。", members="赵、钱")
+        staff_ids=[colleague.staff_records[0].id], basis="柜员服务态度问题,经核实属实。", members="赵、钱")
     # The ruled colleague sees the case (§17) but does not work on it.
     svc.get_for(colleague, complaint.id)
     with pytest.raises(PermissionDenied):
@@ -356,7 +356,7 @@ def test_uploads_are_refused_on_closed_cases_and_to_those_who_may_not_edit(app, 
 def test_received_at_has_a_floor(app, users, make_complaint):
     with pytest.raises(ValidationFailed) as error:
         make_complaint(users[r.COUNTER_STAFF], received_at="1999-12-31T23:00:00")
-    assert error.value.field == "received_at" and "2000-01-01" in str(error.value)
+    assert list(error.value.payload()) == ["received_at"] and "2000-01-01" in error.value.payload()["received_at"][0]
     app.config["RECEIVED_AT_FLOOR"] = "2026-01-01"
     with pytest.raises(ValidationFailed):
         make_complaint(users[r.COUNTER_STAFF], received_at="2025-12-31T09:00:00")

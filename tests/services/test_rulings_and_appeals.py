@@ -104,7 +104,7 @@ def test_reruling_flow_is_final_and_keeps_the_original(app, users, replied):
         svc.apply(users[r.BRANCH_HEAD], replied.id, "request_reruling", {"reason": "再次申请"}, now=NOW)
     svc.get_for(users[r.RERULING_BODY], replied.id)  # the higher body now sees the case
     svc.apply(users[r.RERULING_BODY], replied.id, "decide_reruling",
-              {"result": "not_responsible", "category": "19.2", "basis": "经查系系统故障。"}, now=NOW)
+              {"result": "not_responsible", "category": "19.2", "basis": "经查系核心系统故障所致。"}, now=NOW)
     assert replied.ruling_result == "not_responsible" and replied.ruling_final is True
     kinds = [(x.kind, x.result) for x in db.session.query(Ruling).filter_by(complaint_id=replied.id).order_by(Ruling.id)]
     assert kinds == [("ruling", "responsible"), ("reruling", "not_responsible")]
@@ -154,7 +154,7 @@ def test_appeal_goes_to_the_discipline_office_and_returns_to_replied(app, users,
     # 30 working days after 2026-12-05 (Saturday) on plain weekdays: 2027-01-15
     assert replied.appeal_decision_due.isoformat() == "2027-01-15"
     svc.apply(users[r.DISCIPLINE_OFFICE], replied.id, "decide_appeal",
-              {"decision": "upheld", "content": "维持原处理决定。"}, now=datetime(2026, 12, 10, 9, 0))
+              {"decision": "upheld", "content": "维持原处理决定,不予变更。"}, now=datetime(2026, 12, 10, 9, 0))
     assert replied.status == s.REPLIED and replied.appeal_decision == "upheld"
     svc.apply(users[r.COUNTER_STAFF], replied.id, "close", {}, now=datetime(2026, 12, 10, 10, 0))
     assert replied.status == s.CLOSED
@@ -186,7 +186,7 @@ def test_deciding_unit_never_decides_its_own_appeal(app, users, make_complaint, 
     assert complaint.appeal_unit_id == org["union"].id
     with pytest.raises(PermissionDenied):
         svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "decide_appeal", {"decision": "changed", "content": "x"}, now=NOW)
-    svc.apply(users[r.RERULING_BODY], complaint.id, "decide_appeal", {"decision": "changed", "content": "改变原决定。"}, now=NOW)
+    svc.apply(users[r.RERULING_BODY], complaint.id, "decide_appeal", {"decision": "changed", "content": "改变原决定,退还全部费用。"}, now=NOW)
     assert complaint.status == s.REPLIED and complaint.appeal_decision == "changed"
 
 

@@ -106,7 +106,7 @@ def test_transition_form_error_is_translated_and_changes_nothing(client, users, 
         follow_redirects=True,
     )
     html = response.get_data(as_text=True)
-    assert "缺少必填字段" in html
+    assert "此项必须填写" in html
     db.session.expire_all()
     assert db.session.get(Complaint, case.id).status == "registered"
 
@@ -145,7 +145,10 @@ def test_register_form_error_keeps_nothing(client, users, login, org):
     token = csrf_token(client, "/complaints/add")
     response = client.post("/complaints/add", data={"csrf_token": token, "channel": "box", "branch_id": str(org["b1"].id),
                                                    "category": "efficiency", "facts": "x", "complainant_name": "a"})
-    assert response.status_code == 200
+    # Refused (a branch outside the clerk's scope): the form comes back, values kept, nothing stored.
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'data-field="branch_id"' in html and "field-error" in html and 'value="a"' in html
     assert db.session.query(Complaint).count() == 0
 
 

@@ -15,29 +15,33 @@ from app.web import forms
 METHODS = ("vocabulary", "REPLY_METHODS")
 FEE_HELP = ("Only for §18(四), and then required when the complaint names a disputed fee; at most the "
             "disputed fee.")
+GROUNDS_HELP = "At least 10 characters: the grounds must be understandable on their own."
+PHONE_HELP = ("Mobile: 11 digits (13812345678); landline: area code and number (0571-87654321, extension "
+              "after a dash).")
 
 # (name, widget, required, label, help, choices): choices is ("vocabulary", NAME), ("answers", pairs)
-# or the dynamic source: "units" (the actor's scope), "units_and_union" (… and the union's own units),
-# "branches" (branches in scope), "staff" (staff in scope), "branch_staff" (staff of the branch
-# complained about).
+# or the dynamic source: "units" (the actor's scope), "transfer_units" (… and the county union and its
+# departments; anywhere for the discipline office), "branches" (branches in scope), "staff" (staff in
+# scope), "handlers" (… but the staff member complained about), "branch_staff" (staff of the branch
+# complained about), "levels" (both levels for the discipline office, branch level for others).
 TRANSITION_FORMS = {
     "accept": [
         ("level", "select", True, "Handling level",
-         "Branch level: 10 working days; union level: 20 working days (§12).", ("vocabulary", "LEVELS")),
+         "Branch level: 10 working days; union level: 20 working days (§12).", "levels"),
         ("handling_unit_id", "select", False, "Handling unit",
          "Default: the branch complained about (branch level).", "units"),
-        ("handler_id", "select", False, "Handler", None, "staff"),
+        ("handler_id", "select", False, "Handler", None, "handlers"),
         ("eligibility", "checklist", False, "Conditions of §4", None, ("vocabulary", "ELIGIBILITY")),
         ("note", "textarea", False, "Note", None, None),
     ],
     "reject": [
         ("reason", "select", True, "Reason", None, ("vocabulary", "REJECT_REASONS")),
-        ("note", "textarea", True, "Explanation", None, None),
+        ("note", "textarea", True, "Explanation", GROUNDS_HELP, None),
     ],
     "transfer": [
-        ("to_unit_id", "select", True, "To unit", None, "units_and_union"),
-        ("to_staff_id", "select", False, "To staff member", None, "staff"),
-        ("level", "select", False, "Handling level", None, ("vocabulary", "LEVELS")),
+        ("to_unit_id", "select", True, "To unit", None, "transfer_units"),
+        ("to_staff_id", "select", False, "To staff member", None, "handlers"),
+        ("level", "select", False, "Handling level", None, "levels"),
         ("reason", "textarea", True, "Reason", None, None),
     ],
     "request_extension": [
@@ -81,7 +85,7 @@ TRANSITION_FORMS = {
     ],
     "decide_appeal": [
         ("decision", "select", True, "Decision", None, ("vocabulary", "APPEAL_DECISIONS")),
-        ("content", "textarea", True, "Reply to the applicant", None, None),
+        ("content", "textarea", True, "Reply to the applicant", GROUNDS_HELP, None),
         ("replied_at", "datetime", False, "Replied at", None, None),
     ],
     "rule": [
@@ -90,7 +94,7 @@ TRANSITION_FORMS = {
         ("verified", "bool", False, "Verified as true (经核实属实)", None, None),
         ("staff_ids", "multiselect", False, "Staff held responsible", None, "branch_staff"),
         ("fee_borne", "number", False, "Fee borne by the responsible person (yuan)", FEE_HELP, None),
-        ("basis", "textarea", True, "Basis", None, None),
+        ("basis", "textarea", True, "Basis", GROUNDS_HELP, None),
         ("members", "text", True, "Committee members present", None, None),
     ],
     "request_reruling": [
@@ -100,7 +104,7 @@ TRANSITION_FORMS = {
         ("result", "select", True, "Result", None, ("vocabulary", "RULING_RESULTS")),
         ("category", "radio", True, "Category (article)", None, ("vocabulary", "RULING_CATEGORIES")),
         ("fee_borne", "number", False, "Fee borne by the responsible person (yuan)", FEE_HELP, None),
-        ("basis", "textarea", True, "Basis", None, None),
+        ("basis", "textarea", True, "Basis", GROUNDS_HELP, None),
     ],
 }
 
@@ -109,8 +113,9 @@ REGISTER_FORM = [
     ("received_at", "datetime", False, "Received at",
      "When the complaint reached us; may be earlier than now, never later.", None),
     ("complainant_name", "text", True, "Complainant", None, None),
-    ("complainant_phone", "text", False, "Phone", None, None),
-    ("complainant_id_number", "text", False, "ID number", None, None),
+    ("complainant_phone", "text", False, "Phone", PHONE_HELP, None),
+    ("complainant_id_number", "text", False, "ID number",
+     "Resident ID number, 18 characters; the last one is a check digit (0–9 or X).", None),
     ("complainant_address", "text", False, "Address", None, None),
     ("is_delegate", "bool", False, "Acting for another person", None, None),
     ("principal_name", "text", False, "Principal", "Required when the complainant acts for someone else (§4(三)).",
@@ -130,9 +135,16 @@ EDIT_FORM = [
     ("disputed_fee", "number", False, "Disputed fee (yuan)", None, None),
 ]
 EDIT_FORM_WITH_CONTACT = EDIT_FORM + [
-    ("complainant_phone", "text", False, "Phone", None, None),
+    ("complainant_phone", "text", False, "Phone", PHONE_HELP, None),
     ("complainant_address", "text", False, "Address", None, None),
 ]
+
+# Staff selects that follow a unit select of the same form: (form, staff field) → unit field.
+FOLLOWS = {
+    ("register", "respondent_staff_id"): "branch_id",
+    ("accept", "handler_id"): "handling_unit_id",
+    ("transfer", "to_staff_id"): "to_unit_id",
+}
 
 
 def _msgid(text):
@@ -148,8 +160,12 @@ def _expected_choices(source, actor, complaint):
         return None
     if source == "units":
         return forms.unit_choices(actor)
-    if source == "units_and_union":
-        return forms.unit_choices(actor, include_union_level=True)
+    if source == "transfer_units":
+        return forms.transfer_unit_choices(actor, complaint)
+    if source == "handlers":
+        return forms.staff_choices(actor, leave_out=complaint.respondent_staff_id)
+    if source == "levels":
+        return forms.level_choices(actor)
     if source == "branches":
         return forms.unit_choices(actor, ["branch"])
     if source == "staff":
@@ -214,3 +230,24 @@ def test_register_and_edit_forms(app, actors, case, role):
         assert _shown(forms.register_fields(actor)) == _pinned(REGISTER_FORM, actor, case)
         assert _shown(forms.edit_fields(actor, False)) == _pinned(EDIT_FORM, actor, case)
         assert _shown(forms.edit_fields(actor, True)) == _pinned(EDIT_FORM_WITH_CONTACT, actor, case)
+
+
+@pytest.mark.parametrize("role", [r.DISCIPLINE_OFFICE, r.BRANCH_HEAD])
+def test_staff_selects_follow_their_unit(app, actors, case, role):
+    """Each staff select that follows a unit select knows every option's unit; no other field follows."""
+    with app.test_request_context(), force_locale("zh"):
+        actor = actors[role]
+        forms_ = {"register": forms.register_fields(actor),
+                  **{name: forms.transition_fields(name, actor, case) for name in TRANSITION_FORMS}}
+        follows = {(form, f.name): f.follows for form, fields in forms_.items() for f in fields if f.follows}
+        assert follows == FOLLOWS
+        for (form, name), unit_field in FOLLOWS.items():
+            staff = next(f for f in forms_[form] if f.name == name)
+            assert any(f.name == unit_field for f in forms_[form])
+            units = staff.option_units()
+            assert set(units) == {value for value, _ in staff.choices()}
+            from app.models import Staff
+            from app.extensions import db
+            assert all(db.session.get(Staff, int(value)).unit_id == unit for value, unit in units.items())
+        accept = {f.name: f for f in forms_["accept"]}
+        assert accept["handling_unit_id"].default_unit == case.branch_id

@@ -15,7 +15,7 @@ from tests.conftest import api_token, bearer, web_login
 FACTS_MARKER = "FACTSMARKER7Q"
 NAME_MARKER = "名标记甲乙"
 PHONE_MARKER = "13900007777"
-ID_MARKER = "110101199912319876"
+ID_MARKER = "110101199912318176"
 
 
 def _bodies(app, client, headers, ids):
