@@ -86,7 +86,8 @@ EVENTS = {
 }
 
 
-PII_CHANNELS = {"page": N_("Case page"), "api": N_("API"), "export": N_("Export"), "print": N_("Printout")}
+PII_CHANNELS = {"page": N_("Case page"), "api": N_("API"), "export": N_("Export"), "print": N_("Printout"),
+                "search": N_("Search by phone or name")}
 
 # --- the organisation (models/org.py, models/staff.py) -------------------------------------------
 

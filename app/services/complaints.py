@@ -19,7 +19,8 @@ from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..ids import row_id
 from ..models import OrgUnit, Staff
-from ..models.complaint import Complaint, NumberCounter, normal_phone
+from ..domain.phones import normal_phone
+from ..models.complaint import Complaint, NumberCounter
 from ..security import permissions as p
 from ..models.ruling import Ruling, RulingStaff
 from ..security.scope import ancestor_ids, complaint_clause, role_names, scope_of, staff_of
