@@ -152,6 +152,7 @@ COMPLAINT_LABELS = {
     "received_at": N_("Received at"),
     "complainant_name": N_("Complainant"),
     "complainant_phone": N_("Phone"),
+    "phone_shared": N_("Repeat caller"),
     "complainant_id_number": N_("ID number"),
     "complainant_address": N_("Address"),
     "is_delegate": N_("Acting for another person"),
