@@ -229,6 +229,7 @@ class ComplaintView(ModelView):
         ceiling, beyond_ceiling = deadlines.regulatory_ceiling(complaint)
         who = identity(actor, complaint)
         full_identity = sees_identity(actor, complaint)
+        same_caller, more_same_caller = search.same_caller(g.user, complaint)
         page = self.render_template(
             "complaint/show.html",
             complaint=complaint,
@@ -243,6 +244,8 @@ class ComplaintView(ModelView):
             c=c,
             gettext=gettext,
             title=gettext("Complaint %(number)s", number=complaint.number),
+            same_caller=same_caller,
+            same_caller_list=url_for(".list", **{search.SAME_CALLER_ARGUMENT: complaint.id}) if more_same_caller else None,
         )
         if full_identity:
             # Logged after rendering: the log's commit must not expire what the page still reads.
