@@ -23,8 +23,9 @@ from app.domain.phones import looks_like_phone, normal_phone
     ("8888-1234", "88881234"),
     ("+852 9123 4567", "+85291234567"),  # abroad: the + stays
     ("86", "86"), ("+86", "+86"),
-    ("138 0013 8000 转 123", "13800138000转123"),  # anything else stays text
-    ("", None), ("   ", None), (" - ", None), (None, None),
+    ("138 0013 8000 转 123", "138 0013 8000 转 123"),  # not a number: kept as typed, trimmed
+    (' =HYPERLINK("x") ', '=HYPERLINK("x")'),
+    ("", None), ("   ", None), (" - ", None), ("（ ）", None), (None, None),
 ])
 def test_normal_form(typed, stored):
     assert normal_phone(typed) == stored
