@@ -7,6 +7,9 @@ the database: SQLite finds nothing, PostgreSQL refuses the statement, and the us
 A JSON value of the wrong kind (a number or flag for a text search, an object) fails in FAB
 itself (``value + "%"``) or in PostgreSQL (``varchar = integer``). A filter index the column does not have fails in FAB itself (IndexError).
 
+A filter with a ``check_value(value)`` method (the complaint list's search filters,
+``data/search.py``) checks its value itself and raises ``InvalidFilter`` with its own message.
+
 ``install()`` (called once by ``create_app``) makes every FAB list — ours and FAB's own
 security pages — answer such a filter with a translated 400 before any statement runs. The
 check is by the column's type, so a new view or column is covered without further work.
@@ -147,6 +150,12 @@ def _user_supplied(flt, values) -> bool:
 
 def _checked_apply_all(self, query):
     for flt, values in zip(self.filters, self.values):
+        own_check = getattr(flt, "check_value", None)
+        if own_check is not None and _user_supplied(flt, values):
+            # A filter that reads its value itself (a period, a case id, a search term) checks it
+            # itself, raising ``InvalidFilter`` with its own message.
+            own_check(values)
+            continue
         if _user_supplied(flt, values) and not valid_value(flt.datamodel, flt.column_name, getattr(flt, "arg_name", ""), values):
             raise InvalidFilter(
                 gettext("The search value for “%(column)s” is not valid.", column=flt.column_name)

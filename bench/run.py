@@ -91,8 +91,17 @@ ITEMS = [
     ("api_list", "GET /api/v1/complaint/ (25 rows) · DisciplineOffice"),
     ("dashboard", "dashboard /reports/dashboard · DisciplineOffice"),
     ("summary_api", "GET /api/v1/report/summary · DisciplineOffice"),
+    # Finding a case (app/data/search.py): the list's search box and filters, 25 rows a page.
+    ("search_phone_discipline", "list search box: phone typed with spaces · DisciplineOffice"),
+    ("search_phone_branchhead", "list search box: phone typed with spaces · BranchHead"),
+    ("search_name_discipline", "list filter: complainant name, exact · DisciplineOffice"),
+    ("search_name_prefix_discipline", "list filter: complainant name, first 2 characters · DisciplineOffice"),
+    ("search_number_discipline", "list search box: part of a case number (mmdd-NNNN) · DisciplineOffice"),
+    ("search_text_discipline", "list search box: words of the facts · DisciplineOffice"),
+    ("search_phone_api", "GET /api/v1/complaint/ phone filter · DisciplineOffice"),
 ]
 ITEM_LABELS = dict(ITEMS)
+SEARCH_TEXT = "叫号"  # words the bench's facts contain in a few per cent of the cases
 
 
 def log(message: str) -> None:
@@ -645,6 +654,78 @@ class Database:
             finally:
                 db.session.remove()
 
+    def search_samples(self, username: str, seed: int) -> dict:
+        """What a clerk types to find one case of ``username``'s (a branch head's) whose identity it
+        sees in full: its phone typed with spaces, its complainant's name and first two characters,
+        and part of its case number (month, day and the day's counter)."""
+        from sqlalchemy import func, select
+
+        from app.extensions import db
+        from app.models.complaint import Complaint
+        from app.security.masking import identity_clause
+        from app.security.scope import complaint_clause
+        from app.services.complaints import actor_for
+
+        with self.app.app_context():
+            try:
+                user = self.app.appbuilder.sm.find_user(username=username)
+                clause = (complaint_clause(user, Complaint) & identity_clause(actor_for(user), Complaint)
+                          & Complaint.complainant_phone.isnot(None) & (func.length(Complaint.complainant_phone) == 11))
+                total = db.session.execute(select(func.count()).where(clause)).scalar()
+                if not total:
+                    return {}
+                offset = random.Random(seed).randrange(total)
+                case = db.session.execute(select(Complaint.complainant_phone, Complaint.complainant_name,
+                                                 Complaint.number).where(clause).order_by(Complaint.id)
+                                          .offset(offset).limit(1)).one()
+            finally:
+                db.session.remove()
+        phone, name, number = case
+        return {"phone": f"{phone[:3]} {phone[3:7]} {phone[7:]}", "name": name, "name_prefix": name[:2],
+                "number_part": number[6:], "text": SEARCH_TEXT}
+
+    def search_plans(self, username: str, searches: dict) -> dict:
+        """The query plans of each search's statements (count and page) as the list runs them:
+        ``EXPLAIN QUERY PLAN`` on SQLite, ``EXPLAIN`` on PostgreSQL. ``searches``: item key →
+        (column, filter index, value)."""
+        from flask import g
+        from sqlalchemy import event
+
+        from app.data.interfaces import ComplaintInterface
+        from app.extensions import db
+        from app.security.filters import ComplaintScopeFilter
+
+        plans = {}
+        with self.app.test_request_context():
+            try:
+                g.user = self.app.appbuilder.sm.find_user(username=username)
+                interface = ComplaintInterface()
+                postgresql = db.engine.dialect.name == "postgresql"
+                for key, (column, index, value) in searches.items():
+                    filters = interface.get_filters([column])
+                    filters.add_filter_index(column, index, [value])
+                    joined = filters.get_joined_filters(
+                        interface.get_filters().add_filter_list([["id", ComplaintScopeFilter, lambda: None]]))
+                    seen = []
+
+                    def capture(conn, cursor, statement, parameters, context, executemany, seen=seen):
+                        if statement.lstrip().upper().startswith("SELECT"):
+                            seen.append((statement, parameters))
+
+                    event.listen(db.engine, "before_cursor_execute", capture)
+                    try:
+                        interface.query(joined, "received_at", "desc", page=0, page_size=PAGE_SIZE)
+                    finally:
+                        event.remove(db.engine, "before_cursor_execute", capture)
+                    prefix = "EXPLAIN " if postgresql else "EXPLAIN QUERY PLAN "
+                    with db.engine.connect() as connection:
+                        plans[key] = [[" ".join(str(part) for part in row[-1:]) for row in
+                                       connection.exec_driver_sql(prefix + statement, parameters).all()]
+                                      for statement, parameters in seen[-2:]]  # the count and the page
+            finally:
+                db.session.remove()
+        return plans
+
     def unit_of(self, username: str):
         from app.extensions import db
         from app.security.scope import staff_of
@@ -728,6 +809,7 @@ def measure_pages(server: Server, database: Database, args, size_info: dict) -> 
                                       [f"/api/v1/complaint/?q=(page:0,page_size:{PAGE_SIZE})"])),
         ("dashboard", lambda: HttpCall(sessions["DisciplineOffice"], ["/reports/dashboard"])),
         ("summary_api", lambda: HttpCall(api_login(base, LOGINS["DisciplineOffice"]), ["/api/v1/report/summary"])),
+        *search_plan(sessions, base, database, args, size_info),
     ]
     results = {}
     in_turns = {key: make for key, make in plan if key in COMPARED and (not args.only or key in args.only)}
@@ -741,6 +823,43 @@ def measure_pages(server: Server, database: Database, args, size_info: dict) -> 
         log(f"  {key}")
         results[key] = measure(make(), args.requests, args.warmup, args.threads, args.throughput_requests)
     return {key: results[key] for key, _ in plan if key in results}
+
+
+def search_plan(sessions, base, database: Database, args, size_info: dict) -> list:
+    """The search items of ``measure_pages``: what a clerk types to find a case that a branch
+    head handles (so both roles may find it by phone), and the query plans of each search."""
+    wanted = [key for key, _ in ITEMS if key.startswith("search_") and (not args.only or key in args.only)]
+    if not wanted:
+        return []
+    samples = database.search_samples(LOGINS["BranchHead"], args.seed)
+    if not samples:
+        log("  no case with a phone number for the search items")
+        return []
+    size_info["search_samples"] = {key: value for key, value in samples.items() if key in ("number_part", "text")}
+    box = "_flt_0_number"  # data/search.py: FilterKeyword, the first filter of the number column
+    quote = urllib.parse.quote
+    pages = {
+        "search_phone_discipline": ("DisciplineOffice", f"{box}={quote(samples['phone'])}"),
+        "search_phone_branchhead": ("BranchHead", f"{box}={quote(samples['phone'])}"),
+        "search_name_discipline": ("DisciplineOffice", f"_flt_0_complainant_name={quote(samples['name'])}"),
+        "search_name_prefix_discipline": ("DisciplineOffice", f"_flt_1_complainant_name={quote(samples['name_prefix'])}"),
+        "search_number_discipline": ("DisciplineOffice", f"{box}={quote(samples['number_part'])}"),
+        "search_text_discipline": ("DisciplineOffice", f"{box}={quote(samples['text'])}"),
+    }
+    size_info["search_plans"] = {
+        "DisciplineOffice": database.search_plans(LOGINS["DisciplineOffice"], {
+            "phone (box)": ("number", 0, samples["phone"]), "name, exact": ("complainant_name", 0, samples["name"]),
+            "name, prefix": ("complainant_name", 1, samples["name_prefix"]),
+            "number part (box)": ("number", 0, samples["number_part"]), "text (box)": ("number", 0, samples["text"])}),
+        "BranchHead": database.search_plans(LOGINS["BranchHead"], {"phone (box)": ("number", 0, samples["phone"])}),
+    }
+    rison = urllib.parse.quote(f"(filters:!((col:complainant_phone,opr:eq,value:'{samples['phone']}')),"
+                               f"page:0,page_size:{PAGE_SIZE})")
+    plan = [(key, (lambda role=role, query=query: HttpCall(sessions[role], [f"/complaints/list/?{query}"])))
+            for key, (role, query) in pages.items()]
+    plan.append(("search_phone_api", lambda: HttpCall(api_login(base, LOGINS["DisciplineOffice"]),
+                                                      [f"/api/v1/complaint/?q={rison}"])))
+    return [(key, make) for key, make in plan if key in wanted]
 
 
 def measure_export(env, database: Database, args, workdir: Path) -> dict:
@@ -1073,6 +1192,9 @@ def size_table(result: dict) -> str:
                      f"({fmt((total.get('error_rate') or 0) * 100, 2)} %)")
     for row in targets(result, None):
         lines.append(f"target: {row[0]} — {row[1]} → {row[2]}")
+    for role, searches in ((result.get("size_info") or {}).get("search_plans") or {}).items():
+        for search, statements in searches.items():
+            lines.append(f"plan {role}, {search}: " + " · then · ".join("; ".join(step) for step in statements))
     return "\n".join(lines)
 
 
@@ -1218,6 +1340,13 @@ def write_report(directory: Path, report: Path) -> None:
                     label += f" (count {fmt(item['count_median_ms'], 2)} ms + page {fmt(item['page_median_ms'], 2)} ms)"
                 out.append(f"| {label} | {fmt(item['median_ms'])} | {fmt(item['p95_ms'])} | "
                            f"{fmt(item.get('requests_per_s'))} | {statements_cell(item, where=True)} | {item['errors']} |")
+            plans = (result.get("size_info") or {}).get("search_plans")
+            if plans:
+                out += ["", "Query plans of the searches (count, then the first page of 25):", ""]
+                for role, searches in plans.items():
+                    for search, statements in searches.items():
+                        steps = " · then · ".join("; ".join(lines) for lines in statements)
+                        out.append(f"- {role}, {search}: `{steps}`")
             export = result.get("export") or {}
             if export.get("export_month") or export.get("export_year"):
                 out += ["", "| export (single worker) | period | cases | median s | max s | size | SQL | peak RSS MB | errors |",

@@ -1,20 +1,22 @@
 """/api/v1/complaint/: register, list, get, edit, transitions and timeline (api.md)."""
 from flask import g, request
 from flask_appbuilder.api import expose, protect, safe
+from flask_appbuilder.exceptions import InvalidColumnFilterFABException, InvalidOperationFilterFABException
 from flask_babel import gettext, lazy_gettext as _l
 
 from ..domain import vocabulary as labels
 from ..i18n import lazy_labels
 from ..errors import ValidationFailed
 from ..data import complaints as reads
+from ..data import search
 from ..data.interfaces import ComplaintInterface
 from ..extensions import db
 from ..models.complaint import Complaint
 from ..security import permissions as p
 from ..security.filters import ComplaintScopeFilter
 from ..services import complaints as svc
-from ..security.masking import sees_identity
-from ..services.pii import log_identity_views
+from ..security.masking import may_search_identity, sees_identity
+from ..services.pii import log_identity_search, log_identity_views
 from ..services.presenter import carries_identity, complaint_dict, event_dict
 from ..domain.payloads import PAYLOADS, EditSchema, RegisterSchema, transition_body
 from ..domain.transitions import BY_NAME
@@ -58,10 +60,13 @@ class ComplaintApi(DomainApi):
     edit_model_schema = EditSchema()
     add_columns = list(RegisterSchema._declared_fields)
     edit_columns = list(EditSchema._declared_fields)
-    # Only coded, non-confidential columns filter and sort (no recovery of masked values, §16).
+    # Coded columns, the case number, the texts, and the identity searches of data/search.py:
+    # phone and name only for the roles that may search them, within the cases whose identity
+    # they see (no recovery of masked values, §16). Only coded columns sort.
     search_columns = [
         "number", "status", "channel", "category", "level", "branch_id", "handling_unit_id", "handler_id",
         "received_at", "due_date", "extension_status", "external_ref",
+        "complainant_phone", "complainant_name", "facts", "phone_shared",
     ]
     order_columns = ["id", "number", "received_at", "due_date", "status"]
     base_order = ("received_at", "desc")
@@ -81,9 +86,40 @@ class ComplaintApi(DomainApi):
             log_identity_views(g.user, [complaint.id], "api")
         return self.response(status, id=complaint.id, result=result)
 
+    def _handle_filters_args(self, rison_args):
+        """FAB's ``filters``, each operator looked up among its own column's filters (FAB looks
+        ``eq``, ``sw``, ``ct`` … up in one map shared by every API, which would bypass
+        data/search.py's phone, name, number and text filters)."""
+        self._filters.clear_filters()
+        offered = self._filters.get_search_filters()
+        for item in rison_args.get("filters", []):
+            column, operation, value = item.get("col"), item.get("opr"), item.get("value")
+            if column not in self.search_columns:
+                raise InvalidColumnFilterFABException(f"Filter column: {column} not allowed to filter")
+            chosen = next((flt for flt in offered.get(column, []) if flt.arg_name == operation), None)
+            if chosen is None:
+                raise InvalidOperationFilterFABException(f"Filter operation: {operation} not allowed on column: {column}")
+            self._filters.add_filter(column, type(chosen), value)
+        return self._filters.get_joined_filters(self._base_filters)
+
+    def info_headless(self, **kwargs):
+        """FAB's ``_info``, its filters without phone and name for a role that sees them masked
+        (§16). FAB binds ``merge_search_filters`` when it declares ``info``, so the answer is
+        trimmed here."""
+        payload = {}
+        rison_args = kwargs.get("rison", {})
+        self.set_response_key_mappings(payload, self.info, rison_args, **rison_args)
+        if "filters" in payload and not may_search_identity(svc.actor_for(g.user)):
+            for column in search.IDENTITY_COLUMNS:
+                payload["filters"].pop(column, None)
+        return self.response(200, **payload)
+
     def pre_get_list(self, data):
-        """Replace FAB's rows with the scoped, masked representation (same order)."""
+        """Replace FAB's rows with the scoped, masked representation (same order); a search by
+        phone number or name is written to the identity access log with the cases it found."""
         ids = data.get("ids") or []
+        if search.identity_searched():
+            log_identity_search(g.user, ids)
         if not ids:
             data["result"] = []
             return

@@ -22,6 +22,7 @@ from ..security.filters import ComplaintScopeFilter, scan_in_order
 from ..services import calendar as calendar_service
 from ..services import totals
 from . import plans
+from .search import ComplaintFilterConverter
 
 
 class EagerInterface(SQLAInterface):
@@ -49,7 +50,11 @@ class ComplaintInterface(EagerInterface):
     - a page of a large scope in order of receipt reads its candidates only
       (``plans.newest_candidates``), and tests each case it walks against the scope instead of
       collecting the scope's ids first.
+
+    Its search filters are ``data/search.py``'s (case number, phone, name, text, same caller).
     """
+
+    filter_converter_class = ComplaintFilterConverter
 
     def __init__(self, session=None, eager=()):
         super().__init__(Complaint, session, eager)

@@ -86,7 +86,8 @@ EVENTS = {
 }
 
 
-PII_CHANNELS = {"page": N_("Case page"), "api": N_("API"), "export": N_("Export"), "print": N_("Printout")}
+PII_CHANNELS = {"page": N_("Case page"), "api": N_("API"), "export": N_("Export"), "print": N_("Printout"),
+                "search": N_("Search by phone or name")}
 
 # --- the organisation (models/org.py, models/staff.py) -------------------------------------------
 
@@ -151,6 +152,7 @@ COMPLAINT_LABELS = {
     "received_at": N_("Received at"),
     "complainant_name": N_("Complainant"),
     "complainant_phone": N_("Phone"),
+    "phone_shared": N_("Repeat caller"),
     "complainant_id_number": N_("ID number"),
     "complainant_address": N_("Address"),
     "is_delegate": N_("Acting for another person"),

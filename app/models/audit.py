@@ -6,11 +6,12 @@ from sqlalchemy.orm import relationship
 
 
 class PiiAccess(Model):
-    """One full view of one complaint's complainant identity. Append-only."""
+    """One full view of one complaint's complainant identity, or one search by identity (phone
+    or name: one row per case it found, one without a case when it found none). Append-only."""
 
     __tablename__ = "pii_access"
     __table_args__ = (
-        CheckConstraint("channel IN ('page', 'api', 'export', 'print')", name="ck_pii_access_channel"),
+        CheckConstraint("channel IN ('page', 'api', 'export', 'print', 'search')", name="ck_pii_access_channel"),
     )
 
     id = Column(Integer, primary_key=True)
@@ -18,7 +19,8 @@ class PiiAccess(Model):
     user_id = Column(Integer, ForeignKey("ab_user.id", ondelete="RESTRICT"), index=True)
     user = relationship(User)
     username = Column(String(128), nullable=False)
-    complaint_id = Column(Integer, ForeignKey("complaint.id", ondelete="RESTRICT"), nullable=False, index=True)
+    # None only for a search by identity that found no case.
+    complaint_id = Column(Integer, ForeignKey("complaint.id", ondelete="RESTRICT"), index=True)
     complaint = relationship("Complaint")
     channel = Column(String(8), nullable=False)
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import relationship
 from .. import clock
 
 from ..domain import states as s
+from ..domain.phones import normal_phone
 
 
 def _in(column, values):
@@ -79,6 +80,10 @@ class Complaint(Model):
         # cases whose number another case shares: the repeat complainants of a period are
         # grouped from these few index entries instead of every case (reports/repeats.py).
         Index("ix_complaint_phone", "complainant_phone"),
+        # A complainant's name, exact or by its first characters (the complaint list's identity
+        # search, data/search.py): PostgreSQL compares prefixes (LIKE 'x%') with the pattern
+        # operator class, whatever the database's collation; it serves equality too.
+        Index("ix_complaint_name", "complainant_name", postgresql_ops={"complainant_name": "varchar_pattern_ops"}),
         Index("ix_complaint_phone_shared", "received_at", "complainant_phone",
               sqlite_where=text("phone_shared = 1"), postgresql_where=text("phone_shared")),
     )
@@ -90,7 +95,7 @@ class Complaint(Model):
     received_at = Column(DateTime, nullable=False, index=True)
 
     complainant_name = Column(String(64), nullable=False)
-    complainant_phone = Column(String(32))  # stored trimmed; empty is None
+    complainant_phone = Column(String(32))  # stored in its normal form (domain/phones.py); empty is None
     # Another complaint has the same phone number (reports/repeats.py). Set when it becomes
     # true and never cleared: it may stay true after a number is corrected, never false wrongly.
     phone_shared = Column(Boolean, nullable=False, default=False, server_default=false())
@@ -246,16 +251,9 @@ class Attachment(Model):
     uploaded_by = relationship(User)
 
 
-def normal_phone(value):
-    """A phone number as stored: trimmed, and None when empty."""
-    if value is None:
-        return None
-    value = str(value).strip()
-    return value or None
-
-
 @event.listens_for(Complaint.complainant_phone, "set", retval=True)
-def _trim_phone(target, value, oldvalue, initiator):
+def _normal_phone(target, value, oldvalue, initiator):
+    """Every write of a phone number stores its normal form (``domain.phones.normal_phone``)."""
     return normal_phone(value)
 
 

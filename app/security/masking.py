@@ -1,10 +1,15 @@
 """Who sees the complainant's identity (§16, domain.md §7), and the masks everyone else sees.
 
-One function decides, by (viewer, case): pages, API, exports and logs all call it.
+One function decides, by (viewer, case): pages, API, exports and logs all call it. Its SQL twin
+(``identity_clause``) selects the same cases in a query: a search by phone number or name finds
+only cases whose identity the searcher sees in full, so nobody recovers a masked value by
+searching for it (domain.md §7).
 """
 import re
+from sqlalchemy import and_, false, func, or_, select, true
 
 from ..domain.transitions import BRANCH_HEAD, DISCIPLINE_OFFICE, Actor
+from .roles import COUNTER_STAFF
 
 IDENTITY_FIELDS = ("complainant_name", "complainant_phone", "complainant_id_number", "complainant_address", "principal_name")
 
@@ -26,6 +31,41 @@ def sees_identity(actor: Actor, case) -> bool:
         return True
     unit = case.handling_unit_id if case.handling_unit_id is not None else case.branch_id
     return actor.has_role(BRANCH_HEAD) and not actor.everything and unit in actor.unit_ids
+
+
+# The roles whose work shows them complainants in full (domain.md §1, §7): the only roles
+# offered a search by phone number or name. Committee, re-ruling body, leadership and Admin see
+# identity masked and are never offered it.
+IDENTITY_SEARCH_ROLES = (DISCIPLINE_OFFICE, BRANCH_HEAD, COUNTER_STAFF)
+
+
+def may_search_identity(actor: Actor) -> bool:
+    """Whether ``actor`` is offered the search by phone number and name (domain.md §7)."""
+    return any(actor.has_role(role) for role in IDENTITY_SEARCH_ROLES)
+
+
+def identity_clause(actor: Actor, model):
+    """SQL condition true for the cases of ``model`` whose identity ``actor`` sees in full:
+    ``sees_identity`` as a query (tests/services/test_identity_search.py keeps them equal)."""
+    from ..models.ruling import ruled_staff
+
+    if actor.has_role(DISCIPLINE_OFFICE):
+        who = true()
+    else:
+        ways = []
+        if actor.staff_id is not None:
+            ways.append(model.handler_id == actor.staff_id)
+        if actor.has_role(BRANCH_HEAD) and not actor.everything and actor.unit_ids:
+            ways.append(func.coalesce(model.handling_unit_id, model.branch_id).in_(sorted(actor.unit_ids)))
+        if not ways:
+            return false()
+        who = or_(*ways)
+    if actor.staff_id is None:
+        return who
+    not_named = or_(model.respondent_staff_id.is_(None), model.respondent_staff_id != actor.staff_id)
+    ruled = select(ruled_staff.c.complaint_id).where(ruled_staff.c.staff_id == actor.staff_id)
+    not_ruled = or_(model.ruling_result.is_(None), model.id.not_in(ruled))
+    return and_(who, not_named, not_ruled)
 
 
 def mask_name(value):

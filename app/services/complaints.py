@@ -23,7 +23,8 @@ from ..errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ..extensions import db
 from ..ids import row_id
 from ..models import OrgUnit, Staff
-from ..models.complaint import Complaint, NumberCounter, normal_phone
+from ..domain.phones import normal_phone
+from ..models.complaint import Complaint, NumberCounter
 from ..security import permissions as p
 from ..models.ruling import Ruling, RulingStaff
 from ..security.scope import ancestor_ids, complaint_clause, county_ids, role_names, scope_of, staff_of
@@ -95,13 +96,14 @@ def get_for(user, complaint_id, for_update=False, for_page=False) -> Complaint:
     if for_page:
         query = query.options(
             *[joinedload(getattr(Complaint, name)) for name in CASE_PAGE_RELATIONS],
+            joinedload(Complaint.attachments),  # a case's few evidence files, in the same statement
             # the rulings and their staff in two statements, however many rulings (at most 13
             # statements for a page otherwise: one per ruling's staff)
             selectinload(Complaint.rulings).selectinload(Ruling.staff),
         )
     if for_update:
         query = query.with_for_update()
-    complaint = db.session.execute(query).scalar_one_or_none()
+    complaint = db.session.execute(query).unique().scalar_one_or_none()
     if complaint is None:
         raise NotFound(gettext("Complaint not found."))
     return complaint

@@ -9,8 +9,10 @@ from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext, lazy_gettext as _l
+from wtforms import StringField
 
 from ..data import complaints as reads
+from ..data import search
 from ..data.interfaces import ComplaintInterface
 from ..domain import calendar as cal
 from ..domain import transitions as t
@@ -22,12 +24,13 @@ from ..extensions import db
 from ..i18n import lazy_labels, vocab as c
 from ..security import permissions as p
 from ..security.filters import ComplaintScopeFilter
-from ..security.masking import identity, mask_text, sees_identity
+from ..security.masking import identity, mask_name, mask_phone, mask_text, may_search_identity, sees_identity
+from ..security.request_cache import request_cache
 from ..security.scope import all_units
 from ..services import attachments, deadlines, story
 from ..services import complaints as svc
 from ..services.calendar import load_calendar
-from ..services.pii import log_identity_views
+from ..services.pii import log_identity_search, log_identity_views
 from . import forms
 
 MAX_PAGE_SIZE = 100
@@ -181,12 +184,23 @@ class ComplaintView(ModelView):
     # A copy: FAB adds English prettified names for unlabelled columns to this dict in place,
     # which would otherwise leak into labels.COMPLAINT_LABELS (used for the error messages).
     label_columns = lazy_labels(labels.COMPLAINT_LABELS)
-    list_columns = ["number", "received_at", "branch", "category", "status", "level", "handling_unit", "handler", "due_date"]
-    search_columns = ["number", "status", "channel", "category", "level", "branch", "handling_unit", "received_at",
-                      "due_date", "extension_status"]
+    # The complainant columns are always masked: a list never carries full identity (§16); it is
+    # shown, and logged, one case at a time.
+    list_columns = ["number", "received_at", "complainant_name", "complainant_phone", "branch", "category", "status",
+                    "level", "handling_unit", "handler", "due_date"]
+    # Phone and name only for the roles that may search them (``_get_search_widget``; the
+    # filters refuse the others, data/search.py).
+    search_columns = ["number", "complainant_phone", "complainant_name", "facts", "status", "channel", "category",
+                      "level", "branch", "handling_unit", "received_at", "due_date", "extension_status",
+                      "phone_shared"]
     # The unit filters offer the user's scope only, from one cached statement (FAB's default
     # would query every unit, with a count, once per field).
-    search_form_extra_fields = {"branch": _unit_filter_field("branch"), "handling_unit": _unit_filter_field("handling_unit")}
+    search_form_extra_fields = {
+        "branch": _unit_filter_field("branch"),
+        "handling_unit": _unit_filter_field("handling_unit"),
+        "facts": StringField(_l("Facts")),
+        "phone_shared": StringField(_l("Repeat caller")),
+    }
     order_columns = ["number", "received_at", "due_date", "status"]
     base_order = ("received_at", "desc")
     page_size = 25
@@ -201,6 +215,8 @@ class ComplaintView(ModelView):
         "handler": lambda v: v.name if v else "—",
         "handling_unit": lambda v: v.name if v else "—",
         "branch": lambda v: v.name if v else "—",
+        "complainant_name": mask_name,
+        "complainant_phone": lambda v: mask_phone(v) or "—",
     }
     list_template = "complaint/list.html"
     list_widget = ComplaintListWidget
@@ -228,10 +244,43 @@ class ComplaintView(ModelView):
                 (_l("Due within 2 working days"), {"_flt_0_status": "processing", "_flt_1_due_date": (today - timedelta(days=1)).isoformat(), "_flt_2_due_date": (soon + timedelta(days=1)).isoformat()}),
                 (_l("Awaiting acceptance"), {"_flt_0_status": "registered"}),
                 (_l("Extension requested"), {"_flt_0_extension_status": "requested"}),
-            ]
+            ],
+            "search_box": {
+                "name": search.KEYWORD_ARGUMENT,
+                "value": request.args.get(search.KEYWORD_ARGUMENT, ""),
+                "placeholder": (_l("Search: case number / phone / name / text") if self._identity_search_offered()
+                                else _l("Search: case number / text")),
+            },
         }
         scoped_units()  # before the list query: the rows' units then come from the session
-        return super().list()
+        page = super().list()
+        if search.identity_searched():
+            # Logged after rendering: the log's commit must not expire what the page still reads.
+            log_identity_search(g.user, request_cache().get("listed_complaints", []))
+        return page
+
+    @staticmethod
+    def _identity_search_offered() -> bool:
+        return may_search_identity(svc.actor_for(g.user))
+
+    def _get_list_widget(self, filters, **kwargs):
+        widgets = super()._get_list_widget(filters, **kwargs)
+        # The cases this page lists: an identity search logs them (``list``).
+        request_cache()["listed_complaints"] = list(widgets["list"].template_args.get("pks") or [])
+        return widgets
+
+    def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
+        """FAB's filter menu, without phone and name for a role that sees them masked (§16)."""
+        widgets = widgets or {}
+        hidden = () if self._identity_search_offered() else search.IDENTITY_COLUMNS
+        widgets["search"] = self.search_widget(
+            route_base=self.route_base,
+            form=form,
+            include_cols=[column for column in self.search_columns if column not in hidden],
+            exclude_cols=exclude_cols or [],
+            filters=self._filters,
+        )
+        return widgets
 
     # --- case page --------------------------------------------------------------------------
 
@@ -254,6 +303,7 @@ class ComplaintView(ModelView):
         ceiling, beyond_ceiling = deadlines.regulatory_ceiling(complaint)
         who = identity(actor, complaint)
         full_identity = sees_identity(actor, complaint)
+        same_caller, more_same_caller = search.same_caller(g.user, complaint)
         page = self.render_template(
             "complaint/show.html",
             complaint=complaint,
@@ -274,6 +324,8 @@ class ComplaintView(ModelView):
             c=c,
             gettext=gettext,
             title=gettext("Complaint %(number)s", number=complaint.number),
+            same_caller=same_caller,
+            same_caller_list=url_for(".list", **{search.SAME_CALLER_ARGUMENT: complaint.id}) if more_same_caller else None,
         )
         if full_identity:
             # Logged after rendering: the log's commit must not expire what the page still reads.

@@ -27,4 +27,5 @@ class PiiAccessView(ModelView):
     search_columns = ["at", "username", "complaint", "channel"]
     order_columns = ["at", "username", "channel"]
     base_order = ("at", "desc")
-    formatters_columns = {"channel": lambda v: c.label(c.PII_CHANNELS, v)}
+    # A search by phone or name that found no case is logged without one.
+    formatters_columns = {"channel": lambda v: c.label(c.PII_CHANNELS, v), "complaint": lambda v: v.number if v else "—"}

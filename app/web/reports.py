@@ -11,6 +11,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from wtforms import BooleanField, DecimalField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
+from ..data import search
 from ..errors import DomainError, NotFound
 from ..models.assessment import AssessmentRule
 from ..reports import export, statistics
@@ -101,6 +102,9 @@ def render_dashboard(view, args, status=200, home=None):
         figures=figure_rows(data),
         attention=statistics.attention(user, period, today),
         charts=chart_data(data),
+        # The repeat complainants' cases: the complaint list, masked like every list.
+        repeats_list=url_for("ComplaintView.list", **{search.REPEATS_ARGUMENT: search.repeats_value(
+            period.start, period.end, period.unit.id if period.unit is not None else None)}),
     )
     return view.render_template("reports/dashboard.html", **context), status
 

@@ -28,10 +28,13 @@ def _count(client, url, headers=None):
 
 def _full_case(users, make_complaint, org):
     """A case with everything the case page shows: units, handler, reply, a ruling and a
-    re-ruling with their staff, an attachment-free timeline of many events."""
+    re-ruling with their staff, an attachment-free timeline of many events, and the caller's
+    other complaints."""
     clerk = users[r.COUNTER_STAFF].staff_records[0]
     case = make_complaint(users[r.COUNTER_STAFF], received_at="2026-11-30T09:00:00", category="fee",
                           disputed_fee="50.00", respondent_staff_id=clerk.id)
+    for _ in range(3):  # the same caller, the number typed otherwise
+        make_complaint(users[r.COUNTER_STAFF], received_at="2026-11-29T09:00:00", complainant_phone="138-1234-5678")
     svc.apply(users[r.DISCIPLINE_OFFICE], case.id, "accept", {"level": "branch"}, now=NOW)
     for i in range(5):
         svc.edit(users[r.DISCIPLINE_OFFICE], case.id, {"version": case.version, "facts": f"补充说明{i}"})
