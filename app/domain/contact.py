@@ -2,8 +2,10 @@
 
 Phone: a mainland mobile number (11 digits, ``1[3-9]…``) or a landline (area code ``0xx`` or
 ``0xxx``, a local number of 7 or 8 digits, an optional extension), written with or without spaces,
-dashes or brackets around the area code, optionally after ``+86`` / ``0086``. A mobile number is kept
-as its 11 digits (so the same number is always stored the same way), a landline as entered.
+dashes or brackets around the area code, optionally after ``+86`` / ``0086``. What is accepted is
+stored in the normal form of ``domain/phones.py`` (a mobile number as its 11 digits, a landline
+without its separators and country code, an extension kept as typed), so the same number is always
+stored the same way and found by the search however it was typed.
 
 ID number: the 18-character resident identity number of GB 11643-1999 — 17 digits and a check
 digit (``0``–``9`` or ``X``), a real date of birth and an address code of a known region — checked
@@ -24,6 +26,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum import numdb
 from stdnum.cn import ric
 
+from .phones import normal_phone
 from .vocabulary import N_
 
 PHONE_INVALID = N_("Not a valid phone number: a mobile number has 11 digits starting with 13–19; a landline "
@@ -39,8 +42,8 @@ _LANDLINE = re.compile(rf"(?:{_AREA}|{_AREA_INTL})[ \-]?{_LOCAL}{_EXTENSION}", r
 
 
 def phone_number(value: str) -> Optional[str]:
-    """``value`` as it is stored (a mobile number as 11 digits, a landline trimmed), None when
-    empty; ValueError(msgid) when it is neither a mainland mobile nor a landline number."""
+    """``value`` as it is stored (``phones.normal_phone``), None when empty; ValueError(msgid) when
+    it is neither a mainland mobile nor a landline number."""
     text = re.sub(r"\s+", " ", value).strip()
     if not text:
         return None
@@ -48,7 +51,7 @@ def phone_number(value: str) -> Optional[str]:
     if mobile:
         return "".join(mobile.groups())
     if _LANDLINE.fullmatch(text):
-        return text
+        return normal_phone(text)
     raise ValueError(PHONE_INVALID)
 
 

@@ -2,6 +2,7 @@
 import pytest
 
 from app.domain import contact
+from app.domain.phones import normal_phone
 from app.domain import payloads as p
 
 MOBILE = [("13812345678", "13812345678"), ("138 1234 5678", "13812345678"), ("138-1234-5678", "13812345678"),
@@ -20,8 +21,14 @@ def test_mobile_numbers_are_kept_as_their_eleven_digits(entered, stored):
 
 
 @pytest.mark.parametrize("entered", LANDLINE)
-def test_landlines_are_kept_as_entered(entered):
-    assert contact.phone_number(entered) == entered.strip()
+def test_landlines_are_stored_in_the_normal_form_the_search_uses(entered):
+    assert contact.phone_number(entered) == normal_phone(entered)
+
+
+def test_a_landline_loses_its_separators_and_keeps_its_extension():
+    assert contact.phone_number("(0571) 8765-4321") == "057187654321"
+    assert contact.phone_number("+86 571 87654321") == "057187654321"
+    assert contact.phone_number("0571-87654321 转 8001") == "0571-87654321 转 8001"
 
 
 @pytest.mark.parametrize("entered", NOT_PHONES)
