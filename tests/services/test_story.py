@@ -104,16 +104,16 @@ def test_a_ruling_tells_its_category_and_a_reruling_its_outcome(app, zh, users, 
     svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "accept", {"level": "branch"}, now=NOW)
     svc.apply(users[r.COMMITTEE], complaint.id, "rule", {
         "result": "responsible", "category": "18.4", "verified": True, "staff_ids": [clerk.id],
-        "fee_borne": "50.00", "basis": "操作错误多收费用。", "members": "赵丽华、孙明"}, now=NOW)
+        "fee_borne": "50.00", "basis": "柜员操作错误,多收客户费用。", "members": "赵丽华、孙明"}, now=NOW)
     svc.apply(users[r.COUNTER_STAFF], complaint.id, "request_reruling", {"reason": "系统故障所致。"}, now=NOW)
     svc.apply(users[r.RERULING_BODY], complaint.id, "decide_reruling", {
-        "result": "not_responsible", "category": "19.2", "basis": "经复核系系统故障。"}, now=NOW)
+        "result": "not_responsible", "category": "19.2", "basis": "经复核系系统故障所致,非柜员责任。"}, now=NOW)
     lines = told(complaint)
     ruling = lines["rule"]
     assert ruling["认定结果"] == "责任投诉"
     assert ruling["认定类别(条款)"].startswith("第十八条(四)")
     assert ruling["责任人"] == clerk.name and ruling["责任人承担的纠纷资费(元)"] == "50.00"
-    assert ruling["认定依据"] == "操作错误多收费用。"
+    assert ruling["认定依据"] == "柜员操作错误,多收客户费用。"
     assert lines["request_reruling"] == {"原因": "系统故障所致。"}
     final = lines["decide_reruling"]
     assert final["认定结果"] == "非责任投诉" and final["认定类别(条款)"].startswith("第十九条(二)")

@@ -11,7 +11,7 @@ from tests.conftest import csrf_token
 
 
 def note(html):
-    found = re.search(r'<p class="help-block field-note" id="received_at-note">(.*?)</p>', html, re.S)
+    found = re.search(r'<p class="help-block field-note" id="received_at-note"[^>]*>(.*?)</p>', html, re.S)
     return unescape(found.group(1)).strip() if found else None
 
 
