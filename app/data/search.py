@@ -45,7 +45,7 @@ from ..domain.phones import looks_like_phone, normal_phone
 from ..extensions import db
 from ..fab_filters import InvalidFilter
 from ..ids import row_id
-from ..models.complaint import Complaint
+from ..models.complaint import Complaint, NumberCounter
 from ..security.masking import identity_clause, may_search_identity
 from ..security.request_cache import request_cache
 from ..security.scope import complaint_clause, subtree_ids
@@ -111,12 +111,98 @@ def could_be_in_number(term: str) -> bool:
     return _NUMBER_CHARACTERS.fullmatch(text) is not None and _LONG_DIGIT_RUN.search(text) is None
 
 
+# A number search becomes a list of the exact numbers and whole days it can match, read from the
+# day counters (``number_counter``: one row a day, its last number) instead of scanning every
+# number. Above these sizes the number's index is scanned as before.
+MAX_EXACT_NUMBERS = 5000
+MAX_DAY_RANGES = 400
+_NUMBER_HEAD = len("TSyyyymmdd-")
+
+
+def _counter_strings(head: str, term: str, last: int) -> List[str]:
+    """The numbers of the day ``head`` (1 … ``last``) whose counter part, together with the end of
+    ``head``, contains ``term`` — the term reaching into the counter or lying inside it."""
+    width = max(4, len(str(last)))
+    found = set()
+
+    def counters_starting(prefix: str):
+        """Counters (as text, ``width`` digits, 1 … last) beginning with ``prefix``."""
+        if not prefix.isdigit() or len(prefix) > width:
+            return
+        room = width - len(prefix)
+        low, high = int(prefix) * 10**room, (int(prefix) + 1) * 10**room - 1
+        for value in range(max(low, 1), min(high, last) + 1):
+            found.add(f"{head}{value:0{width}d}")
+
+    # The term starts inside the head and runs on into the counter.
+    for start in range(_NUMBER_HEAD):
+        seg = head[start:]
+        if len(term) > len(seg) and term.startswith(seg):
+            counters_starting(term[len(seg):])
+    # The term lies inside the counter, after ``offset`` free digits.
+    if term.isdigit():
+        for offset in range(0, width - len(term) + 1):
+            for free in range(10**offset):
+                lead = f"{free:0{offset}d}" if offset else ""
+                if int((lead + term).ljust(width, "0")) > last:
+                    break
+                counters_starting(lead + term)
+    return sorted(found)
+
+
+def _day_counters():
+    """(day, last) of every day a number was handed out, once per request (the list's count and
+    page both search)."""
+    memo = request_cache()
+    if "number_counters" not in memo:
+        memo["number_counters"] = db.session.execute(
+            select(NumberCounter.day, NumberCounter.last).order_by(NumberCounter.day)).all()
+    return memo["number_counters"]
+
+
+def number_candidates(term: str):
+    """``(numbers, day_ranges)`` that contain ``term`` — exact numbers, and ranges of whole days
+    whose numbers all contain it (``term`` inside "TSyyyymmdd-") — or None when there are too many
+    to list (a term of one or two digits)."""
+    numbers, ranges = [], []
+    previous_matched = False
+    for day, last in _day_counters():
+        head = f"TS{day}-"
+        if not last:
+            previous_matched = False
+            continue
+        if term in head:  # every number of the day
+            if previous_matched:
+                ranges[-1][1] = head
+            else:
+                ranges.append([head, head])
+            previous_matched = True
+            continue
+        previous_matched = False
+        numbers += _counter_strings(head, term, last)
+        if len(numbers) > MAX_EXACT_NUMBERS:
+            return None
+    if len(ranges) > MAX_DAY_RANGES:
+        return None
+    return numbers, ranges
+
+
 def number_contains(term: str):
-    """The case numbers containing ``term``, as the ids read from the number's own (narrow,
-    unique) index: a page of a rare part then scans that index once instead of walking every
-    case in the list's order (200k cases on SQLite: 0.4 s → 0.02 s)."""
+    """The case numbers containing ``term``. Read from the day counters where they can be listed
+    (every number is ``TS<day>-<counter>`` with the counter at most the day's last, so the
+    numbers containing the term are known without reading the cases): exact numbers and ranges
+    of whole days, each a search of the number's unique index (1M cases: 180 ms → a few ms).
+    Otherwise the ids read from the number's own (narrow, unique) index scanned once."""
+    term = term.upper()
+    candidates = number_candidates(term)
+    if candidates is not None:
+        numbers, ranges = candidates
+        parts = [Complaint.number.in_(numbers)] if numbers else []
+        # "~" sorts after every digit and the hyphen: the range holds every number of those days.
+        parts += [and_(Complaint.number >= first, Complaint.number <= last + "~") for first, last in ranges]
+        return or_(*parts) if parts else false()
     other = aliased(Complaint)
-    return Complaint.id.in_(select(other.id).where(other.number.like(f"%{_like_escape(term.upper())}%", escape="\\")))
+    return Complaint.id.in_(select(other.id).where(other.number.like(f"%{_like_escape(term)}%", escape="\\")))
 
 
 def text_contains(term: str):

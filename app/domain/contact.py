@@ -20,6 +20,7 @@ them: such a number is refused with a message saying so.
 Messages are msgids (translated where they are shown).
 """
 import re
+import unicodedata
 from typing import Optional
 
 from stdnum import exceptions as stdnum_errors
@@ -44,7 +45,8 @@ _LANDLINE = re.compile(rf"(?:{_AREA}|{_AREA_INTL})[ \-]?{_LOCAL}{_EXTENSION}", r
 def phone_number(value: str) -> Optional[str]:
     """``value`` as it is stored (``phones.normal_phone``), None when empty; ValueError(msgid) when
     it is neither a mainland mobile nor a landline number."""
-    text = re.sub(r"\s+", " ", value).strip()
+    # Full-width digits and signs (a Chinese input method in full-width mode) read as ASCII.
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value)).strip()
     if not text:
         return None
     mobile = _MOBILE.fullmatch(text)
