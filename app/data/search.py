@@ -20,6 +20,7 @@ search to the identity access log (``identity_searched``). Every filter is appli
 list's scope filter, and every value is checked before a statement runs (``check_value``).
 """
 import re
+from bisect import bisect_right
 from datetime import date, datetime, time, timedelta
 from typing import List, NamedTuple, Optional, Tuple
 
@@ -119,35 +120,18 @@ MAX_DAY_RANGES = 400
 _NUMBER_HEAD = len("TSyyyymmdd-")
 
 
-def _counter_strings(head: str, term: str, last: int) -> List[str]:
-    """The numbers of the day ``head`` (1 … ``last``) whose counter part, together with the end of
-    ``head``, contains ``term`` — the term reaching into the counter or lying inside it."""
-    width = max(4, len(str(last)))
-    found = set()
-
-    def counters_starting(prefix: str):
-        """Counters (as text, ``width`` digits, 1 … last) beginning with ``prefix``."""
-        if not prefix.isdigit() or len(prefix) > width:
-            return
-        room = width - len(prefix)
-        low, high = int(prefix) * 10**room, (int(prefix) + 1) * 10**room - 1
-        for value in range(max(low, 1), min(high, last) + 1):
-            found.add(f"{head}{value:0{width}d}")
-
-    # The term starts inside the head and runs on into the counter.
-    for start in range(_NUMBER_HEAD):
-        seg = head[start:]
-        if len(term) > len(seg) and term.startswith(seg):
-            counters_starting(term[len(seg):])
-    # The term lies inside the counter, after ``offset`` free digits.
-    if term.isdigit():
-        for offset in range(0, width - len(term) + 1):
-            for free in range(10**offset):
-                lead = f"{free:0{offset}d}" if offset else ""
-                if int((lead + term).ljust(width, "0")) > last:
-                    break
-                counters_starting(lead + term)
-    return sorted(found)
+def _counters(term: str, width: int) -> List[int]:
+    """The counters (1 … 10^width − 1, as ``width`` digits) that contain a term of digits, or —
+    for a term with the number's hyphen — begin with what follows it; ascending."""
+    if "-" in term:
+        after = term[term.index("-") + 1:]
+        if not after.isdigit() or len(after) > width:
+            return []
+        room = width - len(after)
+        return list(range(max(int(after) * 10**room, 1), (int(after) + 1) * 10**room))
+    if len(term) > width:
+        return []
+    return [n for n in range(1, 10**width) if term in f"{n:0{width}d}"]
 
 
 def _day_counters():
@@ -164,6 +148,13 @@ def number_candidates(term: str):
     """``(numbers, day_ranges)`` that contain ``term`` — exact numbers, and ranges of whole days
     whose numbers all contain it (``term`` inside "TSyyyymmdd-") — or None when there are too many
     to list (a term of one or two digits)."""
+    # Where the term can lie: inside "TSyyyymmdd-" (every number of such a day); across the
+    # hyphen, which fixes where it starts (what precedes the hyphen ends the day's head); or, a
+    # term of digits, inside the counter.
+    spans_hyphen = "-" in term and term.count("-") == 1 and term.index("-") < _NUMBER_HEAD
+    before = term[:term.index("-")] if spans_hyphen else None
+    in_counter = spans_hyphen or term.isdigit()
+    matching = {}  # width → counters matching the term
     numbers, ranges = [], []
     previous_matched = False
     for day, last in _day_counters():
@@ -179,7 +170,13 @@ def number_candidates(term: str):
             previous_matched = True
             continue
         previous_matched = False
-        numbers += _counter_strings(head, term, last)
+        if not in_counter or (spans_hyphen and not head[:-1].endswith(before)):
+            continue
+        width = max(4, len(str(last)))
+        if width not in matching:
+            matching[width] = _counters(term, width)
+        counters = matching[width]
+        numbers += [f"{head}{n:0{width}d}" for n in counters[:bisect_right(counters, last)]]
         if len(numbers) > MAX_EXACT_NUMBERS:
             return None
     if len(ranges) > MAX_DAY_RANGES:
