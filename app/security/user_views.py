@@ -3,13 +3,22 @@
 FAB's own check compares usernames and e-mail addresses letter for letter, so ``Counter`` could be
 added beside ``counter``; the login then finds two users for the name and lets neither in. The
 add and edit forms here refuse a username or address another user has in any letter case, beside
-the field, as the security API does (``security_api.USER_UNIQUE_FIELDS``).
+the field, as the security API does (``security_api.USER_UNIQUE_FIELDS``). The user's roles and
+"active" read in the user's language (FAB shows the role's stored name and ``True``).
 """
+from flask_babel import gettext
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import UserDBModelView as FabUserDBModelView
 from wtforms.validators import ValidationError
 
+from ..domain.vocabulary import ROLES
+from ..i18n import label
 from .security_api import USER_UNIQUE_FIELDS, taken
+
+
+def role_names(roles) -> str:
+    """The translated names of ``roles`` (a user's roles), in their order."""
+    return "、".join(label(ROLES, role.name) for role in roles or [])
 
 
 class NotTakenByAnotherUser:
@@ -30,4 +39,8 @@ class UserDBModelView(FabUserDBModelView):
 
     validators_columns = {
         attribute: [NotTakenByAnotherUser(attribute, message)] for attribute, message in USER_UNIQUE_FIELDS
+    }
+    formatters_columns = {
+        "active": lambda value: gettext("Yes") if value else gettext("No"),
+        "roles": role_names,
     }
