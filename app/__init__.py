@@ -79,6 +79,9 @@ def create_app(config=None) -> Flask:
     from .security import headers
 
     headers.init_app(app)
+    from .i18n import html_lang
+
+    app.jinja_env.globals["html_lang"] = html_lang
     from .ops import health, observability
 
     health.init_app(app)

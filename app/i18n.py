@@ -129,3 +129,11 @@ def translate_messages(value):
     if isinstance(value, str):
         return _translated(value)
     return value
+
+
+def html_lang() -> str:
+    """The page's ``<html lang>``: the current locale as a BCP 47 tag (zh → zh-CN)."""
+    from flask_babel import get_locale
+
+    locale = str(get_locale() or "zh")
+    return {"zh": "zh-CN"}.get(locale, locale.replace("_", "-"))

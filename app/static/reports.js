@@ -8,6 +8,18 @@
     printButton.addEventListener("click", function () { window.print(); });
   }
 
+  // A table box that scrolls sideways (narrow screens, 200 % zoom) can be scrolled from the
+  // keyboard: it takes the focus and is announced by its table's heading (WCAG 2.1.1).
+  Array.prototype.forEach.call(document.querySelectorAll(".table-responsive"), function (box) {
+    box.tabIndex = 0;
+    box.setAttribute("role", "region");
+    var block = box.closest(".report-block");
+    var heading = block && block.querySelector("h4");
+    if (heading && heading.textContent.trim()) {
+      box.setAttribute("aria-label", heading.textContent.trim());
+    }
+  });
+
   var source = document.getElementById("report-data");
   if (!source || typeof Chart === "undefined") {
     return;
