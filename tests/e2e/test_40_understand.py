@@ -70,7 +70,7 @@ class TestUnderstand(CaseStory):
         page.fill("#received_at", received.strftime("%Y-%m-%dT%H:%M"))
         page.fill("#complainant_name", COMPLAINANT)
         page.fill("#complainant_phone", PHONE)
-        page.fill("#complainant_id_number", "330102197501011234")
+        page.fill("#complainant_id_number", "330102197501011231")
         page.fill("#complainant_address", "演示县城关镇人民路8号")
         page.select_option("#branch_id", label=BRANCH)
         page.select_option("#category", label="服务效率")
