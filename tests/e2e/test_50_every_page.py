@@ -82,9 +82,25 @@ def english_words(page) -> list:
     return sorted({word for word in LATIN_WORD.findall(text) if not LATIN_ALLOWED.match(word)})
 
 
+WIDEST = """() => {
+  const inner = window.innerWidth, found = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    if (box.right > inner + 1 && !(el.parentElement && el.parentElement.getBoundingClientRect().right > inner + 1)) {
+      found.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+                 (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+                 ' (' + Math.round(box.right) + ' px)');
+    }
+  }
+  return found.slice(0, 5);
+}"""
+
+
 def sideways_overflow(page):
     width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    return None if width <= inner else f"{width} px wide in a {inner} px window"
+    if width <= inner:
+        return None
+    return f"{width} px wide in a {inner} px window; outermost too wide: {page.evaluate(WIDEST)}"
 
 
 @pytest.mark.parametrize("user", ROLES)
