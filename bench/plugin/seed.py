@@ -242,6 +242,8 @@ class Branch:
     head: Optional[Person]
     counters: List[Person]
     weight: float
+    #: The office taking union-level cases lies in this branch's county, so its staff may transfer up to it.
+    reaches_office: bool = True
 
     @property
     def staff(self) -> List[Person]:
@@ -342,6 +344,7 @@ def _people(rows) -> List[Person]:
 
 def load_org(rng: random.Random) -> Org:
     """The branches with staff, the discipline office, the committee and the appeal bodies."""
+    from app.security.scope import county_ids
     from app.services.complaints import appeal_body, reruling_body
 
     units = {u.id: u for u in db.session.execute(select(OrgUnit).where(OrgUnit.active.is_(True))).scalars()}
@@ -382,6 +385,8 @@ def load_org(rng: random.Random) -> Org:
     else:
         office_id = office_counts.most_common(1)[0][0]
     office_officers = [p for p in officers if p.unit_id == office_id]
+    for branch in usable:
+        branch.reaches_office = office_id in county_ids(branch.id)
 
     def members_of(unit_id):
         return [Person(r.id, r.name, r.unit_id) for r in staff if r.unit_id == unit_id]
@@ -693,7 +698,9 @@ class Generator:
                 payload["handler_id"] = new_handler
             if (new_unit, new_handler) != (unit_id, handler_id):
                 payload["assigned"] = {"unit_id": new_unit, "handler_id": new_handler}
+                payload["previous"] = {"unit_id": unit_id, "handler_id": handler_id}
             due = self.deadlines.handling(received.date(), level)
+            payload["deadline"] = {"old": None, "new": due.date.isoformat()}
             case.emit(accepted_at, "accept", actor.name, s.PROCESSING, None, payload)
             unit_id, handler_id = new_unit, new_handler
             row.update(level=level, handling_unit_id=unit_id, handler_id=handler_id,
@@ -702,18 +709,26 @@ class Generator:
             handler_name = self._person_name(handler_id, branch) or actor.name
 
             # -- transfer (to the branch head, or up to the union) --
-            if level == "branch" and self.chance(P_TRANSFER):
-                up = branch.head is None or branch.head.id in (handler_id, avoid) or self.chance(0.5)
-                if up:
-                    to_unit, to_staff, reason = org.office_unit_id, self.one(org.officers), self.one(TRANSFER_UP)
-                    body = {"to_unit_id": to_unit, "to_staff_id": to_staff.id, "level": "union", "reason": reason}
+            head_free = branch.head is not None and branch.head.id not in (handler_id, avoid)
+            if level == "branch" and (branch.reaches_office or head_free) and self.chance(P_TRANSFER):
+                up = branch.reaches_office and (not head_free or self.chance(0.5))
+                if up:  # the branch names no one at the union: the office assigns its own handler
+                    to_unit, to_staff, reason = org.office_unit_id, None, self.one(TRANSFER_UP)
+                    body = {"to_unit_id": to_unit, "level": "union", "reason": reason}
                 else:
                     to_unit, to_staff, reason = branch.id, branch.head, self.one(TRANSFER_HEAD)
                     body = {"to_unit_id": to_unit, "to_staff_id": to_staff.id, "reason": reason}
-                body["assigned"] = {"unit_id": to_unit, "handler_id": to_staff.id}
+                to_staff_id = None if to_staff is None else to_staff.id
+                body["assigned"] = {"unit_id": to_unit, "handler_id": to_staff_id}
+                body["previous"] = {"unit_id": unit_id, "handler_id": handler_id}
+                if up:
+                    moved = self.deadlines.handling(received.date(), "union")
+                    if moved.date != due.date:
+                        body["deadline"] = {"old": due.date.isoformat(), "new": moved.date.isoformat()}
                 case.emit(self.workday_at(self.days_after(case.last, 1, 4)), "transfer", handler_name, None,
                           reason, body)
-                unit_id, handler_id, handler_name = to_unit, to_staff.id, to_staff.name
+                unit_id, handler_id = to_unit, to_staff_id
+                handler_name = self.one(org.officers).name if to_staff is None else to_staff.name
                 row.update(handling_unit_id=unit_id, handler_id=handler_id)
                 if up:
                     level = "union"
@@ -743,7 +758,8 @@ class Generator:
                 decided = self.workday_at(self.days_after(case.last, 1, 3))
                 if approved:
                     case.emit(decided, "decide_extension", self.one(org.officers).name, None, EXTENSION_APPROVED_NOTE,
-                              {"approved": True, "due_date": requested.date.isoformat(), "note": EXTENSION_APPROVED_NOTE})
+                              {"approved": True, "due_date": requested.date.isoformat(), "note": EXTENSION_APPROVED_NOTE,
+                               "deadline": {"old": due.date.isoformat(), "new": requested.date.isoformat()}})
                     due = cal.Deadline(requested.date, False)
                     row.update(extension_status=s.EXT_APPROVED, due_date=due.date, due_date_provisional=False)
                 else:

@@ -40,7 +40,7 @@ from config import Config
 from tests.conftest import PASSWORD
 
 NOW = datetime(2026, 11, 27, 16, 30, 0)
-SAMPLE = 48
+SAMPLE = 64
 # The rare stories made common (each probability per case, or per case that reached the step).
 COMMON = {
     "P_REJECT": 0.08, "P_STALL_REGISTERED": 0.06, "P_TRANSFER": 0.35, "P_EXTENSION": 0.5,
@@ -77,7 +77,7 @@ def seeded(request, app, monkeypatch):
         monkeypatch.setitem(app.config, key, code)
     if request.param == "demo-and-bench":
         seed_demo()
-    report = bench_seed.seed(SAMPLE, seed=11, batch_size=SAMPLE, now=NOW, parallel=False)
+    report = bench_seed.seed(SAMPLE, seed=13, batch_size=SAMPLE, now=NOW, parallel=False)
     assert report.created_bench_tree and report.complaints == SAMPLE
     return db.session.execute(select(Complaint.id).order_by(Complaint.id)).scalars().all()
 
@@ -185,7 +185,8 @@ class Staffing:
         if name == "register":  # the first handler, unless the one registering is complained about
             holder = body["assigned"]["handler_id"]
             return [self.by_id[holder]] if holder is not None else self.in_unit(body["assigned"]["unit_id"])
-        handler = [self.by_id[case.handler_id]] if case.handler_id is not None else []
+        # A case given to a unit without a named handler is that unit's to take (a transfer up to the office).
+        handler = [self.by_id[case.handler_id]] if case.handler_id is not None else self.in_unit(case.handling_unit_id)
         officers = self.positioned("discipline_officer")
         if name in ("transfer", "request_extension", "reply", "record_receipt", "close"):
             return handler
@@ -228,9 +229,14 @@ def replay(staffing, complaint_id):
         if name == "register":
             case, created = svc.register(user, registration(seeded_case), now=at)
             assert created
-        else:  # the body as the request sends it; the service records the new holder itself
-            case = svc.apply(user, case.id, name, {k: v for k, v in (body or {}).items() if k != "assigned"}, now=at)
+        else:  # the body as the request sends it; the service records holders and deadlines itself
+            sent = {k: v for k, v in (body or {}).items() if k not in RECORDED_BY_THE_SERVICE}
+            case = svc.apply(user, case.id, name, sent, now=at)
     return case.id
+
+
+#: Keys of an event's payload that the service adds from the change it made (not sent by a client).
+RECORDED_BY_THE_SERVICE = ("assigned", "previous", "deadline")
 
 
 def test_seeded_cases_are_what_the_services_write(app, seeded):

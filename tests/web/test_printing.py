@@ -38,7 +38,7 @@ def case(users, make_complaint):
     svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "decide_extension", {"approved": True}, now=NOW)
     reply(users, complaint, f"{GREETING}经核实,柜员已向{NAME}当面致歉。")
     svc.apply(users[r.COMMITTEE], complaint.id, "rule", {
-        "result": "not_responsible", "category": "19.4", "verified": False, "basis": "客户误会。",
+        "result": "not_responsible", "category": "19.4", "verified": False, "basis": "经核实系客户误会所致。",
         "members": "赵丽华、孙明"}, now=NOW)
     svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "appeal", {"applied_at": "2026-12-05", "content": f"{NAME}不服。"},
               now=datetime(2026, 12, 6, 9, 0))
