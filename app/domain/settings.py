@@ -63,13 +63,15 @@ def _bounded(name):
 
 class SettingsSchema(Schema):
     """``PUT /api/v1/settings/``: any of the settings (a missing one keeps its value); unknown fields
-    refused. Appeal bodies are org unit ids."""
+    refused. Appeal bodies are org unit ids (null: none chosen, such appeals are refused until one is)."""
 
     class Meta:
         unknown = RAISE
 
-    appeal_body_branch_level_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=2 ** 31 - 1))
-    appeal_body_union_level_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=2 ** 31 - 1))
+    appeal_body_branch_level_id = fields.Integer(strict=True, allow_none=True,
+                                                 validate=validate.Range(min=1, max=2 ** 31 - 1))
+    appeal_body_union_level_id = fields.Integer(strict=True, allow_none=True,
+                                                validate=validate.Range(min=1, max=2 ** 31 - 1))
     due_soon_working_days = _bounded("due_soon_working_days")
     reruling_window_days = _bounded("reruling_window_days")
     extension_max_working_days = _bounded("extension_max_working_days")

@@ -196,8 +196,7 @@ def _above_union_level(unit: OrgUnit) -> bool:
 
 
 def _check_body(name, unit_id, errors):
-    if unit_id is None:
-        errors[name] = [N_("Missing data for required field.")]
+    if unit_id is None:  # not chosen: appeals against such decisions are refused until one is
         return
     unit = db.session.get(OrgUnit, unit_id)
     if unit is None or not unit.active:

@@ -20,7 +20,9 @@ def _submitted(form) -> dict:
             data[name] = form.get(name) == "y"
             continue
         value = (form.get(name) or "").strip()
-        if name in d.APPEAL_BODY_FIELDS or name in d.NUMBER_FIELDS:
+        if name in d.APPEAL_BODY_FIELDS and not value:
+            data[name] = None
+        elif name in d.APPEAL_BODY_FIELDS or name in d.NUMBER_FIELDS:
             data[name] = int(value) if value.isascii() and value.isdigit() and len(value) < 10 else value
         else:
             data[name] = value
@@ -60,7 +62,7 @@ class SettingsView(BaseView):
     def save(self):
         """Check and save every field; nothing changes when one is refused."""
         data = _submitted(request.form)
-        required = [name for name in d.FIELDS if name != "regulatory_ceiling_enabled"]
+        required = [name for name in d.FIELDS if name not in ("regulatory_ceiling_enabled", *d.APPEAL_BODY_FIELDS)]
         try:
             changes = service.update(data, g.user, require=required)
         except DomainError as error:
