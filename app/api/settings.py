@@ -22,7 +22,7 @@ class SettingsApi(BaseApi):
     openapi_spec_component_schemas = (SettingsSchema, SettingsOutSchema)
 
     def _answer(self):
-        return self.response(200, result=SettingsOutSchema().dump(service.current().values()))
+        return self.response(200, result=SettingsOutSchema().dump(service.in_force().values()))
 
     @expose("/", methods=["GET"])
     @protect()

@@ -106,8 +106,19 @@ def current() -> Settings:
     memo = request_cache()
     if _CACHE_KEY not in memo:
         row = _row()
-        memo[_CACHE_KEY] = _from_row(row) if row is not None else configured()
+        # Without a row the appeal bodies are looked up by code only when asked (appeal_body_id).
+        memo[_CACHE_KEY] = _from_row(row) if row is not None else _configured_without_bodies()
     return memo[_CACHE_KEY]
+
+
+def _configured_without_bodies() -> Settings:
+    return Settings(**{name: None if name in d.APPEAL_BODY_FIELDS else _configured(name) for name in d.FIELDS})
+
+
+def in_force() -> Settings:
+    """The settings in force with every value resolved (the change path)."""
+    row = _row()
+    return _from_row(row) if row is not None else configured()
 
 
 def forget() -> None:
@@ -119,8 +130,9 @@ def forget() -> None:
 
 def appeal_body_id(union_decision: bool) -> Optional[int]:
     """§14: the unit chosen to decide appeals against the union's own decisions or a branch's."""
+    name = "appeal_body_union_level_id" if union_decision else "appeal_body_branch_level_id"
     values = current()
-    return values.appeal_body_union_level_id if union_decision else values.appeal_body_branch_level_id
+    return getattr(values, name) if values.stored else _configured(name)
 
 
 def received_at_floor() -> dt.date:
@@ -221,7 +233,7 @@ def check(data, require=()) -> dict:
         raise SettingsErrors({**error.messages, **missing})
     if missing:
         raise SettingsErrors(missing)
-    merged = {**current().values(), **loaded}
+    merged = {**in_force().values(), **loaded}
     errors = {}
     for name in d.APPEAL_BODY_FIELDS:
         _check_body(name, merged[name], errors)

@@ -54,7 +54,7 @@ class SettingsView(BaseView):
     @has_access
     def index(self):
         """The settings in force."""
-        values = service.current().values()
+        values = service.in_force().values()
         return self._render({name: ("" if value is None else value) for name, value in values.items()})
 
     @expose("/", methods=["POST"])
