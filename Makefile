@@ -40,7 +40,7 @@ secret-key:
 	@$(PYTHON) scripts/secret_key.py
 
 deploy: catalogs secret-key
-	$(FLASK) deploy && $(FLASK) calendar import
+	$(FLASK) deploy
 
 seed: deploy
 	$(FLASK) seed-demo

@@ -5,6 +5,7 @@ from .complaint import ComplaintApi
 from .openapi import OpenApiView, install as install_openapi
 from .org import OrgUnitApi, StaffApi
 from .report import ReportApi
+from .settings import SettingsApi
 
 
 def register(appbuilder) -> None:
@@ -15,6 +16,7 @@ def register(appbuilder) -> None:
     appbuilder.add_api(ComplaintApi)
     appbuilder.add_api(WorkDayApi)
     appbuilder.add_api(ReportApi)
+    appbuilder.add_api(SettingsApi)
     # The OpenAPI document, without FAB's Swagger UI (FAB_API_SWAGGER_UI stays off).
     install_openapi()
     appbuilder.add_api(OpenApiView)

@@ -24,9 +24,9 @@ class OrgUnitApi(DomainApi):
     add_title = _l("Add organisation unit")
     edit_title = _l("Edit organisation unit")
 
-    list_columns = ["id", "name", "code", "kind", "parent_id"]
+    list_columns = ["id", "name", "code", "kind", "parent_id", "supervision_phone"]
     show_columns = list_columns
-    add_columns = ["name", "code", "kind", "parent_id"]
+    add_columns = ["name", "code", "kind", "parent_id", "supervision_phone"]
     edit_columns = add_columns
     search_columns = ["name", "code", "kind", "parent_id"]
     order_columns = ["id", "name", "code", "kind"]

@@ -40,14 +40,35 @@ def sync_roles_command():
 @click.command("deploy")
 @with_appcontext
 def deploy_command():
-    """Once per deploy: migrate the database to head, sync roles and permissions, rebuild the kept
-    report months when their definition changed, and write the missing default assessment rules."""
+    """Once per deploy, everything: migrate the database to head, sync roles and permissions, import
+    the official calendar for every year chinesecalendar knows (never overriding an administrator's
+    days or years), rebuild the kept report months when their definition changed, write the missing
+    default assessment rules, and write the union's settings once (seeded from the environment)."""
     from flask_migrate import upgrade
 
     upgrade()
     _sync()
+    _import_calendar()
     _build_report_months()
     _default_rules()
+    _seed_settings()
+
+
+def _import_calendar():
+    from ..services import calendar_import
+
+    changes = calendar_import.import_from_package()
+    click.echo(f"Calendar from chinesecalendar ({calendar_import.PACKAGE_FIRST_YEAR}-"
+               f"{calendar_import.PACKAGE_LAST_YEAR}): {len(changes.added)} added, {len(changes.changed)} changed, "
+               f"{len(changes.removed)} removed; published: {len(changes.years_published)} years.")
+
+
+def _seed_settings():
+    from ..services import settings
+
+    written = settings.seed()
+    if written:
+        click.echo(f"Settings written: {', '.join(sorted(written))}.")
 
 
 def _default_rules():
@@ -91,6 +112,7 @@ def seed_demo_command():
     from .demo import DEMO_PASSWORD, seed_demo, seed_demo_complaints
 
     users = seed_demo()
+    _seed_settings()  # the demo county's units exist now: appeal bodies not chosen yet are taken from their codes
     complaints = seed_demo_complaints()
     click.echo("Demo data loaded. These are DEMO accounts for trying the system, not for production use:")
     for username, role in users:

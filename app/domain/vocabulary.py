@@ -128,6 +128,7 @@ ORG_UNIT_LABELS = {
     "parent": N_("Parent unit"),
     "parent_id": N_("Parent unit"),
     "active": N_("Active"),
+    "supervision_phone": N_("Supervision telephone"),
     "children": N_("Sub-units"),
     "staff": N_("Staff members"),
 }

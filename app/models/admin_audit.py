@@ -1,6 +1,7 @@
-"""Audit of administrative changes to users, roles and groups (observability).
+"""Audit of administrative changes to users, roles, groups and the union's settings (observability).
 
-One row per created, changed or deleted login, role or group: who, when, what. Rows are
+One row per created, changed or deleted login, role or group, and per change of the settings
+(``services/settings.py``, with each changed value before and after): who, when, what. Rows are
 written in the same transaction as the change (``app.ops.observability``) and never changed or
 deleted. Actor and target are copied as id and name, without foreign keys, so an entry
 outlives a deleted login.
@@ -8,7 +9,7 @@ outlives a deleted login.
 from flask_appbuilder import Model
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Integer, String, event
 
-TARGET_TYPES = ("user", "role", "group")
+TARGET_TYPES = ("user", "role", "group", "settings")
 ACTIONS = ("create", "update", "delete")
 
 
@@ -18,7 +19,7 @@ class AdminAudit(Model):
 
     __tablename__ = "admin_audit"
     __table_args__ = (
-        CheckConstraint("target_type IN ('user', 'role', 'group')", name="ck_admin_audit_target_type"),
+        CheckConstraint("target_type IN ('user', 'role', 'group', 'settings')", name="ck_admin_audit_target_type"),
         CheckConstraint("action IN ('create', 'update', 'delete')", name="ck_admin_audit_action"),
     )
 

@@ -34,6 +34,8 @@ class OrgUnit(Model):
     parent_id = Column(Integer, ForeignKey("org_unit.id", ondelete="RESTRICT"), index=True)
     parent = relationship("OrgUnit", remote_side=[id], backref="children")
     active = Column(Boolean, nullable=False, default=True, server_default="1")
+    # §6: the published supervision telephone (服务监督电话); a unit without one uses its nearest ancestor's.
+    supervision_phone = Column(String(32))
 
     def __repr__(self) -> str:
         return self.name

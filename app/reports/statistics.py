@@ -86,9 +86,11 @@ def _staff_named(conditions):
 
 
 def due_soon_days() -> int:
-    """Working days ahead that count as "due soon" (``DUE_SOON_WORKING_DAYS``, default 2)."""
+    """Working days ahead that count as "due soon" (the settings, default 2)."""
     if has_app_context():
-        return int(current_app.config.get("DUE_SOON_WORKING_DAYS", 2))
+        from ..services import settings
+
+        return settings.due_soon_working_days()
     return 2
 
 

@@ -111,3 +111,8 @@ MENU_REPORTS = "Reports"
 MENU_DASHBOARD = "Dashboard"
 MENU_ASSESSMENT = "Assessment report"
 MENU_ASSESSMENT_RULES = "Assessment rules"
+
+# The union's business settings (issue 20): read and write, Admin only (page and API alike).
+SETTINGS = "UnionSettings"
+SETTINGS_READ_WRITE = {"index": READ, "save": WRITE, "get": READ, "put": WRITE}
+MENU_SETTINGS = "Union settings"

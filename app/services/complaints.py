@@ -33,7 +33,7 @@ from ..domain import states as s
 from ..domain import transitions as t
 from ..domain.payloads import PAYLOADS, REQUIRED, EditSchema, RegisterSchema, version_field
 from .. import clock
-from . import totals
+from . import settings, totals
 from .calendar import load_calendar
 from .timeline import record_event
 
@@ -269,10 +269,9 @@ def register(user, data, now=None):
 
 
 def received_at_floor() -> dt.date:
-    """The earliest day of receipt a complaint may carry (``RECEIVED_AT_FLOOR``, default 2000-01-01),
+    """The earliest day of receipt a complaint may carry (the settings' floor, default 2000-01-01),
     and so the earliest day of anything recorded about it (every date of a payload schema)."""
-    value = current_app.config.get("RECEIVED_AT_FLOOR") or "2000-01-01"
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    return settings.received_at_floor()
 
 
 def _registered_as(user, external_ref):
@@ -561,7 +560,7 @@ def _apply_transfer(complaint, payload, actor, user, now):
 
 def _check_extension_date(complaint, day, field):
     """§13, domain.md §10: an extension ends on a working day after the current deadline and at most
-    ``EXTENSION_MAX_WORKING_DAYS`` (default 10) working days beyond it."""
+    the settings' extension maximum (default 10) working days beyond it."""
     if complaint.due_date is None:
         return
     if day <= complaint.due_date:
@@ -569,7 +568,7 @@ def _check_extension_date(complaint, day, field):
     calendar = load_calendar()
     if not calendar.is_workday(day):
         _field(field, gettext("The new deadline must be a working day."))
-    most = current_app.config.get("EXTENSION_MAX_WORKING_DAYS", 10)
+    most = settings.extension_max_working_days()
     limit = cal.latest_extension(calendar, complaint.due_date, most)
     if day > limit.date:
         _field(field, gettext("An extension reaches at most %(days)d working days beyond the current deadline, "
@@ -709,15 +708,14 @@ def is_superior(body, decided) -> bool:
 
 
 def appeal_body(complaint):
-    """§14: the superior of the body that decided: the configured body for a branch's or
-    cooperative's decision (``APPEAL_BODY_BRANCH_LEVEL``, the discipline office) or for the union's
-    own (``APPEAL_BODY_UNION_LEVEL``, the union above) — None when none is configured or the one
-    configured is not a superior of the deciding unit."""
+    """§14: the superior of the body that decided: the body chosen in the settings for a branch's or
+    cooperative's decision (the discipline office) or for the union's own (the union above) — None
+    when none is chosen or the one chosen is not a superior of the deciding unit."""
     decided = complaint.replied_by_unit or (
         db.session.get(OrgUnit, complaint.replied_by_unit_id) if complaint.replied_by_unit_id else None)
     union_decision = (decided.kind in ("union", "department")) if decided is not None else complaint.level == "union"
-    code = current_app.config.get("APPEAL_BODY_UNION_LEVEL" if union_decision else "APPEAL_BODY_BRANCH_LEVEL")
-    unit = db.session.execute(select(OrgUnit).where(OrgUnit.code == code)).scalar_one_or_none() if code else None
+    unit_id = settings.appeal_body_id(union_decision)
+    unit = db.session.get(OrgUnit, unit_id) if unit_id is not None else None
     if unit is None or not unit.active or (decided is not None and not is_superior(unit, decided)):
         return None
     return unit
@@ -796,7 +794,7 @@ def _apply_rule(complaint, payload, actor, user, now):
     complaint.ruling_category = payload["category"]
     complaint.ruling_final = False
     complaint.ruled_on = now.date()
-    complaint.reruling_deadline = now.date() + dt.timedelta(days=current_app.config.get("RERULING_WINDOW_DAYS", 15))
+    complaint.reruling_deadline = now.date() + dt.timedelta(days=settings.reruling_window_days())
     return payload["basis"]
 
 
@@ -865,6 +863,25 @@ def appeal_notice(complaint) -> str:
 
 
 def _appeal_notice_text(complaint) -> str:
+    """The notice, followed by the supervision telephone (§6) of the replying unit when it has one."""
+    text = _appeal_notice_body(complaint)
+    phone = replying_unit_phone(complaint)
+    if phone:
+        text += gettext("Supervision telephone: %(phone)s.", phone=phone)
+    return text
+
+
+def replying_unit_phone(complaint) -> str:
+    """§6: the published supervision telephone of the unit that replied (else the handling unit),
+    or of its nearest ancestor that has one; "" when none has."""
+    from .org import supervision_phone
+
+    unit_id = complaint.replied_by_unit_id or complaint.handling_unit_id
+    unit = db.session.get(OrgUnit, unit_id) if unit_id is not None else None
+    return supervision_phone(unit) if unit is not None else ""
+
+
+def _appeal_notice_body(complaint) -> str:
     body = appeal_body_name(complaint)
     if complaint.reply_method == "letter":
         text = gettext(

@@ -14,6 +14,7 @@ from ..models.complaint import Complaint
 from ..domain import calendar as cal
 from ..domain import states as s
 from .. import clock
+from . import settings
 from .calendar import load_calendar
 from .timeline import record_event
 
@@ -131,14 +132,12 @@ def _record(complaint, user, now, which, old, deadline):
 
 def regulatory_ceiling(complaint):
     """(ceiling date, internal deadline falls after it) — or (None, False) when switched off."""
-    from flask import current_app
-
-    config = current_app.config
-    if not config.get("REGULATORY_CEILING_ENABLED", True) or complaint.received_at is None:
+    values = settings.current()
+    if not values.regulatory_ceiling_enabled or complaint.received_at is None:
         return None, False
     ceiling = cal.regulatory_ceiling(
         complaint.received_at.date(), complaint.extension_status == s.EXT_APPROVED,
-        config.get("REGULATORY_CEILING_DAYS", 15), config.get("REGULATORY_CEILING_EXTENDED_DAYS", 30),
+        values.regulatory_ceiling_days, values.regulatory_ceiling_extended_days,
     )
     return ceiling, bool(complaint.due_date and complaint.due_date > ceiling and complaint.replied_at is None)
 
@@ -235,7 +234,7 @@ def remind(now=None, send_mail=True, batch=500):
     now = now or clock.now()
     today = now.date()
     calendar = load_calendar()
-    within = current_app.config.get("DUE_SOON_WORKING_DAYS", 2)
+    within = settings.due_soon_working_days()
     horizon = cal.add_working_days(calendar, today, within).date
     already = select(Reminder.complaint_id).where(Reminder.day == today)
     query = (

@@ -1,4 +1,6 @@
 """Rules for the organisation tree and staff records (domain.md §2)."""
+import re
+
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -9,6 +11,10 @@ from ..models import OrgUnit, Staff
 from ..models.org import UnitKind
 from ..models.staff import Position
 from ..ids import row_id
+
+# §6: a published telephone: digits with spaces, dashes, brackets or a leading +, an extension
+# after 转 or -, at least 3 digits (a short service number such as 96xxx counts), at most 32 characters.
+_SUPERVISION_PHONE = re.compile(r"\+?[0-9()（） \-]*[0-9][0-9()（） \-]*(?:转[0-9]{1,6})?", re.ASCII)
 
 # Which kinds of unit may stand directly above a unit of each kind. A union may sit under
 # another union (a provincial union is a unit too); only a union may be a root.
@@ -57,6 +63,28 @@ def check_unit(unit: OrgUnit) -> None:
         raise ValidationFailed(_l("This code is already used by another unit."), field="code")
     unit.code = unit.code.strip()
     unit.name = unit.name.strip()
+    phone = (unit.supervision_phone or "").strip()
+    if phone and (len(phone) > 32 or not _SUPERVISION_PHONE.fullmatch(phone)
+                  or sum(ch.isdigit() for ch in phone) < 3):
+        raise ValidationFailed(_l("A supervision telephone has at least 3 digits (spaces, dashes, brackets and "
+                                  "an extension after 转 allowed), at most 32 characters."),
+                               field="supervision_phone")
+    unit.supervision_phone = phone or None
+
+
+def supervision_phone(unit) -> str:
+    """§6: the published supervision telephone of ``unit``, else of its nearest ancestor that has
+    one ("" when none has)."""
+    phones = {row.id: (row.parent_id, row.supervision_phone)
+              for row in db.session.execute(select(OrgUnit.id, OrgUnit.parent_id, OrgUnit.supervision_phone))}
+    current, seen = getattr(unit, "id", None), set()
+    while current is not None and current not in seen:
+        seen.add(current)
+        parent, phone = phones.get(current, (None, None))
+        if phone:
+            return phone
+        current = parent
+    return ""
 
 
 def check_staff(staff: Staff) -> None:

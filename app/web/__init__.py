@@ -63,6 +63,11 @@ def register(appbuilder) -> None:
         icon="fa-users",
         category=p.MENU_ORGANISATION,
     )
+    # Issue 20: the union's business settings (Admin).
+    from .settings import SettingsView
+
+    appbuilder.add_view(SettingsView, p.MENU_SETTINGS, label=_l("Union settings"), icon="fa-cogs",
+                        category=p.MENU_ORGANISATION)
     appbuilder.add_view(
         WorkCalendarView,
         p.MENU_CALENDAR_MONTH,

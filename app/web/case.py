@@ -491,6 +491,7 @@ class ComplaintView(ModelView):
             exists=lambda complaint: complaint.replied_at is not None,
             letter=lambda complaint: split_greeting(
                 complaint.reply_content, (complaint.complainant_name, complaint.principal_name)),
+            supervision_phone=svc.replying_unit_phone,
         )
 
     @expose("/print_ruling/<int:pk>")

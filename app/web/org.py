@@ -26,8 +26,8 @@ class OrgUnitView(CheckedModelView):
     label_columns = lazy_labels(labels.ORG_UNIT_LABELS)
 
     list_columns = ["name", "code", "kind", "parent", "active"]
-    show_columns = ["name", "code", "kind", "parent", "active"]
-    add_columns = ["name", "code", "kind", "parent", "active"]
+    show_columns = ["name", "code", "kind", "parent", "active", "supervision_phone"]
+    add_columns = ["name", "code", "kind", "parent", "active", "supervision_phone"]
     edit_columns = add_columns
     search_columns = ["name", "code", "kind", "parent", "active"]
     order_columns = ["name", "code", "kind"]

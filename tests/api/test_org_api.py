@@ -23,7 +23,8 @@ def test_admin_builds_org_users_and_staff_through_the_api(client, users, api, or
     )
     assert response.status_code == 201, response.get_json()
     unit_id = response.get_json()["id"]
-    assert response.get_json()["result"] == {"name": "乙二分社", "code": "B2", "kind": "branch", "parent_id": org["coop_b"].id}
+    assert response.get_json()["result"] == {"name": "乙二分社", "code": "B2", "kind": "branch", "parent_id": org["coop_b"].id,
+                                             "supervision_phone": None}
 
     role_id = app.appbuilder.sm.find_role(r.COUNTER_STAFF).id
     response = client.post(

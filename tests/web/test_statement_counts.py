@@ -16,6 +16,9 @@ from tests.conftest import count_queries
 
 NOW = datetime(2026, 12, 1, 10, 0)
 CEILING = 12  # list and case pages (issue 9 target)
+# The case page also reads the union's settings once (issue 20: the regulatory ceiling lives in the
+# database, read once per request by services/settings.py).
+CASE_PAGE_CEILING = CEILING + 1
 
 
 def _count(client, url, headers=None):
@@ -66,7 +69,7 @@ def test_list_page_is_within_the_ceiling_whatever_the_page_size(client, users, l
 def test_case_page_is_within_the_ceiling_with_everything_on_it(client, users, login, make_complaint, org, role):
     case = _full_case(users, make_complaint, org)
     login(role)
-    assert _count(client, f"/complaints/show/{case.id}") <= CEILING
+    assert _count(client, f"/complaints/show/{case.id}") <= CASE_PAGE_CEILING
 
 
 # Every other page a role opens daily: the count must not grow with the number of cases.
