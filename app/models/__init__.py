@@ -11,3 +11,4 @@ from .calendar import CalendarYear, WorkDay  # noqa: F401
 from .auth import LoginFailure, SessionEpoch  # noqa: F401
 from .assessment import AssessmentRule  # noqa: F401
 from .admin_audit import AdminAudit  # noqa: F401
+from .custom_role import CustomRole  # noqa: F401
