@@ -8,6 +8,7 @@ from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from ..models.admin_audit import AdminAudit
+from ..security import capabilities as caps
 from ..security import permissions as p
 
 TARGET_TYPES = {"user": _l("User"), "role": _l("Role"), "group": _l("Group")}
@@ -42,6 +43,16 @@ def describe_changes(changes) -> Markup:
         label = str(FIELDS.get(key, key))
         if isinstance(change, dict) and ("from" in change or "to" in change):
             lines.append(f"{escape(label)}:{escape(_value(change.get('from')))} → {escape(_value(change.get('to')))}")
+        elif isinstance(change, dict) and key == "permissions":
+            parts = []
+            for word, items in (("added", change.get("added")), ("removed", change.get("removed"))):
+                if items:
+                    pairs = [tuple(item.split(" on ", 1)) for item in items if " on " in item]
+                    names = "、".join(str(c.label) for c in caps.CAPABILITIES if c.code in caps.describe_pairs(pairs))
+                    text = gettext("%(count)d permissions", count=len(items)) + (f"({names})" if names else "")
+                    parts.append(gettext("added %(items)s", items=text) if word == "added"
+                                 else gettext("removed %(items)s", items=text))
+            lines.append(f"{escape(label)}:{escape(';'.join(parts))}")
         elif isinstance(change, dict):
             parts = []
             if change.get("added"):
