@@ -194,14 +194,15 @@ class RoleApi(SecurityApiAnswers, fab_apis.RoleApi):
 
     unique_fields = (("name", _l("A role with this name already exists.")),)
 
-    def pre_update(self, item, *args):
-        from sqlalchemy import inspect
+    def put_headless(self, pk):
+        """A built-in role is refused before FAB loads the request into it (403); renaming a custom
+        role to a built-in name is a duplicate (409)."""
+        from .admin_rules import builtin_refusal, is_builtin
 
-        from .admin_rules import refuse_builtin
-
-        history = inspect(item).attrs.name.history
-        refuse_builtin(item, history.deleted[0] if history.deleted else None)
-        super().pre_update(item, *args)
+        role = self.datamodel.get(pk, self._base_filters)
+        if is_builtin(role):
+            return self.response(403, message=builtin_refusal())
+        return super().put_headless(pk)
 
     def pre_delete(self, item):
         from .admin_rules import refuse_builtin
