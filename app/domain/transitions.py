@@ -44,6 +44,7 @@ class Actor:
     permissions: FrozenSet[str]
     unit_id: Optional[int] = None  # the actor's own unit
     ancestor_unit_ids: FrozenSet[int] = frozenset()  # its own unit and every unit above it
+    shows_identity: bool = False  # a custom role shows complainants in full within its scope
 
     def has_role(self, role: str) -> bool:
         return role in self.roles

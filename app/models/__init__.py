@@ -12,3 +12,4 @@ from .auth import LoginFailure, SessionEpoch  # noqa: F401
 from .assessment import AssessmentRule  # noqa: F401
 from .admin_audit import AdminAudit  # noqa: F401
 from .settings import UnionSettings  # noqa: F401
+from .custom_role import CustomRole  # noqa: F401

@@ -113,17 +113,22 @@ def log_job(name: str, **counts) -> dict:
 _USER_BOOKKEEPING = {"last_login", "login_count", "fail_login_count", "created_on", "changed_on",
                      "created_by_fk", "changed_by_fk"}
 # Column values worth recording; every other changed column is recorded by name only.
-_RECORDED_VALUES = {"username", "active", "name", "label"}
+_RECORDED_VALUES = {"username", "active", "name", "label", "description", "capabilities", "scope",
+                    "shows_identity"}
 
 
 def _audited():
     from flask_appbuilder.security.sqla.models import Group, Role, User
 
+    from ..models.custom_role import CustomRole
+
+    # A custom role's capabilities, scope and identity flag are recorded as the role's change.
     # Memberships are recorded on both sides that the change touched (FAB's user form edits
     # User.roles; its role API edits Role.user), so no path goes unrecorded.
     return ((User, "user", "username", ("roles", "groups")),
             (Role, "role", "name", ("permissions", "user", "groups")),
-            (Group, "group", "name", ("users", "roles")))
+            (Group, "group", "name", ("users", "roles")),
+            (CustomRole, "role", "role", ()))
 
 
 def _label(obj) -> str:
@@ -137,6 +142,11 @@ def _label(obj) -> str:
     if permission is not None and view is not None:
         return f"{inspect(permission).dict.get('name')} on {inspect(view).dict.get('name')}"
     return f"#{state.identity[0] if state.identity else '?'}"
+
+
+def _name(value):
+    """A target's name: the value itself, or a related object's name (a custom role's role)."""
+    return value if value is None or isinstance(value, str) else _label(value)
 
 
 def _changes(state, collections) -> dict:
@@ -204,7 +214,7 @@ def _audit_after_flush(session, flush_context):
             rows.append({
                 "target_type": target_type,
                 "target_id": state.identity[0] if state.identity else state.dict.get("id"),
-                "target_name": state.dict.get(name_key),
+                "target_name": _name(state.dict.get(name_key)),
                 "action": action,
                 "changes": changes or None,
             })

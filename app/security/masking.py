@@ -15,7 +15,9 @@ IDENTITY_FIELDS = ("complainant_name", "complainant_phone", "complainant_id_numb
 
 
 def sees_identity(actor: Actor, case) -> bool:
-    """Full identity for the discipline office, the current handler and the handling branch head.
+    """Full identity for the discipline office, the current handler and the handling branch head,
+    and for a custom role that shows identity: within its scope (the whole organisation or its
+    unit's subtree).
 
     The staff member a complaint names, or a ruling holds responsible, never sees who complained.
     """
@@ -25,12 +27,13 @@ def sees_identity(actor: Actor, case) -> bool:
     if (actor.staff_id is not None and case.ruling_result is not None
             and any(member.id == actor.staff_id for member in case.ruled_staff)):
         return False
-    if actor.has_role(DISCIPLINE_OFFICE):
+    if actor.has_role(DISCIPLINE_OFFICE) or (actor.shows_identity and actor.everything):
         return True
     if actor.staff_id is not None and case.handler_id == actor.staff_id:
         return True
     unit = case.handling_unit_id if case.handling_unit_id is not None else case.branch_id
-    return actor.has_role(BRANCH_HEAD) and not actor.everything and unit in actor.unit_ids
+    in_unit = not actor.everything and unit in actor.unit_ids
+    return (actor.has_role(BRANCH_HEAD) or actor.shows_identity) and in_unit
 
 
 # The roles whose work shows them complainants in full (domain.md §1, §7): the only roles
@@ -41,7 +44,7 @@ IDENTITY_SEARCH_ROLES = (DISCIPLINE_OFFICE, BRANCH_HEAD, COUNTER_STAFF)
 
 def may_search_identity(actor: Actor) -> bool:
     """Whether ``actor`` is offered the search by phone number and name (domain.md §7)."""
-    return any(actor.has_role(role) for role in IDENTITY_SEARCH_ROLES)
+    return actor.shows_identity or any(actor.has_role(role) for role in IDENTITY_SEARCH_ROLES)
 
 
 def identity_clause(actor: Actor, model):
@@ -49,13 +52,13 @@ def identity_clause(actor: Actor, model):
     ``sees_identity`` as a query (tests/services/test_identity_search.py keeps them equal)."""
     from ..models.ruling import ruled_staff
 
-    if actor.has_role(DISCIPLINE_OFFICE):
+    if actor.has_role(DISCIPLINE_OFFICE) or (actor.shows_identity and actor.everything):
         who = true()
     else:
         ways = []
         if actor.staff_id is not None:
             ways.append(model.handler_id == actor.staff_id)
-        if actor.has_role(BRANCH_HEAD) and not actor.everything and actor.unit_ids:
+        if (actor.has_role(BRANCH_HEAD) or actor.shows_identity) and not actor.everything and actor.unit_ids:
             ways.append(func.coalesce(model.handling_unit_id, model.branch_id).in_(sorted(actor.unit_ids)))
         if not ways:
             return false()

@@ -116,3 +116,17 @@ MENU_ASSESSMENT_RULES = "Assessment rules"
 SETTINGS = "UnionSettings"
 SETTINGS_READ_WRITE = {"index": READ, "save": WRITE, "get": READ, "put": WRITE}
 MENU_SETTINGS = "Union settings"
+
+# Administration (issue 20): the role pages by capability, and the admin audit log page.
+ROLE_ADMIN = "RoleAdmin"
+ADMIN_AUDIT = "AdminAudit"
+MENU_SECURITY = "Security"  # FAB's own menu category
+MENU_ROLE_ADMIN = "Roles by capability"
+MENU_ADMIN_AUDIT = "Admin audit log"
+MENU_LIST_USERS = "List Users"  # FAB's user list menu entry
+MENU_LIST_ROLES = "List Roles"  # FAB's raw role editing (the experts' page)
+# FAB's user pages and user API: the permissions user management needs.
+FAB_USER_VIEW = "UserDBModelView"
+FAB_USER_API = "User"
+FAB_USER_VIEW_PERMISSIONS = ("can_list", "can_show", "can_add", "can_edit", "can_delete", "resetpasswords")
+FAB_USER_API_PERMISSIONS = ("can_get", "can_post", "can_put", "can_delete", "can_info")

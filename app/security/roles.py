@@ -4,6 +4,8 @@ Compare line by line with ``../shared/spec/domain.md`` §1. ``flask --app run sy
 makes the database match this table exactly; a name that does not exist fails loudly.
 ``Admin`` is granted every permission that exists and is not listed here.
 """
+from flask_babel import lazy_gettext as _l
+
 from . import permissions as p
 
 ADMIN = "Admin"
@@ -15,6 +17,27 @@ COUNTER_STAFF = "CounterStaff"
 LEADERSHIP = "Leadership"
 
 ROLE_NAMES = [ADMIN, DISCIPLINE_OFFICE, COMMITTEE, RERULING_BODY, BRANCH_HEAD, COUNTER_STAFF, LEADERSHIP]
+
+# What the role pages show of each built-in role (issue 20): Chinese name, description, scope.
+ROLE_LABELS = {
+    ADMIN: (_l("System administrator"), _l("Administers users, roles, the organisation and the calendar; "
+                                           "does not handle cases."),
+            _l("The whole organisation, identity masked")),
+    DISCIPLINE_OFFICE: (_l("Discipline and supervision office"),
+                        _l("Registers, accepts, assigns and closes complaints; decides extensions and the "
+                           "appeals addressed to its unit; runs the assessment."),
+                        _l("The whole organisation, identity shown")),
+    COMMITTEE: (_l("Responsibility committee member"), _l("Reads every case and records rulings."),
+                _l("The whole organisation, identity masked")),
+    RERULING_BODY: (_l("Higher ruling body"), _l("Decides the re-ruling requests and appeals addressed to its unit."),
+                    _l("Cases brought to its unit, identity masked")),
+    BRANCH_HEAD: (_l("Branch head"), _l("Handles its branch's complaints, requests extensions and re-rulings."),
+                  _l("Own unit and below, identity shown")),
+    COUNTER_STAFF: (_l("Counter staff"), _l("Registers complaints and handles the cases assigned to it."),
+                    _l("Cases it registered or handles")),
+    LEADERSHIP: (_l("Union leadership (read only)"), _l("Reads lists and statistics."),
+                 _l("The whole organisation, identity masked")),
+}
 
 # Roles whose scope is the whole organisation regardless of their unit (domain.md §1):
 # Admin and the union's offices see everything; committee and leadership see all cases

@@ -1,8 +1,9 @@
 """The one row-scope rule (domain.md §1).
 
 A user is linked to one staff record and that to one organisation unit; the user's scope is
-that unit and everything below it. Roles in ``GLOBAL_SCOPE_ROLES`` see the whole organisation.
-A user with no staff record and no global role sees nothing.
+that unit and everything below it. Roles in ``GLOBAL_SCOPE_ROLES`` see the whole organisation, as
+does a custom role whose scope is ``all`` (capabilities.py); a custom role scoped ``unit`` sees the
+cases of its unit's subtree. A user with no staff record and no global role sees nothing.
 """
 from dataclasses import dataclass
 from typing import FrozenSet, Optional
@@ -13,7 +14,8 @@ from sqlalchemy import String, and_, false, or_, select, true, union_all
 from ..extensions import db
 from ..models import OrgUnit, Staff
 from .request_cache import request_cache
-from .roles import GLOBAL_SCOPE_ROLES
+from .capabilities import SCOPE_ALL
+from .roles import GLOBAL_SCOPE_ROLES, ROLE_NAMES
 
 
 @dataclass(frozen=True)
@@ -112,11 +114,44 @@ def role_names(user) -> set:
     return {role.name for role in getattr(user, "roles", None) or []}
 
 
+def custom_settings(user) -> tuple:
+    """(scope, shows_identity) of each custom role ``user`` holds (none for the built-in seven;
+    one statement per request otherwise)."""
+    roles = [role for role in getattr(user, "roles", None) or [] if role.name not in ROLE_NAMES]
+    if not roles:
+        return ()
+    from ..models.custom_role import CustomRole
+
+    memo = request_cache().setdefault("custom_settings", {})
+    key = tuple(sorted(role.id for role in roles))
+    if key not in memo:
+        rows = db.session.execute(
+            select(CustomRole.scope, CustomRole.shows_identity).where(CustomRole.role_id.in_(key))
+        ).all()
+        memo[key] = tuple((scope, bool(shows)) for scope, shows in rows)
+    return memo[key]
+
+
+def custom_scope_everything(user) -> bool:
+    """Whether a custom role gives ``user`` the whole organisation."""
+    return any(scope == SCOPE_ALL for scope, _shows in custom_settings(user))
+
+
+def custom_unit_scope(user) -> bool:
+    """Whether a custom role gives ``user`` the cases of its unit's subtree."""
+    return any(scope != SCOPE_ALL for scope, _shows in custom_settings(user))
+
+
+def custom_shows_identity(user) -> bool:
+    """Whether a custom role of ``user`` shows complainants in full (within its scope)."""
+    return any(shows for _scope, shows in custom_settings(user))
+
+
 def scope_of(user) -> Scope:
     """The user's scope: everything for the union's offices, else its unit's subtree."""
     if user is None or not getattr(user, "is_authenticated", False):
         return NOTHING
-    if role_names(user) & GLOBAL_SCOPE_ROLES:
+    if role_names(user) & GLOBAL_SCOPE_ROLES or custom_scope_everything(user):
         return EVERYTHING
     staff = staff_of(user)
     if staff is None:
@@ -132,7 +167,7 @@ def sees_every_complaint(user) -> bool:
     """Whether ``complaint_clause`` is no restriction for ``user``."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return bool(role_names(user) & ALL_COMPLAINTS_ROLES)
+    return bool(role_names(user) & ALL_COMPLAINTS_ROLES) or custom_scope_everything(user)
 
 
 def ruled_staff_ids(staff_id):
@@ -185,7 +220,7 @@ def _build_ways(user, model, walk):
         return _Way(condition, select(model.id).where(condition), tuple(streams or ()))
 
     ways = []
-    if "BranchHead" in names and staff is not None:
+    if ("BranchHead" in names or custom_unit_scope(user)) and staff is not None:
         units = sorted(subtree_ids(staff.unit_id))
         not_about_me = or_(model.respondent_staff_id.is_(None), model.respondent_staff_id != staff.id)
         ways.append(way(and_(col("branch_id").in_(units), not_about_me),

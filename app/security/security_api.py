@@ -165,7 +165,8 @@ class UserPutSchema(fab_user_schema.UserPutSchema):
 
 
 class UserApi(SecurityApiAnswers, fab_apis.UserApi):
-    """``/api/v1/security/users/``."""
+    """``/api/v1/security/users/``: the last active administrator is never removed, demoted or
+    deactivated (409)."""
 
     unique_fields = USER_UNIQUE_FIELDS
     in_use_message = _l("This user cannot be deleted: complaints, rulings or other records refer to it. "
@@ -173,11 +174,71 @@ class UserApi(SecurityApiAnswers, fab_apis.UserApi):
     add_model_schema = UserPostSchema()
     edit_model_schema = UserPutSchema()
 
+    def pre_update(self, item, *args):
+        from .admin_rules import refuse_losing_last_admin
+
+        refuse_losing_last_admin(item)
+        super().pre_update(item, *args)
+
+    def pre_delete(self, item):
+        from .admin_rules import refuse_losing_last_admin
+
+        refuse_losing_last_admin(item, deleting=True)
+        super().pre_delete(item)
+
 
 class RoleApi(SecurityApiAnswers, fab_apis.RoleApi):
-    """``/api/v1/security/roles/``: an assigned role is not deleted (FAB silently unassigned it)."""
+    """``/api/v1/security/roles/``: an assigned role is not deleted (FAB silently unassigned it); a
+    built-in role is neither changed nor deleted, nor its permissions or users set (403); no role
+    both decides appeals and handles cases (400, §14)."""
 
     unique_fields = (("name", _l("A role with this name already exists.")),)
+
+    def put_headless(self, pk):
+        """A built-in role is refused before FAB loads the request into it (403); renaming a custom
+        role to a built-in name is a duplicate (409)."""
+        from .admin_rules import builtin_refusal, is_builtin
+
+        role = self.datamodel.get(pk, self._base_filters)
+        if is_builtin(role):
+            return self.response(403, message=builtin_refusal())
+        return super().put_headless(pk)
+
+    def pre_delete(self, item):
+        from .admin_rules import refuse_builtin
+
+        refuse_builtin(item)
+        super().pre_delete(item)
+
+    def refusal_for(self, role_id, action):
+        """The refusal answer for FAB's role sub-resources, or None: a built-in role's permissions
+        are never set; the Admin role's users only while an active administrator remains; a
+        custom role's permissions never combine appeals and handling (§14)."""
+        from flask_appbuilder.security.sqla.models import PermissionView
+
+        from .admin_rules import (builtin_refusal, combines_appeal_and_handling, is_builtin,
+                                  last_admin_refusal, separation_refusal)
+        from .roles import ADMIN
+
+        role = db.session.get(Role, role_id)
+        body = request.get_json(silent=True)
+        if role is None or not isinstance(body, dict):
+            return None  # FAB answers 404 / 400
+        if action == "permissions":
+            if is_builtin(role):
+                return self.response(403, message=builtin_refusal())
+            ids = body.get("permission_view_menu_ids")
+            if isinstance(ids, list) and all(isinstance(i, int) for i in ids):
+                pvs = db.session.query(PermissionView).filter(PermissionView.id.in_(ids)).all()
+                if combines_appeal_and_handling((pv.permission.name, pv.view_menu.name) for pv in pvs):
+                    return self.response(400, message=separation_refusal())
+        if action == "users" and role.name == ADMIN:
+            ids = body.get("user_ids")
+            if isinstance(ids, list) and all(isinstance(i, int) for i in ids):
+                kept = select(func.count()).select_from(User).where(User.id.in_(ids), User.active.is_(True))
+                if not db.session.execute(kept).scalar():
+                    return self.response(409, message=last_admin_refusal())
+        return None
 
     def in_use(self, item):
         holders = select(func.count()).select_from(User).where(User.roles.any(Role.id == item.id))
@@ -223,3 +284,25 @@ def quiet_refusals() -> None:
     logger = logging.getLogger("flask_appbuilder.api")
     if not any(isinstance(existing, _QuietRefusals) for existing in logger.filters):
         logger.addFilter(_QuietRefusals())
+
+
+def _guarded(name, route, methods, permission, action):
+    """FAB's RoleApi method ``name`` behind ``RoleApi.refusal_for``, exposed as FAB exposes it."""
+    from flask_appbuilder.api import expose, safe
+    from flask_appbuilder.security.decorators import permission_name, protect
+
+    base = getattr(fab_apis.RoleApi, name)
+
+    def method(self, role_id):
+        answer = self.refusal_for(role_id, action)
+        return answer if answer is not None else base(self, role_id)
+
+    method.__name__ = name
+    method.__doc__ = base.__doc__
+    return expose(route, methods=methods)(protect()(safe(permission_name(permission)(method))))
+
+
+RoleApi.add_role_permissions = _guarded("add_role_permissions", "/<int:role_id>/permissions", ["POST"],
+                                        "add_role_permissions", "permissions")
+RoleApi.update_role_users = _guarded("update_role_users", "/<int:role_id>/users", ["PUT"],
+                                     "update_role_users", "users")

@@ -1,4 +1,9 @@
-"""Idempotent role synchronisation: make the database match ``roles.ROLE_PERMISSIONS``."""
+"""Idempotent role synchronisation: make the database match ``roles.ROLE_PERMISSIONS``.
+
+Only the seven built-in roles (and Public) are set. Custom roles (models/custom_role.py) are
+left as they are, except that a capability a new version renamed (``capabilities.RENAMED``) is
+migrated: the stored code follows the rename and the role keeps what it granted.
+"""
 from flask_appbuilder.security.sqla.models import PermissionView
 
 from ..extensions import db
@@ -45,5 +50,31 @@ def sync_roles(appbuilder) -> dict:
         permissions = wanted.get(role_name, [])
         role.permissions = sorted(set(permissions), key=lambda pv: pv.id)
         counts[role_name] = len(role.permissions)
+    migrate_renamed_capabilities(sm)
     db.session.commit()
     return counts
+
+
+def migrate_renamed_capabilities(sm) -> int:
+    """Stored custom roles whose capability codes a new version renamed: codes rewritten and the
+    role's permissions re-expanded. Roles without a renamed code are not touched. Returns how
+    many roles changed."""
+    from sqlalchemy import select
+
+    from ..models.custom_role import CustomRole
+    from . import capabilities as caps
+
+    changed = 0
+    for custom in db.session.execute(select(CustomRole)).scalars():
+        stored = list(custom.capabilities or [])
+        if not any(code in caps.RENAMED for code in stored):
+            continue
+        custom.capabilities = caps.normalise(stored)
+        views = []
+        for permission_name, view_name in sorted(caps.expand(custom.capabilities)):
+            pv = sm.find_permission_view_menu(permission_name, view_name)
+            if pv is not None:
+                views.append(pv)
+        custom.role.permissions = views
+        changed += 1
+    return changed

@@ -1,4 +1,5 @@
-"""FAB's user pages (``/users/…``) with the security API's duplicate rule.
+"""FAB's user pages (``/users/…``) with the security API's duplicate rule, and FAB's raw role
+pages (``/roles/…``, the experts' page) with the administration's rules (admin_rules.py).
 
 FAB's own check compares usernames and e-mail addresses letter for letter, so ``Counter`` could be
 added beside ``counter``; the login then finds two users for the name and lets neither in. The
@@ -10,11 +11,24 @@ role form and its select box use.
 """
 from flask_babel import gettext
 from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.views import RoleModelView as FabRoleModelView
 from flask_appbuilder.security.views import UserDBModelView as FabUserDBModelView
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect
 from wtforms.validators import ValidationError
 
 from ..domain.vocabulary import ROLES
+from ..errors import DomainError
+from ..extensions import db
 from ..i18n import label
+from .admin_rules import (
+    builtin_refusal,
+    combines_appeal_and_handling,
+    is_builtin,
+    refuse_losing_last_admin,
+    separation_refusal,
+)
+from .roles import ROLE_NAMES
 from .security_api import USER_UNIQUE_FIELDS, taken
 
 
@@ -36,8 +50,8 @@ class NotTakenByAnotherUser:
             raise ValidationError(str(self.message))
 
 
-class UserDBModelView(FabUserDBModelView):
-    """The class keeps FAB's name: its permissions and URLs stay as they are."""
+class _UserPagesWithoutDuplicates(FabUserDBModelView):
+    """The duplicate rule; the page class below keeps FAB's name."""
 
     validators_columns = {
         attribute: [NotTakenByAnotherUser(attribute, message)] for attribute, message in USER_UNIQUE_FIELDS
@@ -49,3 +63,63 @@ class UserDBModelView(FabUserDBModelView):
         if show_fieldsets is self.user_show_fieldsets:  # the profile page (userinfo)
             widgets["show"].template_args["formatters_columns"] = {**self.formatters_columns, "roles": role_names}
         return widgets
+
+
+def _original(item, attribute):
+    """The stored value of ``attribute`` before the form changed it."""
+    history = inspect(item).attrs[attribute].history
+    return history.deleted[0] if history.deleted else getattr(item, attribute)
+
+
+def _refuse(message):
+    """Undo what the form wrote into the session and refuse with ``message`` (FAB flashes it)."""
+    db.session.rollback()
+    raise PageRefusal(message)
+
+
+class PageRefusal(Exception):
+    """A refused change on a FAB page: FAB flashes the (translated) message, nothing is written."""
+
+
+class UserDBModelView(_UserPagesWithoutDuplicates):
+    """The last active administrator cannot be deactivated, demoted or deleted (issue 20). The
+    class keeps FAB's name: its permissions and URLs stay as they are."""
+
+    def pre_update(self, item):
+        try:
+            refuse_losing_last_admin(item)
+        except DomainError as error:
+            _refuse(str(error))
+        super().pre_update(item)
+
+    def pre_delete(self, item):
+        try:
+            refuse_losing_last_admin(item, deleting=True)
+        except DomainError as error:
+            _refuse(str(error))
+        super().pre_delete(item)
+
+
+class RoleModelView(FabRoleModelView):
+    """FAB's raw role and permission pages, kept for experts (Admin only) under their own menu entry.
+    Built-in roles are refused (their permissions come from roles.py); a role may not both decide
+    appeals and handle cases (§14). The class keeps FAB's name: its permissions and URLs stay."""
+
+    list_title = _l("Raw role permissions (experts)")
+
+    def pre_update(self, item):
+        if is_builtin(item) or _original(item, "name") in ROLE_NAMES:
+            _refuse(builtin_refusal())
+        if combines_appeal_and_handling((pv.permission.name, pv.view_menu.name) for pv in item.permissions):
+            _refuse(separation_refusal())
+        super().pre_update(item)
+
+    def pre_add(self, item):
+        if combines_appeal_and_handling((pv.permission.name, pv.view_menu.name) for pv in item.permissions or []):
+            _refuse(separation_refusal())
+        super().pre_add(item)
+
+    def pre_delete(self, item):
+        if is_builtin(item):
+            _refuse(builtin_refusal())
+        super().pre_delete(item)

@@ -27,7 +27,9 @@ from ..domain.phones import normal_phone
 from ..models.complaint import Complaint, NumberCounter
 from ..security import permissions as p
 from ..models.ruling import Ruling, RulingStaff
-from ..security.scope import ancestor_ids, complaint_clause, county_ids, role_names, scope_of, staff_of
+from ..security.scope import (
+    ancestor_ids, complaint_clause, county_ids, custom_shows_identity, role_names, scope_of, staff_of,
+)
 from ..domain import calendar as cal
 from ..domain import states as s
 from ..domain import transitions as t
@@ -65,6 +67,7 @@ def actor_for(user) -> t.Actor:
         permissions=complaint_permissions(user),
         unit_id=staff.unit_id if staff else None,
         ancestor_unit_ids=ancestor_ids(staff.unit_id) if staff else frozenset(),
+        shows_identity=custom_shows_identity(user),
     )
     cache[key] = actor
     return actor

@@ -9,6 +9,8 @@ from .pii_log import PiiAccessView
 from .queues import QueueView
 from .todo import TodoView
 from .org import OrgUnitView, StaffView
+from .admin_audit import AdminAuditView
+from .roles import RoleAdminView
 
 
 def register(appbuilder) -> None:
@@ -107,6 +109,11 @@ def register(appbuilder) -> None:
                         icon="fa-check-square-o", category=p.MENU_REPORTS)
     appbuilder.add_view(AssessmentRuleView, p.MENU_ASSESSMENT_RULES, label=_l("Assessment rules"),
                         icon="fa-sliders", category=p.MENU_REPORTS)
+    # Administration (issue 20): roles by capability and the admin audit log, in FAB's Security menu.
+    appbuilder.add_view(RoleAdminView, p.MENU_ROLE_ADMIN, label=_l("Roles"), icon="fa-id-badge",
+                        category=p.MENU_SECURITY)
+    appbuilder.add_view(AdminAuditView, p.MENU_ADMIN_AUDIT, label=_l("Admin audit log"), icon="fa-history",
+                        category=p.MENU_SECURITY)
 
 
 ID_ARGUMENTS = ("pk", "role_id", "attachment_id")

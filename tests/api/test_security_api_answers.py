@@ -8,6 +8,8 @@
 """
 import pytest
 
+from flask_appbuilder.security.sqla.models import Role
+
 from app.extensions import db
 from app.security import roles as r
 
@@ -153,10 +155,18 @@ def test_a_resource_with_an_existing_name_is_409(client, admin, users):
 
 
 def test_deleting_a_role_still_assigned_is_409_and_keeps_everything(app, client, admin, users, counter_role):
-    _assert_conflict(client.delete(f"{ROLES}{counter_role}", headers=admin), "角色")
+    # a built-in role is never deleted (issue 20: 403 before the in-use check)
+    refused = client.delete(f"{ROLES}{counter_role}", headers=admin)
+    assert refused.status_code == 403 and "内置角色" in refused.get_json()["message"]
     db.session.expire_all()
     role = app.appbuilder.sm.find_role(r.COUNTER_STAFF)
     assert role is not None and [u.username for u in role.user] == ["counter"]
+    # a custom role a user holds is in use
+    assigned = client.post(ROLES, headers=admin, json={"name": "Assigned"}).get_json()["id"]
+    user = users[r.LEADERSHIP]
+    user.roles = [*user.roles, db.session.get(Role, assigned)]
+    db.session.commit()
+    _assert_conflict(client.delete(f"{ROLES}{assigned}", headers=admin), "角色")
     # a role that only a group holds is in use too
     held = client.post(ROLES, headers=admin, json={"name": "Held"})
     group = client.post(GROUPS, headers=admin, json={"name": "Holders", "label": "组", "roles": [held.get_json()["id"]]})
