@@ -79,6 +79,9 @@ def create_app(config=None) -> Flask:
     from .security import headers
 
     headers.init_app(app)
+    from .security import password_change
+
+    password_change.init_app(app)
     from .ops import health, observability
 
     health.init_app(app)
