@@ -115,6 +115,12 @@ class SecurityApiAnswers:
 
     # ---- FAB's error answers
 
+    def response_400(self, message=None):
+        """FAB passes marshmallow's (English) messages through: translated here."""
+        from ..i18n import translate_messages
+
+        return super().response_400(message=translate_messages(message))
+
     def response_422(self, message=None):
         if isinstance(message, dict):  # marshmallow's validation messages: FAB's answer
             return super().response_422(message=message)

@@ -144,6 +144,8 @@ class _StaffLinkCheck:
         self.field_name = field_name
 
     def __call__(self, form, field):
+        if field.errors:  # not a choice the list offers: said already
+            return
         found = getattr(form, "_staff_problems", None)
         if found is None:
             found = user_staff.problems(
