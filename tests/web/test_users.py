@@ -141,6 +141,23 @@ def test_bad_login_fields_are_refused_beside_the_field(client, users, login, fie
     assert db.session.query(User).filter(User.email == data["email"]).count() == 0
 
 
+@pytest.mark.parametrize("fields", [
+    {"staff_mode": "existing", "staff_record": "abc"},
+    {"staff_mode": "existing", "staff_record": "99999999999999999999"},
+    {"staff_mode": "new", "employee_no": "N1", "staff_unit": "<script>"},
+    {"staff_mode": "new", "employee_no": "N1", "staff_unit": "-1", "staff_position": ""},
+    {"roles": ["x", "0"]},
+    {"active": "maybe", "must_change_password": "\u00e9"},
+    {"password": "short", "conf_password": "other"},
+])
+def test_garbage_in_the_form_is_refused_without_a_500(client, users, login, fields):
+    login("admin")
+    _html, data = _add_form(client, **fields)
+    response = client.post("/users/add", data=data)
+    assert response.status_code in (200, 400) or (response.status_code == 302 and _user("wangxm") is not None)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
 def test_editing_releases_or_replaces_the_staff_record(client, users, org, login):
     login("admin")
     clerk = users[r.COUNTER_STAFF]
@@ -291,7 +308,9 @@ def test_the_user_pages_speak_chinese(client, users, login):
     clerk = users[r.COUNTER_STAFF]
     for path in ("/users/list/", "/users/add", f"/users/edit/{clerk.id}", f"/users/show/{clerk.id}",
                  f"/resetpassword/form?pk={clerk.id}"):
-        page = client.get(path).get_data(as_text=True)
+        response = client.get(path)
+        assert response.status_code == 200, path
+        page = response.get_data(as_text=True)
         found = ENGLISH.search(page)
         assert found is None, (path, found.group(0))
     listing = client.get("/users/list/").get_data(as_text=True)
