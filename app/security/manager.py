@@ -58,7 +58,7 @@ from ..ids import row_id
 from .lockout import LockoutPolicy, LockoutStore, account_key, name_key
 from .own_password import ResetMyPasswordView
 from . import password_change
-from .user_views import ResetPasswordView, RoleModelView, UserDBModelView
+from .user_views import ResetPasswordView, RoleModelView, UserDBModelView, UserGroupModelView
 from .security_api import (
     GroupApi,
     PermissionApi,
@@ -206,6 +206,7 @@ class ComplaintSecurityManager(SecurityManager):
     resetpasswordview = ResetPasswordView
     userdbmodelview = UserDBModelView
     rolemodelview = RoleModelView
+    groupmodelview = UserGroupModelView
     security_api = SecurityApi
     user_api = UserApi
     role_api = RoleApi

@@ -16,6 +16,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_appbuilder.security.views import ResetPasswordView as FabResetPasswordView
 from flask_appbuilder.security.views import RoleModelView as FabRoleModelView
+from flask_appbuilder.security.views import UserGroupModelView as FabUserGroupModelView
 from flask_appbuilder.security.views import UserDBModelView as FabUserDBModelView
 from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_appbuilder.views import expose
@@ -366,6 +367,16 @@ class UserDBModelView(_UserPagesWithoutDuplicates):
 
     def post_delete_redirect(self):
         return self._list_redirect()
+
+
+class UserGroupModelView(FabUserGroupModelView):
+    """FAB's group pages with roles and members named in Chinese, not as Python lists
+    (``[Admin]``). Keeps FAB's name."""
+
+    formatters_columns = {
+        "roles": _roles_text,
+        "users": lambda users: "、".join(f"{user.get_full_name()}({user.username})" for user in (users or [])) or "—",
+    }
 
 
 class AdminResetPasswordForm(DynamicForm):

@@ -318,3 +318,17 @@ def test_the_user_pages_speak_chinese(client, users, login):
     form = client.get("/users/add").get_data(as_text=True)
     assert form.index(">姓") < form.index(">名")  # 姓 before 名
     assert "fab_zh.js" in form and "请选择" in form
+
+
+def test_group_pages_name_roles_in_chinese(client, users, login):
+    from flask_appbuilder.security.sqla.models import Group
+
+    role = db.session.query(Role).filter_by(name=r.COUNTER_STAFF).one()
+    group = Group(name="柜员组", label="柜员组", roles=[role], users=[users[r.COUNTER_STAFF]])
+    db.session.add(group)
+    db.session.commit()
+    login("admin")
+    for path in ("/groups/list/", f"/groups/show/{group.id}"):
+        response = client.get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and "临柜人员" in page and "[CounterStaff]" not in page, path
