@@ -239,6 +239,10 @@ class UserDBModelView(_UserPagesWithoutDuplicates):
         (_l("Personal info"), {"fields": ["last_name", "first_name", "email", "staff_records"], "expanded": True}),
     ]
     search_columns = ["username", "last_name", "first_name", "email", "active", "roles", "must_change_password"]
+    search_form_extra_fields = {
+        "roles": QuerySelectField(_l("Roles"), query_func=_assignable_roles, get_pk_func=lambda role: role.id,
+                                  get_label=role_label, widget=Select2Widget()),
+    }
     order_columns = ["username", "last_name", "first_name", "email", "active"]
 
     _staff_columns = ["staff_mode", "staff_record", "employee_no", "staff_unit", "staff_position"]

@@ -315,6 +315,10 @@ def test_the_user_pages_speak_chinese(client, users, login):
         assert found is None, (path, found.group(0))
     listing = client.get("/users/list/").get_data(as_text=True)
     assert "系统管理员" in listing and "临柜人员" in listing and "是" in listing
+    assert "CounterStaff" not in listing  # nor in the search form's role choices
+    role_id = clerk.roles[0].id
+    filtered = client.get(f"/users/list/?_flt_0_roles={role_id}").get_data(as_text=True)
+    assert ">counter<" in filtered and ">admin<" not in filtered
     form = client.get("/users/add").get_data(as_text=True)
     assert form.index(">姓") < form.index(">名")  # 姓 before 名
     assert "fab_zh.js" in form and "请选择" in form
