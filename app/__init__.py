@@ -82,6 +82,9 @@ def create_app(config=None) -> Flask:
     from .i18n import html_lang
 
     app.jinja_env.globals["html_lang"] = html_lang
+    from .security import password_change
+
+    password_change.init_app(app)
     from .ops import health, observability
 
     health.init_app(app)

@@ -59,15 +59,16 @@ STAFF = [
     ("XL0202", "韩梅", "XL-02", "counter_staff"),
 ]
 
-# (username, role, employee no, first name, last name)
+# (username, role, employee no, family name 姓, given name 名): FAB stores 姓 as last_name and 名
+# as first_name; the pages show them in Chinese order (models/auth.py).
 USERS = [
     ("demo_admin", r.ADMIN, None, "演示", "管理员"),
-    ("demo_discipline", r.DISCIPLINE_OFFICE, "J0001", "李秀英", "(演示)"),
-    ("demo_committee", r.COMMITTEE, "B0001", "赵丽华", "(演示)"),
-    ("demo_reruling", r.RERULING_BODY, "S0001", "周建国", "(演示)"),
-    ("demo_branchhead", r.BRANCH_HEAD, "CG0201", "马卫东", "(演示)"),
-    ("demo_counter", r.COUNTER_STAFF, "CG0202", "杨雪", "(演示)"),
-    ("demo_leader", r.LEADERSHIP, "L0001", "陈志远", "(演示)"),
+    ("demo_discipline", r.DISCIPLINE_OFFICE, "J0001", "李", "秀英"),
+    ("demo_committee", r.COMMITTEE, "B0001", "赵", "丽华"),
+    ("demo_reruling", r.RERULING_BODY, "S0001", "周", "建国"),
+    ("demo_branchhead", r.BRANCH_HEAD, "CG0201", "马", "卫东"),
+    ("demo_counter", r.COUNTER_STAFF, "CG0202", "杨", "雪"),
+    ("demo_leader", r.LEADERSHIP, "L0001", "陈", "志远"),
 ]
 
 
@@ -91,12 +92,12 @@ def seed_demo():
 
     sm = current_app.appbuilder.sm
     created = []
-    for username, role_name, employee_no, first, last in USERS:
+    for username, role_name, employee_no, family, given in USERS:
         role = sm.find_role(role_name) or sm.add_role(role_name)
         user = sm.find_user(username=username)
         if user is None:
             user = sm.add_user(
-                username, first, last, f"{username}@demo.invalid", role, password=DEMO_PASSWORD, commit=False
+                username, given, family, f"{username}@demo.invalid", role, password=DEMO_PASSWORD, commit=False
             )
             db.session.flush()
         if employee_no and staff[employee_no].user_id is None:

@@ -1,4 +1,5 @@
-"""Authentication state kept in the database, so every worker process sees the same values.
+"""Authentication state kept in the database, so every worker process sees the same values;
+and FAB's login extended with the forced password change and names in Chinese order.
 
 - ``LoginFailure``: failed logins counted per (account, client address) pair, for the
   temporary lockout (docs/security.md, "Lockout key"); the account is ``user:<id>`` when the
@@ -7,7 +8,8 @@
   JWT at login; changing it (logout, password change, deactivation) ends them all at once.
 """
 from flask_appbuilder import Model
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, false
 
 ACCOUNT_KEY_LENGTH = 256
 ADDRESS_LENGTH = 64
@@ -45,3 +47,25 @@ class SessionEpoch(Model):
 
     def __repr__(self) -> str:
         return f"<SessionEpoch user={self.user_id}>"
+
+
+# --- FAB's login (``ab_user``), extended in place -------------------------------------------------
+#
+# FAB's documented way to extend its User is a subclass mapped to the same table; every query
+# here that selects FAB's ``User`` (scope, staff, audit, the security API) would then load
+# objects without the new column. The column is added to FAB's mapped class instead (declarative
+# classes accept new columns after they are built), so it is one ``ab_user`` column for FAB, the
+# pages, the API and Alembic alike (migration 0018c).
+
+# Issue 20: an administrator may require a new password at the next login; until the user has
+# chosen one, every page but the own-password form sends it there (security/password_change.py).
+User.must_change_password = Column(Boolean, nullable=False, default=False, server_default=false())
+
+
+def _full_name_in_chinese_order(user) -> str:
+    """姓 then 名, without a space: ``last_name`` holds the family name (姓), ``first_name`` the
+    given name (名), as FAB's fields mean them (README, "Rules as implemented")."""
+    return f"{user.last_name or ''}{user.first_name or ''}".strip()
+
+
+User.get_full_name = _full_name_in_chinese_order

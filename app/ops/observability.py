@@ -114,7 +114,7 @@ _USER_BOOKKEEPING = {"last_login", "login_count", "fail_login_count", "created_o
                      "created_by_fk", "changed_by_fk"}
 # Column values worth recording; every other changed column is recorded by name only.
 _RECORDED_VALUES = {"username", "active", "name", "label", "description", "capabilities", "scope",
-                    "shows_identity"}
+                    "shows_identity", "must_change_password"}
 
 
 def _audited():

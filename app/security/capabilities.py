@@ -78,6 +78,7 @@ CAPABILITIES = (
     Capability("users", _l("Manage users and roles"), GROUP_ADMIN,
                (*[(name, p.FAB_USER_VIEW) for name in p.FAB_USER_VIEW_PERMISSIONS],
                 *[(name, p.FAB_USER_API) for name in p.FAB_USER_API_PERMISSIONS],
+                *[(name, p.FAB_RESET_PASSWORD_VIEW) for name in p.FAB_RESET_PASSWORD_PERMISSIONS],
                 _read(p.ROLE_ADMIN), _write(p.ROLE_ADMIN), _read(p.ADMIN_AUDIT), _menu(p.MENU_SECURITY),
                 _menu(p.MENU_LIST_USERS), _menu(p.MENU_ROLE_ADMIN), _menu(p.MENU_ADMIN_AUDIT))),
 )

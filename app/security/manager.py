@@ -57,7 +57,8 @@ from .. import clock
 from ..ids import row_id
 from .lockout import LockoutPolicy, LockoutStore, account_key, name_key
 from .own_password import ResetMyPasswordView
-from .user_views import RoleModelView, UserDBModelView
+from . import password_change
+from .user_views import ResetPasswordView, RoleModelView, UserDBModelView, UserGroupModelView
 from .security_api import (
     GroupApi,
     PermissionApi,
@@ -98,7 +99,9 @@ def safe_next_url(target, default: str) -> str:
     return target
 
 
-def _login_refused_message(locked_until, now) -> str:
+def _login_refused_message(locked_until, now, disabled=False) -> str:
+    if disabled:
+        return gettext("This account has been deactivated. Please contact an administrator.")
     if locked_until is not None:
         minutes = max(1, math.ceil((locked_until - now).total_seconds() / 60))
         return gettext(
@@ -133,6 +136,9 @@ class AuthDBView(FabAuthDBView):
                 flash(message, "warning")
                 return redirect(self.appbuilder.get_url_for_login_with(next_url))
             login_user(user, remember=False)
+            if password_change.required(user):
+                flash(password_change.notice(), "warning")
+                return redirect(password_change.change_form_url())
             return redirect(next_url)
         return self.render_template(self.login_template, title=self.title, form=form, appbuilder=self.appbuilder)
 
@@ -176,6 +182,8 @@ class SecurityApi(FabSecurityApi):
         if not user:
             status, message = sm.login_refusal()
             return self.response(status, message=message)
+        if password_change.required(user):
+            return self.response(403, message=password_change.api_refusal())
         result = {API_SECURITY_ACCESS_TOKEN_KEY: create_access_token(identity=str(user.id), fresh=True)}
         if payload.get("refresh"):
             result[API_SECURITY_REFRESH_TOKEN_KEY] = create_refresh_token(identity=str(user.id))
@@ -195,8 +203,10 @@ class ComplaintSecurityManager(SecurityManager):
 
     authdbview = AuthDBView
     resetmypasswordview = ResetMyPasswordView
+    resetpasswordview = ResetPasswordView
     userdbmodelview = UserDBModelView
     rolemodelview = RoleModelView
+    groupmodelview = UserGroupModelView
     security_api = SecurityApi
     user_api = UserApi
     role_api = RoleApi
@@ -263,6 +273,12 @@ class ComplaintSecurityManager(SecurityManager):
                 return None
         user = super().auth_user_db(username, password)
         if user is None:
+            if self._deactivated_with_right_password(username, password):
+                # Issue 20: told so, not "wrong password" — only to whoever knows the password;
+                # not a failed guess, so not counted.
+                log.info("Login refused: account deactivated (address %s)", address)
+                state["login_disabled"] = True
+                return None
             if enabled:
                 state["login_locked_until"] = self.lockout.record_failure(key, address, now)
             return None
@@ -270,6 +286,23 @@ class ComplaintSecurityManager(SecurityManager):
             self.lockout.record_success(key, address)
         ensure_epoch(user.id)
         return user
+
+    def _deactivated_with_right_password(self, typed, password) -> bool:
+        """Whether a refused login named a deactivated account with its right password.
+
+        Every refused login runs the same look-ups (username, then e-mail address) and one
+        password hash check — the account's own for a deactivated account, FAB's fake hash for
+        any other — so an unknown name, a wrong password and a deactivated account cost the
+        same; only the right password of a deactivated account is told that it is deactivated.
+        """
+        typed = typed if isinstance(typed, str) else ""
+        by_username = self.find_user(username=typed) if typed else None
+        by_email = self.find_user(email=typed) if typed else None
+        user = by_username or by_email
+        if user is not None and not user.is_active and user.password and not is_null_password(password):
+            return check_password_hash(user.password, password)
+        check_password_hash(current_app.config["AUTH_DB_FAKE_PASSWORD_HASH_CHECK"], "password")
+        return False
 
     def lockout_key(self, typed) -> str:
         """The lockout key of a typed login name: its account, resolved as FAB's login resolves
@@ -318,7 +351,8 @@ class ComplaintSecurityManager(SecurityManager):
         """(HTTP status, translated message) for the refused login of this request."""
         state = request_cache()
         locked_until = state.get("login_locked_until")
-        message = _login_refused_message(locked_until, state.get("login_now") or self.clock())
+        message = _login_refused_message(locked_until, state.get("login_now") or self.clock(),
+                                         disabled=bool(state.get("login_disabled")))
         return (429 if locked_until is not None else 401), message
 
     # ------------------------------------------------------------------ sessions and tokens
@@ -427,14 +461,24 @@ class ComplaintSecurityManager(SecurityManager):
             hashed_password=hashed_password, groups=groups, commit=commit,
         )
 
-    def reset_password(self, userid, password):
+    def reset_password(self, userid, password, must_change=None):
         """Policy-checked password change; the epoch changes, so other sessions and tokens end.
+
+        Changing one's own password clears a required change (issue 20); an administrator's reset
+        of another user's password sets or clears it as ``must_change`` says (None: unchanged).
 
         The user's own browser session (changing their own password) is kept alive.
         """
         self._check_password_policy(password)
+        own = has_request_context() and current_user.is_authenticated and str(current_user.id) == str(userid)
+        user = self.get_user_by_id(userid)
+        if user is not None:
+            if own:
+                user.must_change_password = False  # the change an administrator asked for is done
+            elif must_change is not None:
+                user.must_change_password = must_change
         super().reset_password(userid, password)
-        if has_request_context() and current_user.is_authenticated and str(current_user.id) == str(userid):
+        if own:
             session[EPOCH_SESSION_KEY] = current_epoch(int(userid))
 
     # ------------------------------------------------------------------ permissions, per request

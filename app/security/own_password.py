@@ -28,6 +28,15 @@ class CurrentPassword:
             raise ValidationError(problem)
 
 
+class NotTheCurrentPassword:
+    """Field validator: the new password differs from the current one (a required change, issue 20,
+    would otherwise be satisfied by typing the old password twice)."""
+
+    def __call__(self, form, field):
+        if field.data and field.data == form.current_password.data:
+            raise ValidationError(str(_l("The new password must differ from the current one.")))
+
+
 class OwnPasswordForm(DynamicForm):
     """Current password first, then the new one twice (the policy applies to the new one)."""
 
@@ -41,7 +50,7 @@ class OwnPasswordForm(DynamicForm):
         _l("New password"),
         description=_l("At least 10 characters, with at least three of: upper-case letters, lower-case letters, "
                        "digits, symbols."),
-        validators=[DataRequired(), PasswordComplexityValidator()],
+        validators=[DataRequired(), PasswordComplexityValidator(), NotTheCurrentPassword()],
         widget=BS3PasswordFieldWidget(),
     )
     conf_password = PasswordField(

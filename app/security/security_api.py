@@ -32,7 +32,7 @@ from marshmallow import fields
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, DomainError
+from ..errors import Conflict, DomainError, ValidationFailed
 from ..extensions import db
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,12 @@ class SecurityApiAnswers:
 
     # ---- FAB's error answers
 
+    def response_400(self, message=None):
+        """FAB passes marshmallow's (English) messages through: translated here."""
+        from ..i18n import translate_messages
+
+        return super().response_400(message=translate_messages(message))
+
     def response_422(self, message=None):
         if isinstance(message, dict):  # marshmallow's validation messages: FAB's answer
             return super().response_422(message=message)
@@ -150,11 +156,20 @@ class SecurityApiAnswers:
         return message or gettext("The data conflicts with existing records.")
 
 
+MUST_CHANGE_DESCRIPTION = "The user must choose a new password at the next (web) login; until then the API login is refused."
+STAFF_ID_DESCRIPTION = ("The id of the staff record the login is linked to (one without a login, see "
+                        "/api/v1/staff/); null: none. Linking another record, or none, releases the one held before.")
+
+
 class UserPostSchema(fab_user_schema.UserPostSchema):
-    """FAB's schema with a load-only password: no answer ever carries it."""
+    """FAB's schema with a load-only password (no answer ever carries it), the forced password
+    change and the staff record (issue 20)."""
 
     password = fields.String(required=True, load_only=True, validate=[PasswordComplexityValidator()],
                              metadata={"description": fab_user_schema.password_description})
+    must_change_password = fields.Boolean(required=False, metadata={"description": MUST_CHANGE_DESCRIPTION})
+    staff_id = fields.Integer(required=False, allow_none=True, strict=True,
+                              metadata={"description": STAFF_ID_DESCRIPTION})
 
 
 class UserPutSchema(fab_user_schema.UserPutSchema):
@@ -162,6 +177,27 @@ class UserPutSchema(fab_user_schema.UserPutSchema):
 
     password = fields.String(required=False, load_only=True, validate=[PasswordComplexityValidator()],
                              metadata={"description": fab_user_schema.password_description})
+    must_change_password = fields.Boolean(required=False, metadata={"description": MUST_CHANGE_DESCRIPTION})
+    staff_id = fields.Integer(required=False, allow_none=True, strict=True,
+                              metadata={"description": STAFF_ID_DESCRIPTION})
+
+
+_NOT_GIVEN = object()
+
+
+def _link_staff(user, staff_id) -> None:
+    """Link ``user`` to staff record ``staff_id`` (None: to none), or refuse with a 400 naming
+    ``staff_id`` (``user_staff``); the caller's save commits it with the user."""
+    from . import user_staff
+
+    mode = user_staff.NONE if staff_id is None else user_staff.EXISTING
+    found = user_staff.problems(mode, user_id=user.id, staff=staff_id)
+    if found:
+        message = found.get("staff") or next(iter(found.values()))
+        if staff_id is not None and user_staff.find_row(user_staff.Staff, staff_id) is None:
+            message = gettext("There is no staff record with this id.")
+        raise ValidationFailed(message, field="staff_id")
+    user_staff.apply(user, mode, staff=staff_id)
 
 
 class UserApi(SecurityApiAnswers, fab_apis.UserApi):
@@ -173,12 +209,24 @@ class UserApi(SecurityApiAnswers, fab_apis.UserApi):
                         "Deactivate the account instead.")
     add_model_schema = UserPostSchema()
     edit_model_schema = UserPutSchema()
+    list_columns = [*fab_apis.UserApi.list_columns, "must_change_password"]
+    show_columns = list_columns
+
+    def pre_add(self, item, *args):
+        super().pre_add(item, *args)
+        staff_id = item.__dict__.pop("staff_id", _NOT_GIVEN)  # FAB copied the body's field onto the user
+        if staff_id is not _NOT_GIVEN:
+            _link_staff(item, staff_id)
 
     def pre_update(self, item, *args):
         from .admin_rules import refuse_losing_last_admin
 
         refuse_losing_last_admin(item)
         super().pre_update(item, *args)
+        item.__dict__.pop("staff_id", None)
+        data = args[0] if args else {}
+        if isinstance(data, dict) and "staff_id" in data:
+            _link_staff(item, data["staff_id"])
 
     def pre_delete(self, item):
         from .admin_rules import refuse_losing_last_admin

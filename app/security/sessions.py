@@ -85,11 +85,16 @@ def end_all_sessions(user_id: int) -> None:
 
 
 def _credentials_changed(user: User) -> bool:
+    """A new password, a deactivation, or a password change newly required (issue 20): the
+    user's open sessions and tokens end, so the requirement applies at once."""
     state = inspect(user)
     if state.attrs.password.history.has_changes():
         return True
     active = state.attrs.active.history
-    return active.has_changes() and not user.active
+    if active.has_changes() and not user.active:
+        return True
+    required = state.attrs.must_change_password.history
+    return required.has_changes() and bool(user.must_change_password)
 
 
 @event.listens_for(db.session, "before_flush")

@@ -7,7 +7,7 @@ def actor_display_name(user) -> str:
     """How an actor is shown in the timeline (system jobs have no user)."""
     if user is None:
         return "system"
-    full = f"{user.first_name or ''}{user.last_name or ''}".strip()
+    full = user.get_full_name()  # 姓 then 名 (models/auth.py)
     return f"{full} ({user.username})" if full else user.username
 
 

@@ -19,6 +19,7 @@ FIELDS = {
     "users": _l("Users"), "first_name": _l("First name"), "last_name": _l("Last name"), "email": _l("E-mail"),
     "password": _l("Password"), "description": _l("Description"), "capabilities": _l("Capabilities"),
     "scope": _l("Scope"), "shows_identity": _l("Complainant identity"),
+    "must_change_password": _l("Must change the password at the next login"),
 }
 
 

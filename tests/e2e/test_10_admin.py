@@ -39,18 +39,18 @@ def test_admin_creates_branch_staff_and_user(login):
     expect(row).to_contain_text("营业网点")
     expect(row).to_contain_text("城关信用社")
 
-    # 用户权限 → 用户列表 → 添加用户: a login with the CounterStaff role (FAB's own form).
+    # 用户权限 → 用户 → 添加用户: a login with the CounterStaff role, no staff record yet (姓 then 名).
     open_add_form(page, "/users")
-    page.fill("#first_name", "立新")
     page.fill("#last_name", "钱")
+    page.fill("#first_name", "立新")
     page.fill("#username", NEW_USER)
     page.fill("#email", f"{NEW_USER}@demo.invalid")
-    select2(page, "roles", "CounterStaff")
+    select2(page, "roles", "临柜人员")
     page.fill("#password", NEW_PASSWORD)
     page.fill("#conf_password", NEW_PASSWORD)
     submit(page, page.get_by_role("button", name="保存"))
     expect(flash(page)).to_contain_text("记录已添加")
-    expect(page.locator("table tr", has_text=NEW_USER)).to_contain_text("CounterStaff")
+    expect(page.locator("table tr", has_text=NEW_USER)).to_contain_text("临柜人员")
 
     # 组织机构 → 员工: the staff member in the new branch, linked to that login.
     open_add_form(page, "/staffview")

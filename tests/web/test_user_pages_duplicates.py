@@ -8,13 +8,14 @@ from flask_appbuilder.security.sqla.models import User
 
 from app.extensions import db
 from app.security import roles as r
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, zh_role
 
 PASSWORD = "Fresh#Secret2027"
 
 
 def _role_id(html, name):
-    return re.search(rf'<option[^>]*value="(\d+)"[^>]*>\s*{name}\s*<', html).group(1)
+    """The option value of role ``name`` (offered by its Chinese name)."""
+    return re.search(rf'<option[^>]*value="(\d+)"[^>]*>\s*{re.escape(zh_role(name))}\s*<', html).group(1)
 
 
 def _form(client, path, **fields):
