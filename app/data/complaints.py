@@ -189,11 +189,11 @@ def _units(actor):
 
 TODO_WORK = (
     # §17: the committee rules on the cases awaiting a ruling.
-    Work(("rule",), lambda a: a.has_role(t.COMMITTEE),
+    Work(("rule",), lambda a: a.acts(t.COMMITTEE),
          lambda a, today: Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None),
          lambda: _newest(Complaint.received_at)),
     # §17: the higher ruling body decides the requests addressed to its unit.
-    Work(("decide_reruling",), lambda a: a.has_role(t.RERULING_BODY) and a.unit_id is not None,
+    Work(("decide_reruling",), lambda a: a.acts(t.RERULING_BODY) and a.unit_id is not None,
          lambda a, today: (Complaint.reruling_status == s.RERULING_REQUESTED) & (Complaint.reruling_unit_id == a.unit_id),
          lambda: (Complaint.reruling_requested_at, Complaint.id)),
     # §14: an appeal waits for its appeal unit.
@@ -211,22 +211,22 @@ TODO_WORK = (
          lambda a, today: (Complaint.handler_id == a.staff_id) & Complaint.status.in_(ACTIVE), _by_due),
     # §7, §13, §15: the discipline office accepts, decides extensions, handles union-level cases and
     # follows up.
-    Work(("accept", "reject"), lambda a: a.has_role(t.DISCIPLINE_OFFICE),
+    Work(("accept", "reject"), lambda a: a.acts(t.DISCIPLINE_OFFICE),
          lambda a, today: Complaint.status == s.REGISTERED, _by_due),
-    Work(("decide_extension",), lambda a: a.has_role(t.DISCIPLINE_OFFICE),
+    Work(("decide_extension",), lambda a: a.acts(t.DISCIPLINE_OFFICE),
          lambda a, today: (Complaint.extension_status == s.EXT_REQUESTED) & (Complaint.status == s.PROCESSING),
          _by_due),
-    Work(HANDLING, lambda a: a.has_role(t.DISCIPLINE_OFFICE),
+    Work(HANDLING, lambda a: a.acts(t.DISCIPLINE_OFFICE),
          lambda a, today: (Complaint.level == "union") & Complaint.status.in_(ACTIVE), _by_due),
-    Work(("follow_up",), lambda a: a.has_role(t.DISCIPLINE_OFFICE),
+    Work(("follow_up",), lambda a: a.acts(t.DISCIPLINE_OFFICE),
          lambda a, today: (Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None),
          lambda: _newest(Complaint.closed_at)),
     # §11, §12, §15: a branch head handles, accepts and follows up the cases of its units.
-    Work(HANDLING, lambda a: a.has_role(t.BRANCH_HEAD) and bool(a.unit_ids),
+    Work(HANDLING, lambda a: a.acts(t.BRANCH_HEAD) and bool(a.unit_ids),
          lambda a, today: Complaint.handling_unit_id.in_(_units(a)) & Complaint.status.in_(ACTIVE), _by_due),
-    Work(("accept",), lambda a: a.has_role(t.BRANCH_HEAD) and bool(a.unit_ids),
+    Work(("accept",), lambda a: a.acts(t.BRANCH_HEAD) and bool(a.unit_ids),
          lambda a, today: (Complaint.status == s.REGISTERED) & Complaint.branch_id.in_(_units(a)), _by_due),
-    Work(("follow_up",), lambda a: a.has_role(t.BRANCH_HEAD) and bool(a.unit_ids),
+    Work(("follow_up",), lambda a: a.acts(t.BRANCH_HEAD) and bool(a.unit_ids),
          lambda a, today: ((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None)
                            & Complaint.handling_unit_id.in_(_units(a))),
          lambda: _newest(Complaint.closed_at)),

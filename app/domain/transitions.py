@@ -45,9 +45,15 @@ class Actor:
     unit_id: Optional[int] = None  # the actor's own unit
     ancestor_unit_ids: FrozenSet[int] = frozenset()  # its own unit and every unit above it
     shows_identity: bool = False  # a custom role shows complainants in full within its scope
+    # Built-in roles whose steps a custom role's capabilities take (guards only; never what is seen).
+    acts_as: FrozenSet[str] = frozenset()
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+    def acts(self, role: str) -> bool:
+        """Whether the actor takes ``role``'s steps: holds it, or a custom role with its capabilities."""
+        return role in self.roles or role in self.acts_as
 
     def covers(self, unit_id: Optional[int]) -> bool:
         return self.everything or (unit_id is not None and unit_id in self.unit_ids)
@@ -68,7 +74,7 @@ CONFLICT = "conflict"
 # --- who -------------------------------------------------------------------------------------
 
 def is_discipline_office(case, actor: Actor) -> bool:
-    return actor.has_role(DISCIPLINE_OFFICE)
+    return actor.acts(DISCIPLINE_OFFICE)
 
 
 def is_handler(case, actor: Actor) -> bool:
@@ -79,7 +85,7 @@ def is_handler(case, actor: Actor) -> bool:
 def heads_case(case, actor: Actor) -> bool:
     """A branch head whose scope covers the unit handling the case (or its branch before acceptance)."""
     unit = case.handling_unit_id if case.handling_unit_id is not None else case.branch_id
-    return actor.has_role(BRANCH_HEAD) and not actor.everything and unit in actor.unit_ids
+    return actor.acts(BRANCH_HEAD) and not actor.everything and unit in actor.unit_ids
 
 
 def _who(*checks: Callable, message: str) -> Callable:
@@ -100,7 +106,7 @@ def guard_accept(case, actor, today):
     """Discipline office for any case; a branch head for its own branch (§11)."""
     if is_discipline_office(case, actor):
         return None
-    if actor.has_role(BRANCH_HEAD) and not actor.everything and case.branch_id in actor.unit_ids:
+    if actor.acts(BRANCH_HEAD) and not actor.everything and case.branch_id in actor.unit_ids:
         return None
     return Refusal(FORBIDDEN, N_("Only the discipline office or the head of the branch concerned may accept this complaint."))
 
@@ -142,7 +148,7 @@ def guard_follow_up(case, actor, today):
 
 def guard_rule(case, actor, today):
     """§17: one ruling per case, by the committee; corrections only through a re-ruling."""
-    if not actor.has_role(COMMITTEE):
+    if not actor.acts(COMMITTEE):
         return Refusal(FORBIDDEN, N_("Only members of the responsibility-ruling committee may record a ruling."))
     if case.ruling_result is not None:
         return Refusal(CONFLICT, N_("This case already has a ruling; it can only be changed through a re-ruling."))
@@ -157,7 +163,7 @@ def guard_request_reruling(case, actor, today):
         return Refusal(CONFLICT, N_("A re-ruling has already been requested; its decision is final."))
     ruled = list(case.ruled_staff)
     is_ruled = actor.staff_id is not None and any(member.id == actor.staff_id for member in ruled)
-    heads_ruled = actor.has_role(BRANCH_HEAD) and not actor.everything and any(
+    heads_ruled = actor.acts(BRANCH_HEAD) and not actor.everything and any(
         member.unit_id in actor.unit_ids for member in ruled
     )
     if not (is_ruled or heads_ruled):
@@ -169,7 +175,7 @@ def guard_request_reruling(case, actor, today):
 
 def guard_decide_reruling(case, actor, today):
     """§17: the higher ruling body the request was addressed to decides it; its ruling is final."""
-    if not actor.has_role(RERULING_BODY):
+    if not actor.acts(RERULING_BODY):
         return Refusal(FORBIDDEN, N_("Only the higher ruling body may decide a re-ruling."))
     if case.reruling_status != s.RERULING_REQUESTED:
         return Refusal(CONFLICT, N_("There is no pending re-ruling request."))
@@ -193,7 +199,7 @@ def guard_record_receipt(case, actor, today):
 def guard_appeal(case, actor, today):
     """§14: the discipline office records the customer's application, once per case, once the
     window it must fall in is known (a letter: from the day the customer received it)."""
-    if not actor.has_role(DISCIPLINE_OFFICE):
+    if not actor.acts(DISCIPLINE_OFFICE):
         return Refusal(FORBIDDEN, N_("Only the discipline office records an appeal."))
     if case.appeal_applied_on is not None:
         return Refusal(CONFLICT, N_("An appeal has already been recorded for this case."))

@@ -15,6 +15,8 @@ from typing import Iterable, Tuple
 
 from flask_babel import lazy_gettext as _l
 
+from ..domain import transitions as t
+
 from . import permissions as p
 from .roles import (
     API_DESCRIPTION,
@@ -141,3 +143,23 @@ def describe_pairs(pairs: Iterable[Tuple[str, str]]) -> dict:
         if granted:
             matrix[capability.code] = "all" if granted == own else "part"
     return matrix
+
+
+# The built-in roles whose steps a capability takes in the transition table's guards (which ask
+# who acts, not only which permission is held): handling within one's unit is the branch head's
+# part, across the organisation the discipline office's; approving extensions is the discipline
+# office's; rulings the committee's; re-rulings the higher ruling body's. Deciding appeals needs no
+# role: the guard asks for the appeal unit named on the case. What a custom role may see (scope,
+# identity) is never widened by this: masking and scope read the roles themselves.
+def acts_as(codes: Iterable[str], scope: str) -> frozenset:
+    present = set(normalise(codes))
+    roles = set()
+    if "handle" in present:
+        roles.add(t.DISCIPLINE_OFFICE if scope == SCOPE_ALL else t.BRANCH_HEAD)
+    if "decide_extension" in present:
+        roles.add(t.DISCIPLINE_OFFICE)
+    if "rule" in present:
+        roles.add(t.COMMITTEE)
+    if "decide_reruling" in present:
+        roles.add(t.RERULING_BODY)
+    return frozenset(roles)

@@ -117,6 +117,11 @@ def role_names(user) -> set:
 def custom_settings(user) -> tuple:
     """(scope, shows_identity) of each custom role ``user`` holds (none for the built-in seven;
     one statement per request otherwise)."""
+    return tuple((scope, shows) for scope, shows, _codes in custom_roles_held(user))
+
+
+def custom_roles_held(user) -> tuple:
+    """(scope, shows_identity, capability codes) of each custom role ``user`` holds."""
     roles = [role for role in getattr(user, "roles", None) or [] if role.name not in ROLE_NAMES]
     if not roles:
         return ()
@@ -126,9 +131,10 @@ def custom_settings(user) -> tuple:
     key = tuple(sorted(role.id for role in roles))
     if key not in memo:
         rows = db.session.execute(
-            select(CustomRole.scope, CustomRole.shows_identity).where(CustomRole.role_id.in_(key))
+            select(CustomRole.scope, CustomRole.shows_identity, CustomRole.capabilities)
+            .where(CustomRole.role_id.in_(key))
         ).all()
-        memo[key] = tuple((scope, bool(shows)) for scope, shows in rows)
+        memo[key] = tuple((scope, bool(shows), tuple(codes or ())) for scope, shows, codes in rows)
     return memo[key]
 
 
@@ -140,6 +146,16 @@ def custom_scope_everything(user) -> bool:
 def custom_unit_scope(user) -> bool:
     """Whether a custom role gives ``user`` the cases of its unit's subtree."""
     return any(scope != SCOPE_ALL for scope, _shows in custom_settings(user))
+
+
+def custom_acts_as(user) -> frozenset:
+    """The built-in roles whose steps ``user``'s custom roles take (``capabilities.acts_as``)."""
+    from .capabilities import acts_as
+
+    found = set()
+    for scope, _shows, codes in custom_roles_held(user):
+        found |= acts_as(codes, scope)
+    return frozenset(found)
 
 
 def custom_shows_identity(user) -> bool:

@@ -28,7 +28,7 @@ from ..models.complaint import Complaint, NumberCounter
 from ..security import permissions as p
 from ..models.ruling import Ruling, RulingStaff
 from ..security.scope import (
-    ancestor_ids, complaint_clause, county_ids, custom_shows_identity, role_names, scope_of, staff_of,
+    ancestor_ids, complaint_clause, county_ids, custom_acts_as, custom_shows_identity, role_names, scope_of, staff_of,
 )
 from ..domain import calendar as cal
 from ..domain import states as s
@@ -68,6 +68,7 @@ def actor_for(user) -> t.Actor:
         unit_id=staff.unit_id if staff else None,
         ancestor_unit_ids=ancestor_ids(staff.unit_id) if staff else frozenset(),
         shows_identity=custom_shows_identity(user),
+        acts_as=custom_acts_as(user),
     )
     cache[key] = actor
     return actor
@@ -303,7 +304,7 @@ def edit_refusal(actor, complaint):
         return PermissionDenied(gettext("Your role does not have this permission."))
     if complaint.status in (s.REJECTED, s.CLOSED):
         return Conflict(gettext("A closed or rejected complaint can no longer be edited."))
-    if not (actor.has_role(t.DISCIPLINE_OFFICE) or t.heads_case(complaint, actor) or t.is_handler(complaint, actor)
+    if not (actor.acts(t.DISCIPLINE_OFFICE) or t.heads_case(complaint, actor) or t.is_handler(complaint, actor)
             or complaint.created_by_id == actor.user_id):
         return PermissionDenied(gettext(t.NOT_YOURS))
     return None

@@ -151,3 +151,70 @@ def test_the_custom_role_page_shows_its_matrix_in_chinese(client, users, login):
     assert "工作日历维护" in html
     body = re.sub(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>", " ", html, flags=re.S)
     assert not ENGLISH_PERMISSION.findall(body)
+
+
+def _custom_user(factory, org, name, codes, scope, username, unit, position="other"):
+    role = service.save(name, "", codes, scope, False)
+    user = factory.user(r.COUNTER_STAFF, username, unit, position)
+    user.roles = [role]
+    db.session.commit()
+    return user
+
+
+def _available(user, complaint):
+    from app.clock import now
+    from app.domain import transitions as t
+    from app.services.complaints import actor_for
+
+    return {transition.name for transition in t.available(complaint, actor_for(user), now().date())}
+
+
+def test_a_custom_role_takes_exactly_the_steps_of_its_capabilities(app, factory, org, users, cases):
+    """分社主任 (handle, own unit): accepts, transfers, replies and closes its branch's cases as a
+    branch head would (rejecting stays with the discipline office); it neither decides extensions nor rules, and sees nothing outside its unit."""
+    from app.services import complaints as svc
+
+    head = _custom_user(factory, org, "分社主任", ["register", "handle"], caps.SCOPE_UNIT, "subhead", org["a1"])
+    assert "accept" in _available(head, cases["registered"])
+    assert "reject" not in _available(head, cases["registered"])  # §8: the discipline office's alone
+    assert "decide_extension" not in _available(head, cases["extension"])
+    assert "rule" not in _available(head, cases["replied"])
+    accepted = svc.apply(head, cases["registered"].id, "accept", {"level": "branch"})
+    assert accepted.status == "processing"
+    replied = svc.apply(head, accepted.id, "reply", {"method": "phone", "content": "已向客户解释并致歉。"})
+    assert replied.status == "replied"
+    with pytest.raises(Exception):
+        svc.apply(head, cases["extension"].id, "decide_extension", {"approved": True, "note": "同意延期十个工作日。"})
+
+    outside = _custom_user(factory, org, "乙社主任", ["handle"], caps.SCOPE_UNIT, "subhead_b", org["b1"])
+    with pytest.raises(Exception):  # not in its scope: 404 before any rule
+        svc.apply(outside, cases["processing"].id, "reply", {"method": "phone", "content": "已向客户解释并致歉。"})
+
+
+def test_custom_roles_decide_extensions_and_record_rulings(app, factory, org, users, cases):
+    from app.services import complaints as svc
+
+    approver = _custom_user(factory, org, "延期审批", ["decide_extension"], caps.SCOPE_ALL, "approver", org["office"])
+    assert _available(approver, cases["extension"]) == {"decide_extension"}
+    decided = svc.apply(approver, cases["extension"].id, "decide_extension",
+                        {"approved": True, "due_date": "2026-12-28", "note": "同意延期,请按期答复客户。"})
+    assert decided.extension_status == "approved"
+
+    member = _custom_user(factory, org, "认定组员", ["rule"], caps.SCOPE_ALL, "ruler", org["union"])
+    assert "rule" in _available(member, cases["replied"])
+    assert "accept" not in _available(member, cases["registered"])
+    ruled = svc.apply(member, cases["replied"].id, "rule", {
+        "result": "not_responsible", "category": "19.4", "verified": False, "basis": "经核实系客户误会所致。",
+        "members": "赵丽华、孙明"})
+    assert ruled.ruling_result == "not_responsible"
+
+
+def test_acting_as_a_role_never_widens_what_is_seen(app, factory, org, users, cases):
+    """Acting as the discipline office for extensions does not show complainants in full."""
+    from app.security.masking import sees_identity
+    from app.services.complaints import actor_for
+
+    approver = _custom_user(factory, org, "延期审批二", ["decide_extension"], caps.SCOPE_ALL, "approver2", org["office"])
+    actor = actor_for(approver)
+    assert actor.acts("DisciplineOffice") and not actor.has_role("DisciplineOffice")
+    assert not sees_identity(actor, cases["extension"])
