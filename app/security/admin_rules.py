@@ -59,6 +59,46 @@ def refuse_losing_last_admin(user, deleting=False) -> None:
         raise Conflict(last_admin_refusal())
 
 
+def is_administrator(user) -> bool:
+    return user is not None and any(role.name == ADMIN for role in (getattr(user, "roles", None) or []))
+
+
+def acting_user():
+    """The user making the request (web session or API token), or None outside a request."""
+    from flask import current_app, has_request_context
+
+    if not has_request_context():
+        return None
+    user = current_app.appbuilder.sm.current_user
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def refuse_admin_changes_by_non_admin(user, deleting=False) -> None:
+    """PermissionDenied (403) when someone who is not an administrator (a custom role holding
+    用户与权限管理) grants the administrator role, or changes, resets or deletes an administrator's
+    account: managing users never lets one give oneself or others more than one holds."""
+    actor = acting_user()
+    if actor is None or is_administrator(actor):
+        return
+    with db.session.no_autoflush:
+        becomes_admin = not deleting and is_administrator(user)
+    if becomes_admin or (user.id is not None and _was_admin(user)):
+        raise PermissionDenied(admin_only_refusal())
+
+
+def admin_only_refusal() -> str:
+    return gettext("Only an administrator may grant the administrator role or change an administrator's account.")
+
+
+def _was_admin(user) -> bool:
+    roles_history = inspect(user).attrs.roles.history
+    if roles_history.has_changes():
+        before = list(roles_history.unchanged) + list(roles_history.deleted)
+    else:
+        before = list(user.roles or [])
+    return any(role.name == ADMIN for role in before)
+
+
 def _was_active_admin(user) -> bool:
     """Whether ``user`` was an active administrator before the pending change."""
     state = inspect(user)

@@ -213,14 +213,18 @@ class UserApi(SecurityApiAnswers, fab_apis.UserApi):
     show_columns = list_columns
 
     def pre_add(self, item, *args):
+        from .admin_rules import refuse_admin_changes_by_non_admin
+
+        refuse_admin_changes_by_non_admin(item)
         super().pre_add(item, *args)
         staff_id = item.__dict__.pop("staff_id", _NOT_GIVEN)  # FAB copied the body's field onto the user
         if staff_id is not _NOT_GIVEN:
             _link_staff(item, staff_id)
 
     def pre_update(self, item, *args):
-        from .admin_rules import refuse_losing_last_admin
+        from .admin_rules import refuse_admin_changes_by_non_admin, refuse_losing_last_admin
 
+        refuse_admin_changes_by_non_admin(item)
         refuse_losing_last_admin(item)
         super().pre_update(item, *args)
         item.__dict__.pop("staff_id", None)
@@ -229,8 +233,9 @@ class UserApi(SecurityApiAnswers, fab_apis.UserApi):
             _link_staff(item, data["staff_id"])
 
     def pre_delete(self, item):
-        from .admin_rules import refuse_losing_last_admin
+        from .admin_rules import refuse_admin_changes_by_non_admin, refuse_losing_last_admin
 
+        refuse_admin_changes_by_non_admin(item, deleting=True)
         refuse_losing_last_admin(item, deleting=True)
         super().pre_delete(item)
 

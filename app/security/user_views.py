@@ -32,11 +32,15 @@ from ..i18n import label, lazy_labels
 from ..ids import row_id
 from . import user_staff
 from .admin_rules import (
+    acting_user,
+    admin_only_refusal,
     builtin_refusal,
     combines_appeal_and_handling,
+    is_administrator,
     is_builtin,
     last_admin_refusal,
     other_active_admins,
+    refuse_admin_changes_by_non_admin,
     refuse_losing_last_admin,
     separation_refusal,
 )
@@ -110,7 +114,10 @@ def _assignable_roles():
     """Every role but FAB's anonymous one (``AUTH_ROLE_PUBLIC``): built-in roles first, in the
     table's order, then custom roles by name."""
     public = current_app.config.get("AUTH_ROLE_PUBLIC", "Public")
-    roles = db.session.execute(select(Role).where(Role.name != public)).scalars().all()
+    query = select(Role).where(Role.name != public)
+    if not is_administrator(acting_user()):  # a user manager grants no more than it holds
+        query = query.where(Role.name != ADMIN)
+    roles = db.session.execute(query).scalars().all()
     order = {name: index for index, name in enumerate(ROLE_NAMES)}
     return sorted(roles, key=lambda role: (order.get(role.name, len(order)), role.name))
 
@@ -352,11 +359,16 @@ class UserDBModelView(_UserPagesWithoutDuplicates):
                          position=getattr(item, "staff_position", None), name=user_staff.full_name(item))
 
     def pre_add(self, item):
+        try:
+            refuse_admin_changes_by_non_admin(item)
+        except DomainError as error:
+            _refuse(str(error))
         super().pre_add(item)
         self._link_staff(item)
 
     def pre_update(self, item):
         try:
+            refuse_admin_changes_by_non_admin(item)
             refuse_losing_last_admin(item)
         except DomainError as error:
             _refuse(str(error))
@@ -365,6 +377,7 @@ class UserDBModelView(_UserPagesWithoutDuplicates):
 
     def pre_delete(self, item):
         try:
+            refuse_admin_changes_by_non_admin(item, deleting=True)
             refuse_losing_last_admin(item, deleting=True)
         except DomainError as error:
             _refuse(str(error))
@@ -423,20 +436,26 @@ class ResetPasswordView(FabResetPasswordView):
     form_title = _l("Set a new password")
 
     def _target(self):
-        return db.session.get(User, row_id(request.args.get("pk"))) if row_id(request.args.get("pk")) else None
+        """The user whose password is set; 404 when there is none, 403 for an administrator's
+        account when the one resetting is not an administrator."""
+        user = db.session.get(User, row_id(request.args.get("pk"))) if row_id(request.args.get("pk")) else None
+        if user is None:
+            abort(404)
+        if is_administrator(user) and not is_administrator(acting_user()):
+            flash(admin_only_refusal(), "danger")
+            abort(403)
+        return user
 
     @expose("/form", methods=["GET"])
     @has_access
     def this_form_get(self):
-        if self._target() is None:
-            abort(404)
+        self._target()
         return super().this_form_get()
 
     @expose("/form", methods=["POST"])
     @has_access
     def this_form_post(self):
-        if self._target() is None:
-            abort(404)
+        self._target()
         return super().this_form_post()
 
     def form_post(self, form):

@@ -296,6 +296,53 @@ def test_only_admin_and_a_role_with_user_management_reach_the_user_pages(app, cl
         assert other.get("/users/list/").status_code in (302, 403), username
 
 
+def test_a_user_manager_grants_no_more_than_it_holds(app, client, users, factory, org, login):
+    """A custom role holding 用户与权限管理 is not an administrator: it is not offered the Admin role,
+    a form or API body naming it is refused, and an administrator's account is not its to change,
+    reset or delete. Nothing changes."""
+    role_service.save("用户管理员", "管理用户", ["users"], caps.SCOPE_ALL, False)
+    factory.user("用户管理员", "usermanager", org["union"])
+    admin = users[r.ADMIN]
+    login("usermanager")
+    html = client.get("/users/add").get_data(as_text=True)
+    with pytest.raises(AssertionError):
+        _option(html, "roles", zh_role(r.ADMIN))
+    admin_role = db.session.query(Role).filter_by(name=r.ADMIN).one()
+    _, data = _add_form(client, username="sneaky", email="sneaky@test.invalid", roles=[str(admin_role.id)])
+    client.post("/users/add", data=data)
+    assert _user("sneaky") is None
+
+    path, _, data = _edit_form(client, admin, first_name="改名")
+    client.post(path, data=data)
+    assert _user("admin").first_name != "改名" and _user("admin").active
+    assert client.get(f"/resetpassword/form?pk={admin.id}").status_code == 403
+    client.post(f"/users/delete/{admin.id}", data={"csrf_token": csrf_token(client, "/users/list/")})
+    assert _user("admin") is not None
+
+    clerk = users[r.COUNTER_STAFF]
+    path, _, data = _edit_form(client, clerk, roles=[str(admin_role.id)])
+    client.post(path, data=data)
+    assert not any(role.name == r.ADMIN for role in _user("counter").roles)
+
+    api = app.test_client()
+    token = api.post("/api/v1/security/login", json={"username": "usermanager", "password": PASSWORD,
+                                                      "provider": "db"}).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    answer = api.put(f"/api/v1/security/users/{clerk.id}", json={"roles": [admin_role.id]}, headers=headers)
+    assert answer.status_code == 403 and "管理员" in answer.get_json()["message"]
+    answer = api.put(f"/api/v1/security/users/{admin.id}", json={"first_name": "改名"}, headers=headers)
+    assert answer.status_code == 403
+    answer = api.delete(f"/api/v1/security/users/{admin.id}", headers=headers)
+    assert answer.status_code == 403
+    assert not any(role.name == r.ADMIN for role in _user("counter").roles) and _user("admin").first_name != "改名"
+
+    # An administrator may do all of it.
+    other = app.test_client()
+    web_login(other, "admin")
+    path = f"/resetpassword/form?pk={admin.id}"
+    assert other.get(path).status_code == 200
+
+
 # ---- Chinese on the user pages
 
 ENGLISH = re.compile(r">\s*(True|False|None)\s*<|\[(Admin|CounterStaff)\]|Write the user|OID|LDAP|"
