@@ -9,7 +9,8 @@ import re
 import pytest
 
 from app.security import roles as r
-from tests.web.test_find import CEILING, LIST, REPEATS, _count, _grow, calls, logout, shown  # noqa: F401
+from tests.web.test_find import LIST, REPEATS, _count, _grow, calls, logout, shown  # noqa: F401
+from tests.web.test_statement_counts import CASE_PAGE_CEILING
 
 
 # --- the case page: the same caller's other complaints -------------------------------------------
@@ -81,4 +82,4 @@ def test_the_case_page_with_the_callers_other_cases_does_not_grow(client, users,
     url = f"/complaints/show/{calls['c1'].id}"
     few = _count(client, url)
     _grow(users, make_complaint, org, 20)
-    assert _count(client, url) == few <= CEILING
+    assert _count(client, url) == few <= CASE_PAGE_CEILING
