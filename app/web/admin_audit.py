@@ -43,7 +43,7 @@ def describe_changes(changes) -> Markup:
             continue
         label = str(FIELDS.get(key, key))
         if isinstance(change, dict) and ("from" in change or "to" in change):
-            lines.append(f"{escape(label)}:{escape(_value(change.get('from')))} → {escape(_value(change.get('to')))}")
+            lines.append(Markup("{}:{} → {}").format(label, _value(change.get("from")), _value(change.get("to"))))
         elif isinstance(change, dict) and key == "permissions":
             parts = []
             for word, items in (("added", change.get("added")), ("removed", change.get("removed"))):
@@ -53,18 +53,18 @@ def describe_changes(changes) -> Markup:
                     text = gettext("%(count)d permissions", count=len(items)) + (f"({names})" if names else "")
                     parts.append(gettext("added %(items)s", items=text) if word == "added"
                                  else gettext("removed %(items)s", items=text))
-            lines.append(f"{escape(label)}:{escape(';'.join(parts))}")
+            lines.append(Markup("{}:{}").format(label, ";".join(parts)))
         elif isinstance(change, dict):
             parts = []
             if change.get("added"):
                 parts.append(gettext("added %(items)s", items=", ".join(map(str, change["added"]))))
             if change.get("removed"):
                 parts.append(gettext("removed %(items)s", items=", ".join(map(str, change["removed"]))))
-            lines.append(f"{escape(label)}:{escape(';'.join(parts))}")
+            lines.append(Markup("{}:{}").format(label, ";".join(parts)))
     others = [str(FIELDS.get(name, name)) for name in changes.get("fields", []) if name not in changes]
     if others:
         lines.append(escape(gettext("Also changed: %(fields)s", fields="、".join(others))))
-    return Markup("<br>".join(lines) or "—")
+    return Markup("<br>").join(lines) or "—"
 
 
 class AdminAuditView(ModelView):
