@@ -111,7 +111,10 @@ class Config:
     # for a branch's or cooperative's decision and for the union's (or a department's) own.
     APPEAL_BODY_BRANCH_LEVEL = os.environ.get("APPEAL_BODY_BRANCH_LEVEL", "LS-JJ")
     APPEAL_BODY_UNION_LEVEL = os.environ.get("APPEAL_BODY_UNION_LEVEL", "SL")
-    # §17: the higher ruling body (上一级责任认定部门) re-ruling requests are addressed to (unit code).
+    # §17, issue 21: the units where `flask deploy` creates the responsibility-ruling committee and
+    # the higher ruling body (上一级责任认定部门) when they do not exist yet (unit codes). Read at
+    # that first deploy only: afterwards the bodies are records the discipline office maintains.
+    COMMITTEE_UNIT = os.environ.get("COMMITTEE_UNIT", "LS")
     RERULING_BODY_UNIT = os.environ.get("RERULING_BODY_UNIT", "SL")
     # §13: an extension reaches at most this many working days beyond the deadline it extends.
     EXTENSION_MAX_WORKING_DAYS = int(os.environ.get("EXTENSION_MAX_WORKING_DAYS", "10"))

@@ -86,6 +86,21 @@ class Factory:
         return user
 
 
+    def body(self, kind, unit, members, name=None, term_from=None):
+        """A ruling body at ``unit`` with ``members`` ([(user or staff, committee role)])."""
+        from datetime import date
+
+        from app.models.committee import BodyMember, RulingBody
+
+        body = RulingBody(kind=kind, unit=unit, name=name or f"{unit.name}{kind}")
+        db.session.add(body)
+        for who, role in members:
+            staff = who.staff_records[0] if hasattr(who, "staff_records") else who
+            db.session.add(BodyMember(body=body, staff=staff, role=role, term_from=term_from or date(2020, 1, 1)))
+        db.session.commit()
+        return body
+
+
 @pytest.fixture
 def factory(app):
     return Factory(app)
@@ -106,8 +121,10 @@ def org(factory):
 
 @pytest.fixture
 def users(factory, org):
-    """One user per role, each linked to a staff record where the role has a unit."""
-    return {
+    """One user per role, each linked to a staff record where the role has a unit. The committee
+    user chairs the union's responsibility-ruling committee and the re-ruling user the higher
+    ruling body (each its only member, so a ruling needs only the recorder: ``present``)."""
+    made = {
         r.ADMIN: factory.user(r.ADMIN, "admin"),
         r.DISCIPLINE_OFFICE: factory.user(r.DISCIPLINE_OFFICE, "discipline", org["office"], "discipline_officer"),
         r.COMMITTEE: factory.user(r.COMMITTEE, "committee", org["union"], "committee_member"),
@@ -116,6 +133,14 @@ def users(factory, org):
         r.COUNTER_STAFF: factory.user(r.COUNTER_STAFF, "counter", org["a1"], "counter_staff"),
         r.LEADERSHIP: factory.user(r.LEADERSHIP, "leader", org["union"], "manager"),
     }
+    factory.body("committee", org["union"], [(made[r.COMMITTEE], "chair")])
+    factory.body("higher", org["union"], [(made[r.RERULING_BODY], "chair")])
+    return made
+
+
+def present(*users_):
+    """The ``members`` of a ruling recorded by these users (staff ids: they sat)."""
+    return [user.staff_records[0].id for user in users_]
 
 
 def csrf_token(client, path="/login/"):
@@ -281,7 +306,7 @@ def cases(app, users, org, make_complaint, clock):
     do(counter, made["letter"], "reply", method="letter", content="已退还费用。")
     for state in ("ruled", "ruled_only"):
         do(users[r.COMMITTEE], made[state], "rule", result="responsible", category="18.4", verified=True,
-           staff_ids=[clerk.id], fee_borne="50.00", basis="柜员操作错误多收费用,经核实属实。", members="赵丽华、孙明、李秀英")
+           staff_ids=[clerk.id], fee_borne="50.00", basis="柜员操作错误多收费用,经核实属实。", members=present(users[r.COMMITTEE]))
     do(counter, made["ruled"], "request_reruling", reason="系统故障导致,非本人失误。")
     do(office, made["appealed"], "appeal", applied_at="2026-12-01", content="对处理结果不服。")
     do(counter, made["closed"], "close")

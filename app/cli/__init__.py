@@ -43,7 +43,8 @@ def deploy_command():
     """Once per deploy, everything: migrate the database to head, sync roles and permissions, import
     the official calendar for every year chinesecalendar knows (never overriding an administrator's
     days or years), rebuild the kept report months when their definition changed, write the missing
-    default assessment rules, and write the union's settings once (seeded from the environment)."""
+    default assessment rules, write the union's settings once (seeded from the environment) and
+    create the ruling bodies that do not exist yet at their configured units (issue 21)."""
     from flask_migrate import upgrade
 
     upgrade()
@@ -52,6 +53,7 @@ def deploy_command():
     _build_report_months()
     _default_rules()
     _seed_settings()
+    _seed_bodies()
 
 
 def _import_calendar():
@@ -69,6 +71,16 @@ def _seed_settings():
     written = settings.seed()
     if written:
         click.echo(f"Settings written: {', '.join(sorted(written))}.")
+
+
+def _seed_bodies():
+    from flask import current_app
+
+    from ..services import committee
+
+    created = committee.seed(current_app.config)
+    if created:
+        click.echo(f"Ruling bodies created: {', '.join(created)}.")
 
 
 def _default_rules():

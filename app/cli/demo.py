@@ -72,6 +72,35 @@ USERS = [
 ]
 
 
+# §17, issue 21: the demo county's committee and the municipal union's higher ruling body, with
+# their members: (body kind, unit code, [(employee no, committee role)]).
+BODIES = [
+    ("committee", "LS", [("B0001", "chair"), ("Y0001", "deputy"), ("J0002", "member"), ("J0001", "secretary")]),
+    ("higher", "SL", [("S0001", "chair")]),
+]
+
+
+def seed_demo_bodies(units, staff):
+    """The demo bodies and rosters (terms from the first of this year), missing ones only."""
+    from sqlalchemy import select
+
+    from .. import clock
+    from ..models.committee import BodyMember, RulingBody
+    from ..services import committee
+
+    start = clock.now().date().replace(month=1, day=1)
+    for kind, code, members in BODIES:
+        body = db.session.execute(select(RulingBody).where(RulingBody.kind == kind)).scalars().first()
+        if body is None:
+            body = RulingBody(kind=kind, unit=units[code], name=committee.default_name(kind, units[code]))
+            db.session.add(body)
+            db.session.flush()
+        on_roster = {m.staff_id for m in body.members}
+        for employee_no, role in members:
+            if staff[employee_no].id not in on_roster:
+                db.session.add(BodyMember(body=body, staff=staff[employee_no], role=role, term_from=start))
+
+
 def seed_demo():
     """Create what is missing of the demo county; return [(username, role)]."""
     units = {u.code: u for u in db.session.query(OrgUnit).all()}
@@ -103,6 +132,7 @@ def seed_demo():
         if employee_no and staff[employee_no].user_id is None:
             staff[employee_no].user = user
         created.append((username, role_name))
+    seed_demo_bodies(units, staff)
     db.session.commit()
     return created
 

@@ -111,9 +111,11 @@ class _Strict(Schema):
 
 # --- how the pages ask for a field -------------------------------------------------------------
 
+# ``roster``: check boxes of a ruling body's members, a recused member shown unticked and disabled
+# with the reason (issue 21).
 WIDGETS = ("text", "textarea", "select", "radio", "multiselect", "date", "datetime", "bool", "yesno", "number",
-           "checklist")
-WIDGETS_WITH_CHOICES = ("select", "radio", "multiselect", "yesno", "checklist")
+           "checklist", "roster")
+WIDGETS_WITH_CHOICES = ("select", "radio", "multiselect", "yesno", "checklist", "roster")
 
 # Choices read from the database or from the actor, by name; web/forms.py resolves each one for the
 # acting user and the case, offering only what the services accept from that user.
@@ -126,8 +128,9 @@ STAFF_IN_SCOPE = "staff_in_scope"  # active staff the actor's scope covers, with
 # … never the staff member complained about (§11: a case is never handed to them)
 HANDLERS = "handlers"
 STAFF_OF_BRANCH = "staff_of_branch"  # staff of the branch complained about (§18)
+BODY_ROSTER = "body_roster"  # the ruling body's members serving today, recused ones marked (§17)
 LEVELS_FOR_ACTOR = "levels_for_actor"  # both levels for the discipline office, branch level for others (§12)
-CHOICE_SOURCES = (UNITS_IN_SCOPE, TRANSFER_UNITS, BRANCHES_IN_SCOPE, STAFF_IN_SCOPE, HANDLERS, STAFF_OF_BRANCH,
+CHOICE_SOURCES = (UNITS_IN_SCOPE, TRANSFER_UNITS, BRANCHES_IN_SCOPE, STAFF_IN_SCOPE, HANDLERS, STAFF_OF_BRANCH, BODY_ROSTER,
                   LEVELS_FOR_ACTOR)
 
 # The two answers of a yes/no question, as its form words them (``yesno``).
@@ -491,6 +494,15 @@ def _fee_borne():
                 "disputed fee.")))
 
 
+def _members_present():
+    """§17, issue 21: who sat, chosen from the body's roster serving that day (staff ids); quorum,
+    recusal and the recorder among them are checked by ``services/committee.check_present``."""
+    return fields.List(fields.Integer(strict=True), required=True, error_messages=REQUIRED,
+                       validate=validate.Length(min=1, max=50, error=N_("Choose the members present.")),
+                       metadata=form(N_("Members present"), "roster", choices=BODY_ROSTER,
+                                     help=N_("Members on the roster that day; a recused member cannot be chosen.")))
+
+
 class RuleSchema(_Strict):
     result = _ruling_result()
     category = _ruling_category()
@@ -502,8 +514,7 @@ class RuleSchema(_Strict):
                             metadata=form(N_("Staff held responsible"), "multiselect", choices=STAFF_OF_BRANCH))
     fee_borne = _fee_borne()
     basis = _long_text(N_("Basis"), grounds=True)
-    members = fields.String(required=True, validate=validate.Length(min=1, max=500), error_messages=REQUIRED,
-                            metadata=form(N_("Committee members present")))
+    members = _members_present()
 
     @validates_schema
     def _consistent(self, data, **kwargs):
@@ -524,6 +535,7 @@ class DecideRerulingSchema(_Strict):
     category = _ruling_category()
     fee_borne = _fee_borne()
     basis = _long_text(N_("Basis"), grounds=True)
+    members = _members_present()
 
     @validates_schema
     def _consistent(self, data, **kwargs):

@@ -5,6 +5,7 @@ from .complaint import (  # noqa: F401
     Attachment, Complaint, ComplaintEvent, ComplaintMonth, ComplaintMonthState, ComplaintTotal, NumberCounter,
 )
 from .ruling import Ruling, RulingStaff, ruled_staff  # noqa: F401
+from .committee import BodyMember, RulingBody, RulingMember  # noqa: F401
 from .reminder import Reminder  # noqa: F401
 from .audit import PiiAccess  # noqa: F401
 from .calendar import CalendarYear, WorkDay  # noqa: F401

@@ -9,7 +9,7 @@ outlives a deleted login.
 from flask_appbuilder import Model
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Integer, String, event
 
-TARGET_TYPES = ("user", "role", "group", "settings")
+TARGET_TYPES = ("user", "role", "group", "settings", "body")
 ACTIONS = ("create", "update", "delete")
 
 
@@ -19,7 +19,7 @@ class AdminAudit(Model):
 
     __tablename__ = "admin_audit"
     __table_args__ = (
-        CheckConstraint("target_type IN ('user', 'role', 'group', 'settings')", name="ck_admin_audit_target_type"),
+        CheckConstraint("target_type IN ('user', 'role', 'group', 'settings', 'body')", name="ck_admin_audit_target_type"),
         CheckConstraint("action IN ('create', 'update', 'delete')", name="ck_admin_audit_action"),
     )
 

@@ -39,6 +39,10 @@ class Ruling(Model):
     category = Column(String(8), nullable=False, index=True)
     verified = Column(Boolean, nullable=False, default=False)
     basis = Column(Text, nullable=False)
+    # Issue 21: the body that ruled and who sat (``present``). ``members`` is the free text of
+    # rulings recorded before the roster existed, kept and shown as it was.
+    body_id = Column(Integer, ForeignKey("ruling_body.id", ondelete="RESTRICT"), index=True)
+    body = relationship("RulingBody")
     members = Column(Text)
     fee_borne = Column(Numeric(12, 2))
     ruled_on = Column(Date, nullable=False)
@@ -47,3 +51,4 @@ class Ruling(Model):
     recorded_by = relationship(User)
     links = relationship(RulingStaff, cascade="all", order_by=RulingStaff.staff_id)
     staff = relationship("Staff", secondary=ruled_staff, order_by="Staff.id", viewonly=True)
+    present = relationship("RulingMember", cascade="all", order_by="RulingMember.staff_id")

@@ -35,7 +35,7 @@ from ..domain import states as s
 from ..domain import transitions as t
 from ..domain.payloads import PAYLOADS, REQUIRED, EditSchema, RegisterSchema, version_field
 from .. import clock
-from . import settings, totals
+from . import committee, settings, totals
 from .calendar import load_calendar
 from .timeline import record_event
 
@@ -786,13 +786,16 @@ def _apply_rule(complaint, payload, actor, user, now):
             _field("staff_ids", gettext("The staff held responsible must belong to the branch complained about."))
         members.append(member)
     _check_fee(complaint, payload["category"], payload.get("fee_borne"))
+    body, present = committee.check_present(complaint, "rule", payload["members"], actor.staff_id, now.date(),
+                                            [m.id for m in members])
     ruling = Ruling(
         complaint=complaint, kind="ruling", result=payload["result"], category=payload["category"],
-        verified=payload["verified"], basis=payload["basis"], members=payload["members"],
+        verified=payload["verified"], basis=payload["basis"],
         fee_borne=payload.get("fee_borne"), ruled_on=now.date(), recorded_at=now,
         recorded_by_id=getattr(user, "id", None),
         links=[RulingStaff(staff_id=m.id, complaint_id=complaint.id) for m in members],
     )
+    _seat(ruling, body, present, payload)
     db.session.add(ruling)
     complaint.ruling_result = payload["result"]
     complaint.ruling_category = payload["category"]
@@ -802,12 +805,17 @@ def _apply_rule(complaint, payload, actor, user, now):
     return payload["basis"]
 
 
+def _seat(ruling, body, present, payload):
+    """Who sat on ``ruling``; the timeline keeps their names and roles beside their ids."""
+    payload["member_ids"] = [seat.staff_id for seat in present]
+    payload["members"] = committee.record_present(ruling, body, present)
+
+
 def reruling_body():
-    """§17: the higher ruling body (上一级责任认定部门) re-ruling requests go to
-    (``RERULING_BODY_UNIT``), or None when it is not configured."""
-    code = current_app.config.get("RERULING_BODY_UNIT")
-    unit = db.session.execute(select(OrgUnit).where(OrgUnit.code == code)).scalar_one_or_none() if code else None
-    return unit if unit is not None and unit.active else None
+    """§17: the unit of the higher ruling body (上一级责任认定部门) re-ruling requests go to, or
+    None when no active higher body is set up (issue 21: a record, ``services/committee.py``)."""
+    body = committee.higher_body()
+    return body.unit if body is not None and body.unit.active else None
 
 
 @handles("request_reruling")
@@ -831,12 +839,15 @@ def _apply_decide_reruling(complaint, payload, actor, user, now):
     ).scalar_one()
     _check_fee(complaint, payload["category"], payload.get("fee_borne"))
     responsible = payload["result"] == s.RESPONSIBLE
+    body, present = committee.check_present(complaint, "decide_reruling", payload["members"], actor.staff_id,
+                                            now.date(), [m.id for m in original.staff])
     ruling = Ruling(
         complaint=complaint, kind="reruling", result=payload["result"], category=payload["category"],
-        verified=responsible, basis=payload["basis"], members=None, fee_borne=payload.get("fee_borne"),
+        verified=responsible, basis=payload["basis"], fee_borne=payload.get("fee_borne"),
         ruled_on=now.date(), recorded_at=now, recorded_by_id=getattr(user, "id", None),
         links=[RulingStaff(staff_id=m.id, complaint_id=complaint.id) for m in original.staff] if responsible else [],
     )
+    _seat(ruling, body, present, payload)
     db.session.add(ruling)
     complaint.ruling_result = payload["result"]
     complaint.ruling_category = payload["category"]

@@ -19,8 +19,11 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from .. import clock
+from ..domain import committee as c
 from ..extensions import db
 from ..models import Staff
+from ..services import committee
 from ..security.request_cache import request_cache
 from ..security.scope import all_units, county_ids
 from ..services.complaints import EDITABLE_IDENTITY, FieldErrors
@@ -97,6 +100,15 @@ def branch_staff_choices(branch_id):
     return [(str(st.id), f"{st.name} ({st.employee_no})") for st in rows]
 
 
+def roster_choices(complaint):
+    """The members of the body that rules ``complaint`` next (the committee; the higher body once a
+    re-ruling is requested) serving today: ``(value, "name (role)", why recused or None)``."""
+    name = "decide_reruling" if complaint.ruling_result is not None else "rule"
+    body, seats = committee.seating(complaint, name, clock.now().date(), [s.id for s in complaint.ruled_staff])
+    return [(str(seat.staff_id), f"{seat.name}({gettext(c.MEMBER_ROLE_LABELS[seat.role])})",
+             gettext(why) if why else None) for seat, why in seats]
+
+
 def _respondent(complaint):
     return complaint.respondent_staff_id if complaint is not None else None
 
@@ -110,6 +122,7 @@ SOURCES = {
     p.HANDLERS: lambda actor, complaint: staff_choices(actor, leave_out=_respondent(complaint)),
     p.STAFF_OF_BRANCH: lambda actor, complaint: branch_staff_choices(complaint.branch_id),
     p.LEVELS_FOR_ACTOR: lambda actor, complaint: level_choices(actor),
+    p.BODY_ROSTER: lambda actor, complaint: roster_choices(complaint),
 }
 if set(SOURCES) != set(p.CHOICE_SOURCES):
     raise RuntimeError(f"choice sources without a resolver: {sorted(set(p.CHOICE_SOURCES) - set(SOURCES))}")
@@ -207,7 +220,7 @@ def parse(fields, form):
         if f.kind == "bool":
             data[f.name] = form.get(f.name) == "y"
             continue
-        if f.kind == "multiselect":
+        if f.kind in ("multiselect", "roster"):
             data[f.name] = [form_int(v) for v in form.getlist(f.name) if v]
             continue
         raw = (form.get(f.name) or "").strip()
@@ -246,7 +259,7 @@ class FormErrors:
         return bool(self.fields or self.general)
 
 
-CHOICE_KINDS = ("select", "radio", "multiselect", "yesno")
+CHOICE_KINDS = ("select", "radio", "multiselect", "yesno", "roster")
 CHOOSE_FROM_LIST = N_("Choose one of the options offered.")
 # What marshmallow says of a value no option of a choice field has (a changed page, an option that
 # is no longer offered): the form says "choose from the list" instead of naming codes.
@@ -298,9 +311,9 @@ def _shown_value(f, form):
         return "、".join(ticked) or None
     if f.kind == "bool":
         return gettext("Yes") if form.get(f.name) == "y" else gettext("No")
-    if f.kind == "multiselect":
+    if f.kind in ("multiselect", "roster"):
         chosen = set(form.getlist(f.name))
-        return "、".join(str(label) for value, label in f.choices() if value in chosen) or None
+        return "、".join(str(option[1]) for option in f.choices() if option[0] in chosen) or None
     raw = (form.get(f.name) or "").strip()
     if not raw:
         return None
