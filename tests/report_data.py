@@ -28,6 +28,7 @@ from datetime import datetime
 from app.extensions import db
 from app.security import roles as r
 from app.services import complaints as svc
+from tests.conftest import present
 
 PERIOD = {"start": "2026-11-01", "end": "2026-11-30"}
 TODAY = datetime(2026, 12, 1, 10, 0)
@@ -65,10 +66,10 @@ def build(users, factory, org, make_complaint):
     do_(counter, c1, "close", "2026-11-06T10:00:00")
     do_(head, c1, "follow_up", "2026-11-09T10:00:00", visited_at="2026-11-09", method="phone", satisfied=True)
     do_(committee, c1, "rule", "2026-11-10T10:00:00", result="responsible", category="18.2", verified=True,
-        staff_ids=[counter2_staff.id], basis="态度生硬,经核实属实。", members="赵、钱、孙")
+        staff_ids=[counter2_staff.id], basis="态度生硬,经核实属实。", members=present(committee))
     do_(counter2, c1, "request_reruling", "2026-11-11T10:00:00", reason="当日系统故障,非本人态度问题。")
     do_(users[r.RERULING_BODY], c1, "decide_reruling", "2026-11-12T10:00:00", result="not_responsible",
-        category="19.1", basis="经复核,系业务流程不完善所致。")
+        category="19.1", basis="经复核,系业务流程不完善所致。", members=present(users[r.RERULING_BODY]))
 
     # c2: late reply without extension; fee ruling on two staff; appeal changed; unsatisfied.
     c2 = new("c2", counter, "2026-11-03T09:00:00", channel="hotline", category="fee", disputed_fee="90.00",
@@ -78,7 +79,7 @@ def build(users, factory, org, make_complaint):
         customer_received_on="2026-11-20")
     do_(committee, c2, "rule", "2026-11-23T10:00:00", result="responsible", category="18.4", verified=True,
         staff_ids=[counter_staff.id, counter2_staff.id], fee_borne="90.00", basis="柜员操作错误多收费用。",
-        members="赵、钱、孙")
+        members=present(committee))
     do_(do, c2, "appeal", "2026-11-25T10:00:00", applied_at="2026-11-25", content="客户对处理结果不满意。")
     do_(do, c2, "decide_appeal", "2026-11-27T10:00:00", decision="changed", content="改为全额退还并致歉。")
     do_(counter, c2, "close", "2026-11-27T11:00:00")
@@ -105,7 +106,7 @@ def build(users, factory, org, make_complaint):
     do_(do, c4, "decide_extension", "2026-11-18T10:00:00", approved=True)
     do_(counter, c4, "reply", "2026-11-24T10:00:00", method="letter", content="系统故障所致,已更正。")
     do_(committee, c4, "rule", "2026-11-25T10:00:00", result="not_responsible", category="19.2", verified=True,
-        staff_ids=[], basis="经核查,系核心系统故障。", members="赵、钱、孙")
+        staff_ids=[], basis="经核查,系核心系统故障。", members=present(committee))
 
     # c5: another branch, still processing past its due date (third complaint from the same phone).
     c5 = new("c5", do, "2026-11-12T09:00:00", channel="referral", category="error", branch_id=org["b1"].id,

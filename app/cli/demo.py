@@ -81,14 +81,16 @@ BODIES = [
 
 
 def seed_demo_bodies(units, staff):
-    """The demo bodies and rosters (terms from the first of this year), missing ones only."""
+    """The demo bodies and rosters (terms from 2020, so the bench's years of rulings have their
+    members too), missing ones only."""
     from sqlalchemy import select
 
-    from .. import clock
+    from datetime import date
+
     from ..models.committee import BodyMember, RulingBody
     from ..services import committee
 
-    start = clock.now().date().replace(month=1, day=1)
+    start = date(2020, 1, 1)
     for kind, code, members in BODIES:
         body = db.session.execute(select(RulingBody).where(RulingBody.kind == kind)).scalars().first()
         if body is None:

@@ -28,20 +28,24 @@ def _ancestry(unit_id) -> list:
     return chain
 
 
+def _nearest(kind, unit_id) -> Optional[RulingBody]:
+    chain = _ancestry(unit_id)
+    bodies = db.session.execute(select(RulingBody).where(
+        RulingBody.kind == kind, RulingBody.active.is_(True), RulingBody.unit_id.in_(chain))).scalars().all()
+    by_unit = {body.unit_id: body for body in bodies}
+    return next((by_unit[unit] for unit in chain if unit in by_unit), None)
+
+
 def committee_for(complaint) -> Optional[RulingBody]:
     """§17: the responsibility-ruling committee of the case: the active committee at the branch
-    complained about or its nearest ancestor (the union's, in a county)."""
-    chain = _ancestry(complaint.branch_id)
-    bodies = db.session.execute(select(RulingBody).where(
-        RulingBody.kind == c.COMMITTEE, RulingBody.active.is_(True), RulingBody.unit_id.in_(chain))).scalars().all()
-    by_unit = {body.unit_id: body for body in bodies}
-    return next((by_unit[unit_id] for unit_id in chain if unit_id in by_unit), None)
+    complained about or its nearest ancestor (the county union's)."""
+    return _nearest(c.COMMITTEE, complaint.branch_id)
 
 
-def higher_body() -> Optional[RulingBody]:
-    """§17: the higher ruling body (上一级责任认定部门) re-ruling requests go to."""
-    return db.session.execute(select(RulingBody).where(
-        RulingBody.kind == c.HIGHER, RulingBody.active.is_(True)).order_by(RulingBody.id).limit(1)).scalar()
+def higher_body_for(complaint) -> Optional[RulingBody]:
+    """§17: the higher ruling body (上一级责任认定部门) a re-ruling request on the case goes to:
+    the nearest active higher body at the branch complained about or above it."""
+    return _nearest(c.HIGHER, complaint.branch_id)
 
 
 def higher_body_at(unit_id) -> Optional[RulingBody]:
@@ -123,23 +127,23 @@ def check_present(complaint, transition_name, member_ids, recorder_staff_id, day
     return body, present
 
 
-def record_present(ruling, body, present) -> str:
-    """Attach who sat to ``ruling``; returns their names and roles for the timeline."""
+def record_present(ruling, body, present) -> None:
+    """Attach who sat to ``ruling`` (and the body that ruled)."""
     ruling.body = body
     ruling.members = None
     ruling.present = [RulingMember(staff_id=seat.staff_id, role=seat.role) for seat in present]
-    return names(present)
 
 
-def names(seats) -> str:
-    return "、".join(f"{seat.name}({gettext(c.MEMBER_ROLE_LABELS[seat.role])})" for seat in seats)
+def seat_label(name, role) -> str:
+    """"赵丽华(组长)": a member by name and the committee role held that day."""
+    return f"{name}({gettext(c.MEMBER_ROLE_LABELS[role])})" if role in c.MEMBER_ROLE_LABELS else name
 
 
 def present_names(ruling) -> str:
     """Who sat on ``ruling``, by name and committee role; a ruling recorded before the roster
     existed shows its free text as it was."""
     if ruling.present:
-        return "、".join(f"{m.staff.name}({gettext(c.MEMBER_ROLE_LABELS[m.role])})" for m in ruling.present)
+        return "、".join(seat_label(m.staff.name, m.role) for m in ruling.present)
     return ruling.members or ""
 
 

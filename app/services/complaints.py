@@ -806,22 +806,23 @@ def _apply_rule(complaint, payload, actor, user, now):
 
 
 def _seat(ruling, body, present, payload):
-    """Who sat on ``ruling``; the timeline keeps their names and roles beside their ids."""
-    payload["member_ids"] = [seat.staff_id for seat in present]
-    payload["members"] = committee.record_present(ruling, body, present)
+    """Who sat on ``ruling``; the timeline keeps their ids and the committee role each held."""
+    committee.record_present(ruling, body, present)
+    payload["members"] = [seat.staff_id for seat in present]
+    payload["member_roles"] = [seat.role for seat in present]
 
 
-def reruling_body():
-    """§17: the unit of the higher ruling body (上一级责任认定部门) re-ruling requests go to, or
-    None when no active higher body is set up (issue 21: a record, ``services/committee.py``)."""
-    body = committee.higher_body()
+def reruling_body(complaint):
+    """§17: the unit of the higher ruling body (上一级责任认定部门) a re-ruling request on
+    ``complaint`` goes to, or None when none is set up (issue 21: a record, ``services/committee.py``)."""
+    body = committee.higher_body_for(complaint)
     return body.unit if body is not None and body.unit.active else None
 
 
 @handles("request_reruling")
 def _apply_request_reruling(complaint, payload, actor, user, now):
     """§17: the ruled staff member contests the ruling before the higher ruling body."""
-    body = reruling_body()
+    body = reruling_body(complaint)
     if body is None:
         raise Conflict(gettext("No higher ruling body is configured; ask the administrator."))
     complaint.reruling_status = s.RERULING_REQUESTED

@@ -17,6 +17,7 @@ from ..domain import vocabulary as v
 from ..domain.vocabulary import N_
 from ..i18n import label
 from ..security.masking import mask_text
+from .committee import seat_label
 from .presenter import event_changes
 
 
@@ -55,6 +56,8 @@ def referenced_ids(events):
         units.update(payload.get(key) for key in ("branch_id", "handling_unit_id", "to_unit_id"))
         staff.update(payload.get(key) for key in ("handler_id", "to_staff_id"))
         staff.update(payload.get("staff_ids") or ())
+        if isinstance(payload.get("members"), list):  # who sat on a ruling (issue 21)
+            staff.update(payload["members"])
     return ({i for i in units if isinstance(i, int)}, {i for i in staff if isinstance(i, int)})
 
 
@@ -89,6 +92,17 @@ class _Teller:
 
     def text(self, value):
         return mask_text(value, self.case, self.full)
+
+    def members(self, payload) -> Optional[str]:
+        """Who sat on a ruling: names and committee roles (issue 21), or the free text a ruling
+        recorded before the roster existed, as it was."""
+        members = payload.get("members")
+        if not isinstance(members, list):
+            return members
+        roles = payload.get("member_roles") or []
+        return "、".join(
+            seat_label(self.names.staff.get(i) or f"#{i}", roles[n] if n < len(roles) else None)
+            for n, i in enumerate(members))
 
     def holder_text(self, holder) -> str:
         if not holder:
@@ -161,7 +175,7 @@ class _Teller:
             staff = [self.names.staff.get(i) or f"#{i}" for i in payload.get("staff_ids") or ()]
             add(N_("Staff held responsible"), "、".join(staff))
             add(v.TRANSITION_FIELD_LABELS["fee_borne"], payload.get("fee_borne"))
-            add(N_("Committee members present"), payload.get("members"))
+            add(N_("Committee members present"), self.members(payload))
         elif name == "edit":
             for change in event_changes(event, self.full, self.case):
                 field = change["field"]

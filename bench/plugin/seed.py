@@ -74,6 +74,8 @@ from app.extensions import db
 from app.models import OrgUnit, Staff
 from app.models.calendar import CalendarYear
 from app.models.complaint import Complaint, ComplaintEvent, ComplaintTotal, NumberCounter
+from app.domain import committee as committee_rules
+from app.models.committee import RulingMember
 from app.models.ruling import Ruling, RulingStaff
 from app.services import totals
 from app.domain import calendar as cal
@@ -224,7 +226,7 @@ BENCH_OUTLETS = ("营业部", "中心分社", "桥头分社", "集镇分社", "�
 # (bench/run.py keeps the defaults, the demo county's bodies) no configured body is a superior of a
 # bench branch, and, as in the service, its decisions get no appeal.
 BENCH_COUNTY_BODIES = {"APPEAL_BODY_BRANCH_LEVEL": f"{BENCH}-LS-JJ", "APPEAL_BODY_UNION_LEVEL": f"{BENCH}-LS",
-                       "RERULING_BODY_UNIT": f"{BENCH}-LS"}
+                       "COMMITTEE_UNIT": f"{BENCH}-LS", "RERULING_BODY_UNIT": f"{BENCH}-SL"}
 
 
 @dataclass(frozen=True)
@@ -262,9 +264,46 @@ class Org:
     # decisions go to and the people there who decide them. None: no configured body is a superior
     # of that unit, and the service records no appeal against its decisions.
     appeal_bodies: Dict[int, Optional[Tuple[int, List[Person]]]]
-    reruling_body: List[Person]  # §17: the staff of the higher ruling body, who decide re-rulings
-    reruling_unit_id: Optional[int] = None  # that body; None: none configured, no re-ruling requests
+    # §17, per branch: the committee that rules its cases and the higher ruling body that decides
+    # re-rulings (services/committee.py), each with its members serving today; None: no such body.
+    committees: Dict[int, Optional["Seating"]] = field(default_factory=dict)
+    highers: Dict[int, Optional["Seating"]] = field(default_factory=dict)
     created_bench_tree: bool = False
+
+
+# The positions of the staff whose logins record a body's rulings (the demo's and the bench's: the
+# committee's members, the higher body's managers).
+RECORDING_POSITIONS = {"committee": ("committee_member",), "higher": ("manager",)}
+
+
+@dataclass(frozen=True)
+class Seating:
+    """A ruling body as the generator uses it: its id and unit, every term on its roster
+    ((person, role, from, to)), its quorum rule, and who may record its rulings."""
+
+    body_id: int
+    unit_id: int
+    terms: List[tuple]
+    quorum_percent: int
+    chair_required: bool
+    recorders: frozenset  # the members whose login may record the body's rulings (by position)
+
+    def sitting(self, day, about_ids, about_units, branch_id) -> List[tuple]:
+        """[(person, role)] who sit on a ruling on ``day`` about these staff (ids, units) of this
+        branch: every member serving that day but the recused, when they make a quorum with one of
+        them able to record (as services/committee.py ``check_present`` requires); else []."""
+        serving = {}
+        for person, role, start, end in self.terms:
+            if start <= day and (end is None or day <= end) and person.id not in serving:
+                serving[person.id] = (person, role)
+        present = [(p, role) for p, role in serving.values()
+                   if p.id not in about_ids and p.unit_id not in about_units and p.unit_id != branch_id]
+        seats = [committee_rules.Seat(p.id, p.unit_id, role) for p, role in present]
+        if not any(p.id in self.recorders for p, _ in present) or committee_rules.quorum_refusal(
+                seats, seats, self.quorum_percent, self.chair_required) is not None:
+            return []
+        order = {role: n for n, role in enumerate(committee_rules.MEMBER_ROLES)}
+        return sorted(present, key=lambda seat: (order[seat[1]], seat[0].name, seat[0].id))
 
 
 @dataclass
@@ -335,7 +374,27 @@ def build_bench_tree() -> None:
             person(f"{BENCH}-C{c:02d}-{b:02d}-01", branch, "branch_head")
             for k in range(2, 3 + (6 if b == 1 else 2 + (c + b) % 3)):
                 person(f"{BENCH}-C{c:02d}-{b:02d}-{k:02d}", branch, "counter_staff")
+    db.session.flush()
+    # §17: the county's committee (the office's five committee members) and the city's higher body.
+    committee_roles = ("chair", "deputy", "member", "member", "member")
+    _bench_body("committee", county, [(f"{BENCH}-BGS-{n:02d}", role) for n, role in enumerate(committee_roles, 1)])
+    _bench_body("higher", city, [(f"{BENCH}-SL-01", "chair")])
     db.session.commit()
+
+
+def _bench_body(kind, unit, members) -> None:
+    """The bench county's ruling body ``kind`` at ``unit`` with ``members`` ([(employee no, role)]),
+    when the unit has none yet."""
+    from app.models.committee import BodyMember, RulingBody
+    from app.services.committee import default_name
+
+    if db.session.execute(select(RulingBody.id).where(RulingBody.kind == kind, RulingBody.unit_id == unit.id)).first():
+        return
+    body = RulingBody(kind=kind, unit=unit, name=default_name(kind, unit))
+    db.session.add(body)
+    for employee_no, role in members:
+        staff = db.session.execute(select(Staff).where(Staff.employee_no == employee_no)).scalar_one()
+        db.session.add(BodyMember(body=body, staff=staff, role=role, term_from=date(2000, 1, 1)))
 
 
 def _people(rows) -> List[Person]:
@@ -345,7 +404,8 @@ def _people(rows) -> List[Person]:
 def load_org(rng: random.Random) -> Org:
     """The branches with staff, the discipline office, the committee and the appeal bodies."""
     from app.security.scope import county_ids
-    from app.services.complaints import appeal_body, reruling_body
+    from app.services import committee as bodies
+    from app.services.complaints import appeal_body
 
     units = {u.id: u for u in db.session.execute(select(OrgUnit).where(OrgUnit.active.is_(True))).scalars()}
     by_code = {u.code: u for u in units.values()}
@@ -367,9 +427,26 @@ def load_org(rng: random.Random) -> Org:
                 branch.counters.append(person)
         elif row.position == "discipline_officer" and unit.kind in ("union", "department"):
             officers.append(person)
-        elif row.position == "committee_member":
-            committee.append(person)
     usable = [b for b in branches.values() if b.counters]
+    positions = {row.id: row.position for row in staff}
+    people = {row.id: Person(row.id, row.name, row.unit_id) for row in staff}
+    seatings = {}
+
+    def seating(body):
+        if body is None:
+            return None
+        if body.id not in seatings:
+            terms = [(people[m.staff_id], m.role, m.term_from, m.term_to) for m in body.members if m.staff_id in people]
+            recorders = frozenset(person.id for person, *_ in terms
+                                  if positions.get(person.id) in RECORDING_POSITIONS[body.kind])
+            seatings[body.id] = Seating(body.id, body.unit_id, terms, body.quorum_percent, body.chair_required,
+                                        recorders) if recorders else None
+        return seatings[body.id]
+
+    place = {b.id: SimpleNamespace(branch_id=b.id) for b in usable}
+    committees = {b.id: seating(bodies.committee_for(place[b.id])) for b in usable}
+    highers = {b.id: seating(bodies.higher_body_for(place[b.id])) for b in usable}
+    committee = [term[0] for seated in committees.values() if seated for term in seated.terms]
     if len(usable) < MIN_BRANCHES or not officers or not committee:
         return None
     for branch in usable:
@@ -396,15 +473,14 @@ def load_org(rng: random.Random) -> Org:
         body = appeal_body(SimpleNamespace(replied_by_unit=units[unit_id], replied_by_unit_id=unit_id, level=None))
         return None if body is None else (body.id, members_of(body.id))
 
-    higher = reruling_body()
     return Org(
         branches=usable,
         office_unit_id=office_id,
         officers=office_officers,
         committee=committee,
         appeal_bodies={unit_id: appeal_body_of(unit_id) for unit_id in [b.id for b in usable] + [office_id]},
-        reruling_body=members_of(higher.id) if higher is not None else [],
-        reruling_unit_id=higher.id if higher is not None else None,
+        committees=committees,
+        highers=highers,
     )
 
 
@@ -686,7 +762,9 @@ class Generator:
                 keep = handler_id is not None and unit_id == new_unit
                 new_handler = handler_id if keep else self.one(org.officers).id
             else:
-                actor = branch.head if branch.head is not None and self.chance(0.7) else self.one(org.officers)
+                # A branch head never sees (so never accepts) a complaint about themselves.
+                head_accepts = branch.head is not None and self.chance(0.7) and branch.head != respondent
+                actor = branch.head if head_accepts else self.one(org.officers)
                 new_unit = branch.id
                 if handler_id is not None and unit_id == branch.id:
                     new_handler = handler_id
@@ -854,7 +932,9 @@ class Generator:
 
     def _rule(self, row, case, branch, respondent, fee, category, rulings, links):
         rng, org = self.rng, self.org
-        ruled = case.emit(self.workday_at(self.days_after(case.last, 1, 10)), "rule", self.one(org.committee).name)
+        committee = org.committees.get(branch.id)
+        if committee is None:
+            return  # no committee rules this branch's cases: nothing the service could record
         responsible = self.chance(0.55 if respondent is not None else 0.35)
         if responsible:
             code = RESPONSIBLE_CATEGORY[category] if self.chance(0.7) else self.one(s.RULING_CATEGORIES[s.RESPONSIBLE])
@@ -868,17 +948,24 @@ class Generator:
         else:
             code = self.pick(self._not_responsible)
             staff, fee_borne, basis = [], None, self.one(NOT_RESPONSIBLE_BASIS)
-        members = "、".join(dict.fromkeys(self.one(org.committee).name for _ in range(3)))
+        about = staff + ([respondent] if respondent is not None else [])
+        at = self.workday_at(self.days_after(case.last, 1, 10))
+        present = committee.sitting(at.date(), {p.id for p in about}, {p.unit_id for p in about}, branch.id)
+        if not present:
+            return  # no quorum that day (recusals, terms): the service would refuse the ruling
+        recorder = self.one([p for p, _ in present if p.id in committee.recorders])
+        ruled = case.emit(at, "rule", recorder.name)
         ruling_id = self._next_ruling()
         result = s.RESPONSIBLE if responsible else s.NOT_RESPONSIBLE
         rulings.append({
             "id": ruling_id, "complaint_id": row["id"], "kind": "ruling", "result": result, "category": code,
-            "verified": responsible or self.chance(0.3), "basis": basis, "members": members, "fee_borne": fee_borne,
-            "ruled_on": ruled.date(), "recorded_at": ruled, "recorded_by_id": None,
+            "verified": responsible or self.chance(0.3), "basis": basis, "members": None, "fee_borne": fee_borne,
+            "ruled_on": ruled.date(), "recorded_at": ruled, "recorded_by_id": None, "body_id": committee.body_id,
         })
         links.extend({"ruling_id": ruling_id, "staff_id": p.id, "complaint_id": row["id"]} for p in staff)
+        links.extend(self._seats(ruling_id, committee, present))
         body = {"result": result, "category": code, "verified": rulings[-1]["verified"],
-                "staff_ids": [p.id for p in staff], "basis": basis, "members": members}
+                "staff_ids": [p.id for p in staff], "basis": basis, **self._present(committee, present)}
         if fee_borne is not None:
             body["fee_borne"] = str(fee_borne)
         case.events[-1] = case.events[-1][:5] + (basis, body)
@@ -887,7 +974,8 @@ class Generator:
                    reruling_deadline=deadline)
         self.extras["rulings"] += 1
         # §17: the ruled staff member may ask once for a re-ruling; the higher body's ruling is final.
-        if not responsible or org.reruling_unit_id is None or not self.chance(P_RERULING):
+        higher = org.highers.get(branch.id)
+        if not responsible or higher is None or not self.chance(P_RERULING):
             return
         requested = self.at(self.days_after(ruled, 1, self.reruling_window))
         if requested.date() > deadline:
@@ -896,11 +984,14 @@ class Generator:
         if not case.emit_side(requested, "request_reruling", staff[0].name, reason, {"reason": reason}):
             return
         row.update(reruling_status=s.RERULING_REQUESTED, reruling_requested_at=requested, reruling_reason=reason,
-                   reruling_unit_id=org.reruling_unit_id)
+                   reruling_unit_id=higher.unit_id)
         self.extras["rerulings_requested"] += 1
-        if self.chance(P_RERULING_PENDING) or not org.reruling_body:
+        if self.chance(P_RERULING_PENDING):
             return
         decided = self.workday_at(self.days_after(requested, 5, 30))
+        sitting = higher.sitting(decided.date(), {p.id for p in about}, {p.unit_id for p in about}, branch.id)
+        if not sitting:
+            return
         changed = self.chance(P_RERULING_CHANGED)
         new_result = s.NOT_RESPONSIBLE if changed else s.RESPONSIBLE
         new_code = self.pick(self._not_responsible) if changed else code
@@ -909,14 +1000,17 @@ class Generator:
         body = {"result": new_result, "category": new_code, "basis": basis}
         if new_fee is not None:
             body["fee_borne"] = str(new_fee)
-        if not case.emit_side(decided, "decide_reruling", self.one(org.reruling_body).name, basis, body):
+        body.update(self._present(higher, sitting))
+        recorder = self.one([p for p, _ in sitting if p.id in higher.recorders])
+        if not case.emit_side(decided, "decide_reruling", recorder.name, basis, body):
             return
         reruling_id = self._next_ruling()
         rulings.append({
             "id": reruling_id, "complaint_id": row["id"], "kind": "reruling", "result": new_result,
             "category": new_code, "verified": not changed, "basis": basis, "members": None, "fee_borne": new_fee,
-            "ruled_on": decided.date(), "recorded_at": decided, "recorded_by_id": None,
+            "ruled_on": decided.date(), "recorded_at": decided, "recorded_by_id": None, "body_id": higher.body_id,
         })
+        links.extend(self._seats(reruling_id, higher, sitting))
         if not changed:
             links.extend({"ruling_id": reruling_id, "staff_id": p.id, "complaint_id": row["id"]} for p in staff)
         row.update(ruling_result=new_result, ruling_category=new_code, ruling_final=True,
@@ -949,6 +1043,16 @@ class Generator:
     def _next_ruling(self) -> int:
         self.next_ruling_id += 1
         return self.next_ruling_id
+
+    @staticmethod
+    def _present(seating, present) -> dict:
+        """The timeline's record of who sat, as the service writes it (ids, then each one's role)."""
+        return {"members": [p.id for p, _ in present], "member_roles": [role for _, role in present]}
+
+    @staticmethod
+    def _seats(ruling_id, seating, present) -> list:
+        """The ``ruling_member`` rows of who sat (told from the ruling staff rows by their role)."""
+        return [{"ruling_id": ruling_id, "staff_id": p.id, "role": role} for p, role in present]
 
     def _finish(self, row, case, rulings, links):
         events = case.events
@@ -1063,6 +1167,7 @@ class _Batch:
     events: list
     rulings: list
     links: list
+    seats: list
     counters: Dict[str, int]
 
 
@@ -1110,7 +1215,8 @@ class _Producer:
                 complaints=tables["complaint"].values(complaints),
                 events=events,
                 rulings=tables["ruling"].values(rulings),
-                links=tables["ruling_staff"].values(links),
+                links=tables["ruling_staff"].values([link for link in links if "role" not in link]),
+                seats=tables["ruling_member"].values([link for link in links if "role" in link]),
                 counters={day: generator.counters[day] for day in touched},
             )
 
@@ -1211,6 +1317,7 @@ class _Writer:
             self._put("complaint_event", batch.events)
             self._put("ruling", batch.rulings)
             self._put("ruling_staff", batch.links)
+            self._put("ruling_member", batch.seats)
             if new:
                 self.connection.execute(self.counter_insert, new)
             if moved:
@@ -1240,7 +1347,8 @@ class _Writer:
             repeats.mark_all(session)
             session.commit()
         self.connection.commit()
-        tables = ("complaint", "complaint_event", "ruling", "ruling_staff", "number_counter", "staff", "org_unit",
+        tables = ("complaint", "complaint_event", "ruling", "ruling_staff", "ruling_member", "number_counter", "staff",
+                  "org_unit",
                   "complaint_month")
         if self.dialect == "postgresql":
             for model in (Complaint, ComplaintEvent, Ruling):
@@ -1320,7 +1428,8 @@ def seed(n: int, seed: int = 1, batch_size: int = DEFAULT_BATCH_SIZE, now: Optio
     last_event_id = _max_id(ComplaintEvent)
     engine = db.engine
     tables = {t.name: _Table(t, engine.dialect) for t in (
-        Complaint.__table__, ComplaintEvent.__table__, Ruling.__table__, RulingStaff.__table__)}
+        Complaint.__table__, ComplaintEvent.__table__, Ruling.__table__, RulingStaff.__table__,
+        RulingMember.__table__)}
     producer = _Producer(generator, tables, first_id, n, batch_size, last_event_id)
     in_memory = engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:")
     if parallel is None:

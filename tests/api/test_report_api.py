@@ -10,6 +10,7 @@ from app.reports.key_figures import figure_rows
 from app.security import roles as r
 from tests import report_data as rd
 from tests.conftest import count_queries
+from tests.conftest import present
 
 SUMMARY = "/api/v1/report/summary"
 EXPORT = "/api/v1/report/export"
@@ -169,7 +170,7 @@ def more_case(users, factory, org, make_complaint, n):
               now=received.replace(day=received.day + 1))
     svc.apply(users[r.COMMITTEE], case.id, "rule", {
         "result": "responsible", "category": "18.4", "verified": True, "staff_ids": [clerk.staff_records[0].id],
-        "fee_borne": "30.00", "basis": "柜员操作错误,经核实属实。", "members": "赵"}, now=received.replace(day=received.day + 2))
+        "fee_borne": "30.00", "basis": "柜员操作错误,经核实属实。", "members": present(users[r.COMMITTEE])}, now=received.replace(day=received.day + 2))
 
 
 def test_summary_statement_count_is_constant(client, api, users, factory, org, make_complaint, clock):

@@ -5,6 +5,7 @@ import pytest
 
 from app.security import roles as r
 from app.services import complaints as svc
+from tests.conftest import present
 
 NOW = datetime(2026, 12, 1, 10, 0)
 
@@ -24,7 +25,7 @@ def post(client, headers, cid, name, body):
 def test_rule_request_and_decide_reruling(client, users, api, replied):
     clerk = users[r.COUNTER_STAFF].staff_records[0].id
     body = {"result": "responsible", "category": "18.4", "verified": True, "staff_ids": [clerk], "fee_borne": 30,
-            "basis": "操作错误,经核实属实。", "members": "赵丽华、孙明"}
+            "basis": "操作错误,经核实属实。", "members": present(users[r.COMMITTEE])}
     assert post(client, api("discipline"), replied.id, "rule", body).status_code == 403
     response = post(client, api("committee"), replied.id, "rule", body)
     assert response.status_code == 200, response.get_json()
@@ -40,7 +41,7 @@ def test_rule_request_and_decide_reruling(client, users, api, replied):
 
     higher = api("reruling")
     assert [t["name"] for t in client.get(f"/api/v1/complaint/{replied.id}/transitions", headers=higher).get_json()["result"]] == ["decide_reruling"]
-    response = post(client, higher, replied.id, "decide_reruling", {"result": "responsible", "category": "18.1", "basis": "复核后维持原责任认定。"})
+    response = post(client, higher, replied.id, "decide_reruling", {"result": "responsible", "category": "18.1", "basis": "复核后维持原责任认定。", "members": present(users[r.RERULING_BODY])})
     assert response.status_code == 200, response.get_json()
     result = response.get_json()["result"]
     assert result["ruling_category"] == "18.1" and result["ruling_final"] is True and result["reruling_status"] == "decided"
@@ -49,7 +50,7 @@ def test_rule_request_and_decide_reruling(client, users, api, replied):
 
 
 def test_rule_validation_errors_name_the_field(client, users, api, replied):
-    body = {"result": "responsible", "category": "19.1", "verified": True, "staff_ids": [], "basis": "柜员态度生硬,经核实属实。", "members": "y"}
+    body = {"result": "responsible", "category": "19.1", "verified": True, "staff_ids": [], "basis": "柜员态度生硬,经核实属实。", "members": present(users[r.COMMITTEE])}
     response = post(client, api("committee"), replied.id, "rule", body)
     assert response.status_code == 400 and "category" in response.get_json()["message"]
 

@@ -40,7 +40,7 @@ from config import Config
 from tests.conftest import PASSWORD
 
 NOW = datetime(2026, 11, 27, 16, 30, 0)
-SAMPLE = 64
+SAMPLE = 96
 # The rare stories made common (each probability per case, or per case that reached the step).
 COMMON = {
     "P_REJECT": 0.08, "P_STALL_REGISTERED": 0.06, "P_TRANSFER": 0.35, "P_EXTENSION": 0.5,
@@ -77,7 +77,7 @@ def seeded(request, app, monkeypatch):
         monkeypatch.setitem(app.config, key, code)
     if request.param == "demo-and-bench":
         seed_demo()
-    report = bench_seed.seed(SAMPLE, seed=13, batch_size=SAMPLE, now=NOW, parallel=False)
+    report = bench_seed.seed(SAMPLE, seed=20, batch_size=SAMPLE, now=NOW, parallel=False)
     assert report.created_bench_tree and report.complaints == SAMPLE
     return db.session.execute(select(Complaint.id).order_by(Complaint.id)).scalars().all()
 
@@ -100,7 +100,8 @@ def rulings(complaint_id):
     found = db.session.execute(select(Ruling).where(Ruling.complaint_id == complaint_id)
                                .order_by(Ruling.id)).scalars()
     return [(x.kind, x.result, x.category, x.verified, x.basis, x.members, x.fee_borne, x.ruled_on,
-             x.recorded_at, sorted(link.staff_id for link in x.links)) for x in found]
+             x.recorded_at, sorted(link.staff_id for link in x.links), x.body_id,
+             [(seat.staff_id, seat.role) for seat in x.present]) for x in found]
 
 
 def month_figures(complaint_id):
@@ -236,7 +237,7 @@ def replay(staffing, complaint_id):
 
 
 #: Keys of an event's payload that the service adds from the change it made (not sent by a client).
-RECORDED_BY_THE_SERVICE = ("assigned", "previous", "deadline")
+RECORDED_BY_THE_SERVICE = ("assigned", "previous", "deadline", "member_roles")
 
 
 def test_seeded_cases_are_what_the_services_write(app, seeded):

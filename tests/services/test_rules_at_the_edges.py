@@ -23,6 +23,7 @@ from app.services import calendar as calendar_service
 from app.services import complaints as svc
 from app.domain import states as s
 from tests.conftest import web_login
+from tests.conftest import present
 
 NOW = datetime(2026, 12, 1, 10, 0)
 PDF = b"%PDF-1.4 evidence"
@@ -125,7 +126,7 @@ def test_the_higher_ruling_body_sees_only_what_is_brought_to_its_unit(app, users
     do_(users[r.COUNTER_STAFF], ruled, "reply", NOW, method="phone", content="答复。")
     clerk = users[r.COUNTER_STAFF].staff_records[0]
     do_(users[r.COMMITTEE], ruled, "rule", NOW, result="responsible", category="18.2", verified=True,
-        staff_ids=[clerk.id], basis="柜员态度生硬,经核实属实。", members="赵、钱、孙")
+        staff_ids=[clerk.id], basis="柜员态度生硬,经核实属实。", members=present(users[r.COMMITTEE]))
     do_(users[r.COUNTER_STAFF], ruled, "request_reruling", NOW, reason="有异议。")
     assert ruled.reruling_unit_id == org["union"].id
     other_province = factory.unit("外省联社", "union", code="WS")
@@ -133,7 +134,7 @@ def test_the_higher_ruling_body_sees_only_what_is_brought_to_its_unit(app, users
     with pytest.raises(NotFound):
         svc.get_for(outsider, ruled.id)
     assert svc.get_for(users[r.RERULING_BODY], ruled.id).id == ruled.id
-    do_(users[r.RERULING_BODY], ruled, "decide_reruling", NOW, result="not_responsible", category="19.1", basis="经复核,系业务流程问题所致。")
+    do_(users[r.RERULING_BODY], ruled, "decide_reruling", NOW, result="not_responsible", category="19.1", basis="经复核,系业务流程问题所致。", members=present(users[r.RERULING_BODY]))
     assert ruled.ruling_final
 
 
@@ -308,7 +309,7 @@ def test_a_fee_ruling_on_a_disputed_fee_records_the_fee_borne(app, users, make_c
                                disputed_fee="50.00")
     svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "accept", {"level": "branch"}, now=NOW)
     ruling = {"result": "responsible", "category": "18.4", "verified": True,
-              "staff_ids": [users[r.COUNTER_STAFF].staff_records[0].id], "basis": "柜员操作错误,经核实属实。", "members": "赵、钱"}
+              "staff_ids": [users[r.COUNTER_STAFF].staff_records[0].id], "basis": "柜员操作错误,经核实属实。", "members": present(users[r.COMMITTEE])}
     with pytest.raises(ValidationFailed) as error:
         svc.apply(users[r.COMMITTEE], complaint.id, "rule", ruling, now=NOW)
     assert "fee_borne" in error.value.payload() and "50" in str(error.value.payload()["fee_borne"])
@@ -339,7 +340,7 @@ def test_uploads_are_refused_on_closed_cases_and_to_those_who_may_not_edit(app, 
     do_(users[r.COUNTER_STAFF], complaint, "reply", NOW, method="phone", content="答复。")
     colleague = factory.user(r.COUNTER_STAFF, "colleague", org["a1"], "counter_staff")
     do_(users[r.COMMITTEE], complaint, "rule", NOW, result="responsible", category="18.2", verified=True,
-        staff_ids=[colleague.staff_records[0].id], basis="柜员服务态度问题,经核实属实。", members="赵、钱")
+        staff_ids=[colleague.staff_records[0].id], basis="柜员服务态度问题,经核实属实。", members=present(users[r.COMMITTEE]))
     # The ruled colleague sees the case (§17) but does not work on it.
     svc.get_for(colleague, complaint.id)
     with pytest.raises(PermissionDenied):

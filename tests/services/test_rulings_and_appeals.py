@@ -11,6 +11,7 @@ from app.models.ruling import Ruling
 from app.security import roles as r
 from app.services import complaints as svc
 from app.domain import states as s
+from tests.conftest import present
 
 NOW = datetime(2026, 12, 1, 10, 0)
 
@@ -33,7 +34,7 @@ def replied(users, make_complaint):
 def rule(users, complaint, **body):
     data = {"result": "responsible", "category": "18.4", "verified": True,
             "staff_ids": [users[r.COUNTER_STAFF].staff_records[0].id], "fee_borne": "50.00",
-            "basis": "柜员操作错误多收费用,经核实属实。", "members": "赵丽华、孙明、李秀英"}
+            "basis": "柜员操作错误多收费用,经核实属实。", "members": present(users[r.COMMITTEE])}
     data.update(body)
     return svc.apply(users[r.COMMITTEE], complaint.id, "rule", data, now=NOW)
 
@@ -79,7 +80,7 @@ def test_only_the_committee_rules(app, users, replied):
     for role in (r.DISCIPLINE_OFFICE, r.BRANCH_HEAD, r.LEADERSHIP):
         with pytest.raises(PermissionDenied):
             svc.apply(users[role], replied.id, "rule", {"result": "not_responsible", "category": "19.1",
-                                                        "verified": True, "basis": "x", "members": "y"}, now=NOW)
+                                                        "verified": True, "basis": "x", "members": present(users[r.COMMITTEE])}, now=NOW)
 
 
 def test_one_ruling_per_case(app, users, replied):
@@ -104,7 +105,7 @@ def test_reruling_flow_is_final_and_keeps_the_original(app, users, replied):
         svc.apply(users[r.BRANCH_HEAD], replied.id, "request_reruling", {"reason": "再次申请"}, now=NOW)
     svc.get_for(users[r.RERULING_BODY], replied.id)  # the higher body now sees the case
     svc.apply(users[r.RERULING_BODY], replied.id, "decide_reruling",
-              {"result": "not_responsible", "category": "19.2", "basis": "经查系核心系统故障所致。"}, now=NOW)
+              {"result": "not_responsible", "category": "19.2", "basis": "经查系核心系统故障所致。", "members": present(users[r.RERULING_BODY])}, now=NOW)
     assert replied.ruling_result == "not_responsible" and replied.ruling_final is True
     kinds = [(x.kind, x.result) for x in db.session.query(Ruling).filter_by(complaint_id=replied.id).order_by(Ruling.id)]
     assert kinds == [("ruling", "responsible"), ("reruling", "not_responsible")]
@@ -117,7 +118,7 @@ def test_decide_reruling_without_request_is_refused(app, users, replied):
     rule(users, replied)
     with pytest.raises(Exception) as error:
         svc.apply(users[r.RERULING_BODY], replied.id, "decide_reruling",
-                  {"result": "not_responsible", "category": "19.2", "basis": "x"}, now=NOW)
+                  {"result": "not_responsible", "category": "19.2", "basis": "x", "members": present(users[r.RERULING_BODY])}, now=NOW)
     assert error.value.status in (404, 409)  # not visible to the higher body without a request
 
 

@@ -11,6 +11,7 @@ from app.models.complaint import ComplaintEvent
 from app.security import roles as r
 from app.services import complaints as svc
 from app.services import story
+from tests.conftest import present
 
 NOW = datetime(2026, 12, 1, 10, 0)
 NAME = "张三丰"
@@ -104,10 +105,10 @@ def test_a_ruling_tells_its_category_and_a_reruling_its_outcome(app, zh, users, 
     svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "accept", {"level": "branch"}, now=NOW)
     svc.apply(users[r.COMMITTEE], complaint.id, "rule", {
         "result": "responsible", "category": "18.4", "verified": True, "staff_ids": [clerk.id],
-        "fee_borne": "50.00", "basis": "柜员操作错误,多收客户费用。", "members": "赵丽华、孙明"}, now=NOW)
+        "fee_borne": "50.00", "basis": "柜员操作错误,多收客户费用。", "members": present(users[r.COMMITTEE])}, now=NOW)
     svc.apply(users[r.COUNTER_STAFF], complaint.id, "request_reruling", {"reason": "系统故障所致。"}, now=NOW)
     svc.apply(users[r.RERULING_BODY], complaint.id, "decide_reruling", {
-        "result": "not_responsible", "category": "19.2", "basis": "经复核系系统故障所致,非柜员责任。"}, now=NOW)
+        "result": "not_responsible", "category": "19.2", "basis": "经复核系系统故障所致,非柜员责任。", "members": present(users[r.RERULING_BODY])}, now=NOW)
     lines = told(complaint)
     ruling = lines["rule"]
     assert ruling["认定结果"] == "责任投诉"

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models.complaint import Complaint, ComplaintEvent
 from app.security import roles as r
 from app.services import complaints as svc
-from tests.conftest import csrf_token
+from tests.conftest import present, csrf_token
 from tests.web.test_form_errors import NOW, log_in_as, messages_of
 
 # (transition, case, user, valid form, [(label, shown value)], status before → after)
@@ -57,9 +57,12 @@ def test_the_steps_to_confirm_are_declared():
 
 
 @pytest.mark.parametrize("name, state, username, body, shown, statuses", STEPS, ids=[s[0] for s in STEPS])
-def test_an_irreversible_step_is_summed_up_then_confirmed(client, login, cases, name, state, username, body, shown,
-                                                         statuses):
+def test_an_irreversible_step_is_summed_up_then_confirmed(client, login, users, cases, name, state, username, body,
+                                                         shown, statuses):
     case = cases[state]
+    if name == "decide_reruling":  # who sat: the higher body's only member, the one recording
+        body = {**body, "members": str(present(users[r.RERULING_BODY])[0])}
+        shown = shown + [("出席成员", f"{users[r.RERULING_BODY].staff_records[0].name}(组长)")]
     log_in_as(client, login, username)
     page = client.get(f"/complaints/show/{case.id}").get_data(as_text=True)
     assert "核对并确认" in re.search(rf'id="form-{name}"(.*?)</form>', page, re.S).group(1)
@@ -106,7 +109,7 @@ def gettext_zh(msgid):
         return gettext(msgid)
 
 
-def test_a_step_the_handler_refuses_is_refused_before_the_summary(client, login, cases):
+def test_a_step_the_handler_refuses_is_refused_before_the_summary(client, login, users, cases):
     """The dry run applies the handler's rules too: §18(四) on a complaint with a disputed fee needs the
     fee borne — said beside the fee, no summary, nothing written."""
     case = cases["ruled"]
@@ -115,7 +118,7 @@ def test_a_step_the_handler_refuses_is_refused_before_the_summary(client, login,
     before = snapshot()
     response = client.post(f"/complaints/transition/{case.id}/decide_reruling", data={
         "csrf_token": token, "version": str(case.version), "result": "responsible", "category": "18.4",
-        "basis": "维持原认定,柜员操作错误多收费用。"})
+        "basis": "维持原认定,柜员操作错误多收费用。", "members": str(present(users[r.RERULING_BODY])[0])})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "confirm-summary" not in html
@@ -162,24 +165,28 @@ GROUNDS = [
     ("reject", "registered", "discipline", "note", {"reason": "ineligible"}),
     ("decide_appeal", "appealed", "discipline", "content", {"decision": "upheld"}),
     ("rule", "processing", "committee", "basis",
-     {"result": "not_responsible", "category": "19.2", "verified": False, "members": "赵丽华、孙明"}),
+     {"result": "not_responsible", "category": "19.2", "verified": False}),
     ("decide_reruling", "ruled", "reruling", "basis", {"result": "not_responsible", "category": "19.2"}),
 ]
 
 
 @pytest.mark.parametrize("name, state, username, field, rest", GROUNDS, ids=[g[0] for g in GROUNDS])
-def test_grounds_have_ten_characters_on_pages_and_in_the_api(client, login, api, cases, name, state, username, field,
-                                                            rest):
+def test_grounds_have_ten_characters_on_pages_and_in_the_api(client, login, api, users, cases, name, state, username,
+                                                            field, rest):
     case = cases[state]
+    member = {"rule": r.COMMITTEE, "decide_reruling": r.RERULING_BODY}.get(name)
     log_in_as(client, login, username)
     token = csrf_token(client, f"/complaints/show/{case.id}")
     short = "  情况属实,维持。 "  # 8 characters besides the spaces
     response = client.post(f"/complaints/transition/{case.id}/{name}",
-                           data={"csrf_token": token, "version": str(case.version), field: short, **rest})
+                           data={"csrf_token": token, "version": str(case.version), field: short, **rest,
+                                 **({"members": str(present(users[member])[0])} if member else {})})
     assert response.status_code == 400
     beside, _, _ = messages_of(response.get_data(as_text=True))
     assert beside[field] == ["至少应填写10个字(现有8个字)。"]
     assert short.strip() in response.get_data(as_text=True)
+    if member:
+        rest = {**rest, "members": present(users[member])}
     answer = client.post(f"/api/v1/complaint/{case.id}/transitions/{name}", json={field: short, **rest},
                          headers=api(username))
     assert answer.status_code == 400 and answer.get_json()["message"][field] == ["至少应填写10个字(现有8个字)。"]

@@ -12,6 +12,7 @@ from app.security import capabilities as caps
 from app.security import roles as r
 from app.services import roles as service
 from tests.conftest import csrf_token
+from tests.conftest import present
 
 ENGLISH_PERMISSION = re.compile(r"\b(can_[a-z_]+|menu_access|[A-Z][a-z]+(View|Api)\b|ModelView|ComplaintView)")
 
@@ -205,7 +206,7 @@ def test_custom_roles_decide_extensions_and_record_rulings(app, factory, org, us
     assert "accept" not in _available(member, cases["registered"])
     ruled = svc.apply(member, cases["replied"].id, "rule", {
         "result": "not_responsible", "category": "19.4", "verified": False, "basis": "经核实系客户误会所致。",
-        "members": "赵丽华、孙明"})
+        "members": present(member)})
     assert ruled.ruling_result == "not_responsible"
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from app.extensions import db
 from app.security import roles as r
 from app.services import complaints as svc
+from tests.conftest import present
 
 NOW = datetime(2026, 12, 1, 10, 0)
 
@@ -51,7 +52,7 @@ def test_the_re_ruling_decision_shows_the_ruling_and_the_request(client, users, 
     svc.apply(users[r.DISCIPLINE_OFFICE], case.id, "reply", {"method": "phone", "content": "已致歉。"}, now=NOW)
     svc.apply(users[r.COMMITTEE], case.id, "rule", {
         "result": "responsible", "category": "18.2", "verified": True, "staff_ids": [clerk.id],
-        "basis": "服务态度生硬,经核实属实。", "members": "赵丽华、孙明"}, now=NOW)
+        "basis": "服务态度生硬,经核实属实。", "members": present(users[r.COMMITTEE])}, now=NOW)
     svc.apply(users[r.COUNTER_STAFF], case.id, "request_reruling", {"reason": "当日系统故障,非本人态度问题。"}, now=NOW)
     login("reruling")
     shown = facts(client.get(f"/complaints/show/{case.id}").get_data(as_text=True), "decide_reruling")

@@ -13,6 +13,7 @@ from app.services import complaints as svc
 from app.web import forms
 
 METHODS = ("vocabulary", "REPLY_METHODS")
+ROSTER_HELP = "Members on the roster that day; a recused member cannot be chosen."
 FEE_HELP = ("Only for §18(四), and then required when the complaint names a disputed fee; at most the "
             "disputed fee.")
 GROUNDS_HELP = "At least 10 characters: the grounds must be understandable on their own."
@@ -23,7 +24,7 @@ PHONE_HELP = ("Mobile: 11 digits (13812345678); landline: area code and number (
 # or the dynamic source: "units" (the actor's scope), "transfer_units" (… and the county union and its
 # departments; anywhere for the discipline office), "branches" (branches in scope), "staff" (staff in
 # scope), "handlers" (… but the staff member complained about), "branch_staff" (staff of the branch
-# complained about), "levels" (both levels for the discipline office, branch level for others).
+# complained about), "roster" (the ruling body's members serving today, recused ones marked), "levels" (both levels for the discipline office, branch level for others).
 TRANSITION_FORMS = {
     "accept": [
         ("level", "select", True, "Handling level",
@@ -95,7 +96,7 @@ TRANSITION_FORMS = {
         ("staff_ids", "multiselect", False, "Staff held responsible", None, "branch_staff"),
         ("fee_borne", "number", False, "Fee borne by the responsible person (yuan)", FEE_HELP, None),
         ("basis", "textarea", True, "Basis", GROUNDS_HELP, None),
-        ("members", "text", True, "Committee members present", None, None),
+        ("members", "roster", True, "Members present", ROSTER_HELP, "roster"),
     ],
     "request_reruling": [
         ("reason", "textarea", True, "Why the ruling should be reconsidered", None, None),
@@ -105,6 +106,7 @@ TRANSITION_FORMS = {
         ("category", "radio", True, "Category (article)", None, ("vocabulary", "RULING_CATEGORIES")),
         ("fee_borne", "number", False, "Fee borne by the responsible person (yuan)", FEE_HELP, None),
         ("basis", "textarea", True, "Basis", GROUNDS_HELP, None),
+        ("members", "roster", True, "Members present", ROSTER_HELP, "roster"),
     ],
 }
 
@@ -172,6 +174,8 @@ def _expected_choices(source, actor, complaint):
         return forms.staff_choices(actor)
     if source == "branch_staff":
         return forms.branch_staff_choices(complaint.branch_id)
+    if source == "roster":
+        return [(value, label) for value, label, _ in forms.roster_choices(complaint)]
     kind, value = source
     if kind == "vocabulary":
         return choices(getattr(v, value))
@@ -184,7 +188,7 @@ def _shown(fields):
     rows = []
     for f in fields:
         resolved = [(code, str(label)) for code, label in f.items] if f.kind == "checklist" else (
-            [(code, str(label)) for code, label in f.choices()] if f.choices is not None else None)
+            [(option[0], str(option[1])) for option in f.choices()] if f.choices is not None else None)
         rows.append((f.name, f.kind, f.required, _msgid(f.label), _msgid(f.help), resolved, str(f.label)))
     return rows
 
@@ -220,7 +224,7 @@ def test_transition_form(app, actors, case, role, name):
         shown = _shown(forms.transition_fields(name, actor, case))
         assert shown == _pinned(TRANSITION_FORMS[name], actor, case)
     if name in ("accept", "transfer", "rule"):  # the dynamic choices are not empty here
-        assert all(row[5] for row in shown if row[1] in ("select", "multiselect") and row[0] != "level")
+        assert all(row[5] for row in shown if row[1] in ("select", "multiselect", "roster") and row[0] != "level")
 
 
 @pytest.mark.parametrize("role", [r.DISCIPLINE_OFFICE, r.BRANCH_HEAD])

@@ -10,6 +10,7 @@ from app.models.audit import PiiAccess
 from app.security import roles as r
 from app.services import complaints as svc
 from tests.conftest import count_queries
+from tests.conftest import present
 
 NOW = datetime(2026, 12, 1, 10, 0)
 NAME = "张三丰"
@@ -39,7 +40,7 @@ def case(users, make_complaint):
     reply(users, complaint, f"{GREETING}经核实,柜员已向{NAME}当面致歉。")
     svc.apply(users[r.COMMITTEE], complaint.id, "rule", {
         "result": "not_responsible", "category": "19.4", "verified": False, "basis": "经核实系客户误会所致。",
-        "members": "赵丽华、孙明"}, now=NOW)
+        "members": present(users[r.COMMITTEE])}, now=NOW)
     svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "appeal", {"applied_at": "2026-12-05", "content": f"{NAME}不服。"},
               now=datetime(2026, 12, 6, 9, 0))
     svc.apply(users[r.DISCIPLINE_OFFICE], complaint.id, "decide_appeal",

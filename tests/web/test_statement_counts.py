@@ -12,7 +12,7 @@ import pytest
 from app.extensions import db
 from app.security import roles as r
 from app.services import complaints as svc
-from tests.conftest import count_queries
+from tests.conftest import count_queries, present
 
 NOW = datetime(2026, 12, 1, 10, 0)
 CEILING = 12  # list and case pages (issue 9 target)
@@ -44,12 +44,13 @@ def _full_case(users, make_complaint, org):
     svc.apply(users[r.BRANCH_HEAD], case.id, "reply", {"method": "letter", "content": "已退还费用。"}, now=NOW)
     svc.apply(users[r.COMMITTEE], case.id, "rule", {
         "result": "responsible", "category": "18.4", "verified": True, "staff_ids": [clerk.id],
-        "fee_borne": "50.00", "basis": "柜员操作错误多收费用,经核实属实。", "members": "赵丽华、孙明、李秀英",
+        "fee_borne": "50.00", "basis": "柜员操作错误多收费用,经核实属实。", "members": present(users[r.COMMITTEE]),
     }, now=NOW)
     # A decided re-ruling: two rulings, each with its staff (one statement per ruling before).
     svc.apply(users[r.COUNTER_STAFF], case.id, "request_reruling", {"reason": "系统故障导致,非本人失误。"}, now=NOW)
     svc.apply(users[r.RERULING_BODY], case.id, "decide_reruling", {
         "result": "responsible", "category": "18.3", "basis": "复核后维持责任认定。",
+        "members": present(users[r.RERULING_BODY]),
     }, now=NOW)
     assert len(case.rulings) == 2
     return case
