@@ -88,7 +88,7 @@ BODY_LABELS = {
     "kind": N_("Kind"),
     "unit": N_("Unit"),
     "unit_id": N_("Unit"),
-    "quorum_percent": N_("Quorum (more than % of voting members)"),
+    "quorum_percent": N_("Quorum percentage"),
     "chair_required": N_("Chair or deputy chair must be present"),
     "active": N_("Active"),
     "members": N_("Members"),

@@ -19,7 +19,7 @@ import datetime as dt
 from typing import Optional
 
 from flask_babel import gettext
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
 from .. import clock
@@ -37,7 +37,7 @@ from .complaints import FieldErrors
 NAME_MAX = 100
 
 
-class BodySchema(Schema):
+class RulingBodySchema(Schema):
     """A body as a client writes it (``kind`` only when it is created)."""
 
     class Meta:
@@ -52,15 +52,20 @@ class BodySchema(Schema):
     active = fields.Boolean(load_default=True)
 
 
-class BodyUpdateSchema(BodySchema):
-    """A change of a body: any of its fields but the kind."""
+class RulingBodyUpdateSchema(Schema):
+    """A change of a body: any of its fields but the kind (a missing field keeps its value)."""
 
     class Meta:
         unknown = RAISE
-        exclude = ("kind",)
+
+    name = fields.String(validate=validate.Length(min=1, max=NAME_MAX))
+    unit_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+    quorum_percent = fields.Integer(strict=True, validate=validate.Range(min=0, max=99))
+    chair_required = fields.Boolean()
+    active = fields.Boolean()
 
 
-class MemberSchema(Schema):
+class BodyMemberSchema(Schema):
     """A member as a client writes it (``body_id`` and ``staff_id`` only when added)."""
 
     class Meta:
@@ -73,10 +78,15 @@ class MemberSchema(Schema):
     term_to = fields.Date(allow_none=True, load_default=None)
 
 
-class MemberUpdateSchema(MemberSchema):
+class BodyMemberUpdateSchema(Schema):
+    """A change of a member's role or term (a missing field keeps its value; ``term_to`` ends the term)."""
+
     class Meta:
         unknown = RAISE
-        exclude = ("body_id", "staff_id")
+
+    role = fields.String(validate=validate.OneOf(c.MEMBER_ROLES))
+    term_from = fields.Date()
+    term_to = fields.Date(allow_none=True)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -201,7 +211,7 @@ def _shown(name, value):
 
 def create_body(data, user) -> RulingBody:
     """A new body (no members yet); audited."""
-    values = _load(BodySchema(), data)
+    values = _load(RulingBodySchema(), data)
     _check_body(values)
     body = RulingBody(**values)
     db.session.add(body)
@@ -221,7 +231,7 @@ def update_body(body_id, data, user) -> RulingBody:
                "chair_required": body.chair_required, "active": body.active}
     if not isinstance(data, dict):
         raise ValidationFailed(gettext("Invalid input type."))
-    values = _load(BodyUpdateSchema(), {**{k: v for k, v in current.items()}, **data})
+    values = _load(RulingBodyUpdateSchema(), {**{k: v for k, v in current.items()}, **data})
     values["kind"] = body.kind
     _check_body(values, body.id)
     changes = {("unit" if name == "unit_id" else name): {"from": _shown(name, current[name]),
@@ -238,7 +248,7 @@ def update_body(body_id, data, user) -> RulingBody:
 
 def add_member(data, user) -> BodyMember:
     """Add a term to a body's roster: an active staff member, a role, a term; audited."""
-    values = _load(MemberSchema(), data)
+    values = _load(BodyMemberSchema(), data)
     body = db.session.get(RulingBody, values["body_id"])
     if body is None:
         raise FieldErrors({"body_id": [N_("No such ruling body.")]})
@@ -264,7 +274,7 @@ def update_member(member_id, data, user) -> BodyMember:
         raise ValidationFailed(gettext("Invalid input type."))
     current = {"role": member.role, "term_from": member.term_from.isoformat(),
                "term_to": member.term_to.isoformat() if member.term_to else None}
-    values = _load(MemberUpdateSchema(), {**current, **data})
+    values = _load(BodyMemberUpdateSchema(), {**current, **data})
     _check_member(member.body, member.staff_id, values["role"], values["term_from"], values["term_to"], member.id)
     before = member_text(member.staff.name, member.role, member.term_from, member.term_to)
     after = member_text(member.staff.name, values["role"], values["term_from"], values["term_to"])
@@ -299,7 +309,7 @@ def delete_member(member_id, user) -> None:
     body = member.body
     before = member_text(member.staff.name, member.role, member.term_from, member.term_to)
     db.session.delete(member)
-    _audit(user, body, "update", {"member": {"from": before, "to": None}})
+    _audit(user, body, "delete", {"member": {"from": before, "to": None}})
     db.session.commit()
 
 

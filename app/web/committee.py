@@ -54,7 +54,7 @@ _BODY_FIELDS = {
     "name": StringField(_l("Name"), widget=BS3TextFieldWidget()),
     "kind": SelectField(_l("Kind"), choices=lazy_choices(c.BODY_KIND_LABELS), validate_choice=False),
     "unit_id": SelectField(_l("Unit"), choices=[], validate_choice=False, widget=Select2Widget()),
-    "quorum_percent": StringField(_l("Quorum (more than % of voting members)"), default="50",
+    "quorum_percent": StringField(_l("Quorum percentage"), default="50",
                                   widget=BS3TextFieldWidget()),
     "chair_required": BooleanField(_l("Chair or deputy chair must be present"), default=True),
     "active": BooleanField(_l("Active"), default=True),
