@@ -45,17 +45,24 @@ def _optional(text):
 _MEMBER_FIELDS = {
     "body_id": SelectField(_l("Ruling body"), choices=[], validate_choice=False, widget=Select2Widget()),
     "staff_id": SelectField(_l("Staff member"), choices=[], validate_choice=False, widget=Select2Widget()),
-    "role": SelectField(_l("Committee role"), choices=lazy_choices(c.MEMBER_ROLE_LABELS), validate_choice=False),
+    "role": SelectField(_l("Committee role"), choices=lazy_choices(c.MEMBER_ROLE_LABELS), validate_choice=False,
+                        description=_l("At most one chair may serve on any day.")),
     "term_from": StringField(_l("Term from"), widget=DatePickerWidget()),
-    "term_to": StringField(_l("Term to (inclusive; empty: open)"), widget=DatePickerWidget()),
+    "term_to": StringField(_l("Term to (inclusive; empty: open)"), widget=DatePickerWidget(),
+                           description=_l("To end a term, set its last day. A member who sat on a ruling cannot be "
+                                          "deleted.")),
 }
 
 _BODY_FIELDS = {
     "name": StringField(_l("Name"), widget=BS3TextFieldWidget()),
     "kind": SelectField(_l("Kind"), choices=lazy_choices(c.BODY_KIND_LABELS), validate_choice=False),
-    "unit_id": SelectField(_l("Unit"), choices=[], validate_choice=False, widget=Select2Widget()),
-    "quorum_percent": StringField(_l("Quorum percentage"), default="50",
-                                  widget=BS3TextFieldWidget()),
+    "unit_id": SelectField(_l("Unit"), choices=[], validate_choice=False, widget=Select2Widget(),
+                           description=_l("The unit the body belongs to: the union's committee rules the cases of "
+                                          "the union's branches.")),
+    "quorum_percent": StringField(_l("Quorum percentage"), default="50", widget=BS3TextFieldWidget(),
+                                  description=_l("Those present must be more than this percentage (0–99) of the "
+                                                 "voting members serving that day who are not recused; 50 means "
+                                                 "more than half.")),
     "chair_required": BooleanField(_l("Chair or deputy chair must be present"), default=True),
     "active": BooleanField(_l("Active"), default=True),
 }
@@ -174,10 +181,6 @@ class BodyMemberView(ServiceFormView):
     search_columns = ["body", "role", "term_from", "term_to"]
     order_columns = ["role", "term_from", "term_to"]
     base_order = ("term_from", "desc")
-    description_columns = {
-        "term_to": _l("To end a term, set its last day. A member who sat on a ruling cannot be deleted."),
-        "role": _l("At most one chair may serve on any day."),
-    }
     formatters_columns = {
         "role": lambda value: label(c.MEMBER_ROLE_LABELS, value),
         "term_from": _date,
@@ -247,11 +250,6 @@ class RulingBodyView(ServiceFormView):
     search_columns = ["name", "kind", "active"]
     order_columns = ["name", "kind"]
     base_order = ("id", "asc")
-    description_columns = {
-        "quorum_percent": _l("Those present must be more than this percentage (0–99) of the voting members "
-                             "serving that day who are not recused; 50 means more than half."),
-        "unit_id": _l("The unit the body belongs to: the union's committee rules the cases of the union's branches."),
-    }
     formatters_columns = {
         "kind": lambda value: label(c.BODY_KIND_LABELS, value),
         "unit": lambda value: value.name if value is not None else "",
