@@ -162,3 +162,16 @@ def test_branch_roles_neither_read_nor_write(client, users, login, org, username
     assert response.status_code in (302, 403)
     assert db.session.execute(select(db.func.count(RulingBody.id))).scalar() == 2
     assert db.session.get(BodyMember, body.members[0].id) is not None
+
+
+def test_the_admin_audit_page_shows_body_changes_before_and_after(client, users, login, org):
+    from app.services import committee_roster as service
+
+    body = _committee()
+    service.update_body(body.id, {"quorum_percent": 60}, users[r.DISCIPLINE_OFFICE])
+    service.add_member({"body_id": body.id, "staff_id": users[r.LEADERSHIP].staff_records[0].id, "role": "member",
+                        "term_from": "2026-01-01"}, users[r.DISCIPLINE_OFFICE])
+    login("admin")
+    page = _page(client, f"/admin-audit/list/?_flt_2_target_name={body.name}")
+    assert "责任认定小组" in page and "法定人数百分比(出席须超过):50 → 60" in page
+    assert f"成员:— → {users[r.LEADERSHIP].staff_records[0].name}(成员) 2026-01-01—" in page
