@@ -1,6 +1,7 @@
 """REST API registration: every API class is added here."""
 from .base import install as install_error_answers
 from .calendar import WorkDayApi
+from .committee import CommitteeApi
 from .complaint import ComplaintApi
 from .openapi import OpenApiView, install as install_openapi
 from .org import OrgUnitApi, StaffApi
@@ -17,6 +18,7 @@ def register(appbuilder) -> None:
     appbuilder.add_api(WorkDayApi)
     appbuilder.add_api(ReportApi)
     appbuilder.add_api(SettingsApi)
+    appbuilder.add_api(CommitteeApi)
     # The OpenAPI document, without FAB's Swagger UI (FAB_API_SWAGGER_UI stays off).
     install_openapi()
     appbuilder.add_api(OpenApiView)

@@ -20,7 +20,8 @@ from sqlalchemy.orm import selectinload
 from ..models.complaint import Complaint
 from ..security.filters import ComplaintScopeFilter, scan_in_order
 from ..services import calendar as calendar_service
-from ..services import totals
+from ..services import committee_roster, totals
+from .. import clock
 from . import plans
 from .search import ComplaintFilterConverter
 
@@ -178,3 +179,16 @@ class CalendarYearInterface(SQLAInterface):
 
     def edit(self, item, commit=True):
         calendar_service.set_year_published(item.year, bool(item.published), user=acting_user(), note=item.note or "")
+
+
+class RulingBodyInterface(SQLAInterface):
+    """Ruling bodies (issue 21) with two read-only columns for pages: ``serving_today`` (members
+    whose term runs today) and ``quorum_rule`` (the quorum rule in words). Bodies are written
+    through ``app.services.committee_roster`` only (the views call it)."""
+
+    def _get_attr_value(self, item, col):
+        if col == "serving_today":
+            return len(committee_roster.serving(item, clock.now().date()))
+        if col == "quorum_rule":
+            return committee_roster.quorum_words(item)
+        return SQLAInterface._get_attr_value(item, col)

@@ -79,3 +79,29 @@ def quorum_refusal(present: Iterable[Seat], eligible: Iterable[Seat], quorum_per
             return (N_("Not a quorum: the chair or a deputy chair must be among those present."), {})
         return (N_("Not a quorum: no chair or deputy chair may sit on this ruling; appoint one to the roster."), {})
     return None
+
+
+# What pages and API call the fields of a body and of a member.
+BODY_LABELS = {
+    "id": N_("Id"),
+    "name": N_("Name"),
+    "kind": N_("Kind"),
+    "unit": N_("Unit"),
+    "unit_id": N_("Unit"),
+    "quorum_percent": N_("Quorum percentage"),
+    "chair_required": N_("Chair or deputy chair must be present"),
+    "active": N_("Active"),
+    "members": N_("Members"),
+    "serving_today": N_("Members serving today"),
+    "quorum_rule": N_("Quorum rule"),
+}
+MEMBER_LABELS = {
+    "id": N_("Id"),
+    "body": N_("Ruling body"),
+    "body_id": N_("Ruling body"),
+    "staff": N_("Staff member"),
+    "staff_id": N_("Staff member"),
+    "role": N_("Committee role"),
+    "term_from": N_("Term from"),
+    "term_to": N_("Term to (inclusive; empty: open)"),
+}

@@ -18,6 +18,7 @@ PII_LOG = "PiiAccess"
 WORK_DAY = "WorkDay"
 CALENDAR_YEAR = "CalendarYear"
 OPENAPI = "OpenApi"  # GET /api/v1/_openapi: the API's own description (read)
+RULING_BODY = "RulingBody"  # issue 21: ruling bodies and their rosters (pages and API: read, write)
 
 # Method → permission maps for FAB ModelView and ModelRestApi.
 MODEL_VIEW_READ_WRITE = {
@@ -80,6 +81,7 @@ MENU_REGISTER = "Register complaint"
 MENU_RULING_QUEUE = "Ruling work list"
 MENU_RERULING_QUEUE = "Re-ruling queue"
 MENU_APPEAL_QUEUE = "Appeal queue"
+MENU_RULING_BODIES = "Ruling bodies"
 MENU_ACCOUNTABILITY = "Overdue accountability"
 MENU_PII_LOG = "Identity access log"
 MENU_WORK_CALENDAR = "Work calendar"

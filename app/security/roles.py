@@ -76,6 +76,11 @@ CALENDAR_READ = [
     _menu(p.MENU_CALENDAR_YEARS),
 ]
 
+# Issue 21: the ruling bodies and their rosters (pages and API). The discipline office maintains
+# them (Admin holds every permission); those who sit on or read rulings read them.
+RULING_BODIES_READ = [_read(p.RULING_BODY), _menu(p.MENU_RULING_BODIES)]
+RULING_BODIES_WRITE = [*RULING_BODIES_READ, _write(p.RULING_BODY)]
+
 # Every API user reads the API's description (GET /api/v1/_openapi); Admin holds it anyway.
 API_DESCRIPTION = [_read(p.OPENAPI)]
 
@@ -100,14 +105,15 @@ ROLE_PERMISSIONS = {
         _read(p.PII_LOG),
         _menu(p.MENU_PII_LOG),
         *CALENDAR_READ,
+        *RULING_BODIES_WRITE,
     ],
     # §17–§19: reads every case (identity masked) and records rulings.
     COMMITTEE: [*p.SELF_SERVICE, *_complaint("read", "rule"), *COMPLAINT_MENUS, _menu(p.MENU_RULING_QUEUE),
-                *CALENDAR_READ],
+                *CALENDAR_READ, *RULING_BODIES_READ],
     # §17: decides re-rulings (final); §14: decides appeals sent to its unit (the union's own
     # decisions). Sees only those cases.
     RERULING_BODY: [*p.SELF_SERVICE, *_complaint("read", "decide_reruling", "decide_appeal"), *COMPLAINT_MENUS,
-                    _menu(p.MENU_RERULING_QUEUE), _menu(p.MENU_APPEAL_QUEUE), *CALENDAR_READ],
+                    _menu(p.MENU_RERULING_QUEUE), _menu(p.MENU_APPEAL_QUEUE), *CALENDAR_READ, *RULING_BODIES_READ],
     # §11, §12, §15: handles, transfers up, requests extensions, replies, follows up.
     BRANCH_HEAD: [
         *p.SELF_SERVICE,
@@ -129,7 +135,7 @@ ROLE_PERMISSIONS = {
     ],
     # Reads lists and statistics, identity masked.
     LEADERSHIP: [*p.SELF_SERVICE, *_complaint("read"), _menu(p.MENU_COMPLAINTS), _menu(p.MENU_COMPLAINT_LIST),
-                 _menu(p.MENU_ACCOUNTABILITY), *CALENDAR_READ],
+                 _menu(p.MENU_ACCOUNTABILITY), *CALENDAR_READ, *RULING_BODIES_READ],
 }
 
 

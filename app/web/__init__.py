@@ -5,6 +5,7 @@ from ..security import permissions as p
 from .calendar import CalendarYearView, WorkCalendarView, WorkDayView
 from .accountability import AccountabilityView
 from .case import ComplaintView
+from .committee import BodyMemberView, RulingBodyView
 from .pii_log import PiiAccessView
 from .queues import QueueView
 from .todo import TodoView
@@ -45,6 +46,10 @@ def register(appbuilder) -> None:
                         icon="fa-balance-scale", category=p.MENU_COMPLAINTS)
     appbuilder.add_link(p.MENU_APPEAL_QUEUE, href="/queues/appeals", label=_l("Appeals"),
                         icon="fa-reply-all", category=p.MENU_COMPLAINTS)
+    # Issue 21: the ruling bodies and their rosters (责任认定小组), next to the ruling queues.
+    appbuilder.add_view(RulingBodyView, p.MENU_RULING_BODIES, label=_l("Ruling bodies"), icon="fa-users",
+                        category=p.MENU_COMPLAINTS)
+    appbuilder.add_view_no_menu(BodyMemberView)
     appbuilder.add_view(AccountabilityView, p.MENU_ACCOUNTABILITY, label=_l("Overdue accountability"),
                         icon="fa-exclamation-triangle", category=p.MENU_COMPLAINTS)
     appbuilder.add_view(PiiAccessView, p.MENU_PII_LOG, label=_l("Identity access log"),

@@ -11,7 +11,7 @@ from ..models.admin_audit import AdminAudit
 from ..security import capabilities as caps
 from ..security import permissions as p
 
-TARGET_TYPES = {"user": _l("User"), "role": _l("Role"), "group": _l("Group")}
+TARGET_TYPES = {"user": _l("User"), "role": _l("Role"), "group": _l("Group"), "body": _l("Ruling body")}
 ACTIONS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
 FIELDS = {
     "username": _l("Username"), "active": _l("Active"), "name": _l("Name"), "label": _l("Label"),
@@ -20,6 +20,9 @@ FIELDS = {
     "password": _l("Password"), "description": _l("Description"), "capabilities": _l("Capabilities"),
     "scope": _l("Scope"), "shows_identity": _l("Complainant identity"),
     "must_change_password": _l("Must change the password at the next login"),
+    # Ruling bodies (issue 21): a body's fields and its members' terms.
+    "kind": _l("Kind"), "unit": _l("Unit"), "quorum_percent": _l("Quorum percentage"),
+    "chair_required": _l("Chair or deputy chair must be present"), "member": _l("Member"),
 }
 
 
