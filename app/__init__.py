@@ -82,6 +82,9 @@ def create_app(config=None) -> Flask:
     from .i18n import html_lang
 
     app.jinja_env.globals["html_lang"] = html_lang
+    from .services.committee import present_names
+
+    app.jinja_env.globals["ruling_members"] = present_names  # who sat on a ruling (issue 21)
     from .security import password_change
 
     password_change.init_app(app)

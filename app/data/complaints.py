@@ -256,7 +256,8 @@ def todo_candidates(user, actor, today, limit=TODO_LIMIT):
     query = (
         select(Complaint).where(Complaint.id.in_(select(ids.c.id)))
         # the guards of a ruled case read its ruled staff: one statement for all rows
-        .options(selectinload(Complaint.handler), selectinload(Complaint.ruled_staff))
+        .options(selectinload(Complaint.handler), selectinload(Complaint.ruled_staff),
+                 selectinload(Complaint.respondent_staff))  # a ruling member's recusal reads it
     )
     all_units()  # the rows' units then come from the session
     return db.session.execute(query).scalars().all()

@@ -33,6 +33,12 @@ MEMBER_ROLE_LABELS = {CHAIR: N_("Chair"), DEPUTY: N_("Deputy chair"), MEMBER: N_
 RECUSED_SELF = N_("the ruling concerns this member")
 RECUSED_COLLEAGUE = N_("the ruling concerns a staff member of this member's unit")
 RECUSED_UNIT = N_("the complaint is against this member's unit")
+# … and what the member is told when they try (the case also leaves their to-do list).
+RECUSAL_REFUSALS = {
+    RECUSED_SELF: N_("You are recused from this ruling: it concerns you."),
+    RECUSED_COLLEAGUE: N_("You are recused from this ruling: it concerns a staff member of your unit."),
+    RECUSED_UNIT: N_("You are recused from this ruling: the complaint is against your unit."),
+}
 
 
 @dataclass(frozen=True)

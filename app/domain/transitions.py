@@ -17,6 +17,7 @@ from typing import Callable, FrozenSet, Mapping, Optional, Tuple, Type
 
 from marshmallow import Schema
 
+from . import committee
 from . import payloads as p
 from . import states as s
 
@@ -152,7 +153,19 @@ def guard_rule(case, actor, today):
         return Refusal(FORBIDDEN, N_("Only members of the responsibility-ruling committee may record a ruling."))
     if case.ruling_result is not None:
         return Refusal(CONFLICT, N_("This case already has a ruling; it can only be changed through a re-ruling."))
-    return None
+    return _recused(case, actor, ())
+
+
+def _recused(case, actor, ruled):
+    """§17, issue 21: a member does not rule on themselves, on a colleague of their own unit or on a
+    case against their own unit (``domain/committee.recusal``); the case then leaves their to-do."""
+    if actor.staff_id is None:
+        return None
+    respondent = getattr(case, "respondent_staff", None)
+    concerned = [(member.id, member.unit_id) for member in [respondent, *ruled] if member is not None]
+    why = committee.recusal(committee.Seat(actor.staff_id, actor.unit_id, committee.MEMBER), concerned,
+                            case.branch_id)
+    return None if why is None else Refusal(FORBIDDEN, committee.RECUSAL_REFUSALS[why])
 
 
 def guard_request_reruling(case, actor, today):
@@ -181,7 +194,7 @@ def guard_decide_reruling(case, actor, today):
         return Refusal(CONFLICT, N_("There is no pending re-ruling request."))
     if actor.unit_id is None or actor.unit_id != case.reruling_unit_id:
         return Refusal(FORBIDDEN, N_("Only the higher ruling body the request was sent to may decide it."))
-    return None
+    return _recused(case, actor, list(case.ruled_staff))
 
 
 def guard_record_receipt(case, actor, today):

@@ -76,5 +76,5 @@ class RulingMember(Model):
 
     ruling_id = Column(Integer, ForeignKey("ruling.id", ondelete="RESTRICT"), primary_key=True)
     staff_id = Column(Integer, ForeignKey("staff.id", ondelete="RESTRICT"), primary_key=True, index=True)
-    staff = relationship(Staff)
+    staff = relationship(Staff, lazy="joined")
     role = Column(String(12), nullable=False)

@@ -51,4 +51,5 @@ class Ruling(Model):
     recorded_by = relationship(User)
     links = relationship(RulingStaff, cascade="all", order_by=RulingStaff.staff_id)
     staff = relationship("Staff", secondary=ruled_staff, order_by="Staff.id", viewonly=True)
-    present = relationship("RulingMember", cascade="all", order_by="RulingMember.staff_id")
+    # Who sat: read with the rulings (one statement for all of a case's rulings, names joined).
+    present = relationship("RulingMember", cascade="all", order_by="RulingMember.staff_id", lazy="selectin")

@@ -143,7 +143,9 @@ def present_names(ruling) -> str:
     """Who sat on ``ruling``, by name and committee role; a ruling recorded before the roster
     existed shows its free text as it was."""
     if ruling.present:
-        return "、".join(seat_label(m.staff.name, m.role) for m in ruling.present)
+        order = {role: n for n, role in enumerate(c.MEMBER_ROLES)}
+        seats = sorted(ruling.present, key=lambda m: (order.get(m.role, len(order)), m.staff_id))
+        return "、".join(seat_label(m.staff.name, m.role) for m in seats)
     return ruling.members or ""
 
 
