@@ -7,6 +7,7 @@ from .accountability import AccountabilityView
 from .case import ComplaintView
 from .pii_log import PiiAccessView
 from .queues import QueueView
+from .rulings import RulingView
 from .todo import TodoView
 from .org import OrgUnitView, StaffView
 from .admin_audit import AdminAuditView
@@ -45,6 +46,9 @@ def register(appbuilder) -> None:
                         icon="fa-balance-scale", category=p.MENU_COMPLAINTS)
     appbuilder.add_link(p.MENU_APPEAL_QUEUE, href="/queues/appeals", label=_l("Appeals"),
                         icon="fa-reply-all", category=p.MENU_COMPLAINTS)
+    # Issue 21: every ruling whose case the user may see.
+    appbuilder.add_view(RulingView, p.MENU_RULINGS, label=_l("Ruling records"), icon="fa-legal",
+                        category=p.MENU_COMPLAINTS)
     appbuilder.add_view(AccountabilityView, p.MENU_ACCOUNTABILITY, label=_l("Overdue accountability"),
                         icon="fa-exclamation-triangle", category=p.MENU_COMPLAINTS)
     appbuilder.add_view(PiiAccessView, p.MENU_PII_LOG, label=_l("Identity access log"),
