@@ -2,7 +2,7 @@
 from flask import g
 from flask_appbuilder.api import expose, protect, safe
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..data import rulings as reads
 from ..domain import vocabulary as v
@@ -20,7 +20,8 @@ class RulingApi(PerColumnFilters, DomainApi):
     they stand; scoped like the cases (404 outside the scope); no complainant data."""
 
     resource_name = "ruling"
-    datamodel = reads.RulingInterface()
+    # FAB reads the page's ids only; ``pre_get_list`` loads those rulings with their case and staff.
+    datamodel = reads.RulingInterface(eager=())
     class_permission_name = p.RULING
     base_permissions = list(p.RULING_PERMISSIONS)
     method_permission_name = p.RULING_METHODS
@@ -40,7 +41,7 @@ class RulingApi(PerColumnFilters, DomainApi):
         all_units()  # the cases' branches then come from the session
         rows = db.session.execute(
             reads.scoped_select(g.user).where(Ruling.id.in_(ids))
-            .options(selectinload(Ruling.complaint), selectinload(Ruling.staff))
+            .options(joinedload(Ruling.complaint), selectinload(Ruling.staff))
         ).scalars().all()
         return {row.id: row for row in rows}
 

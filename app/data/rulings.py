@@ -212,8 +212,8 @@ class RulingInterface(EagerInterface):
     filter_converter_class = RulingFilterConverter
     COMPUTED = {"standing": standing}
 
-    def __init__(self, session=None):
-        super().__init__(Ruling, session, eager=("complaint", "staff"))
+    def __init__(self, session=None, eager=("complaint", "staff")):
+        super().__init__(Ruling, session, eager)
 
     def _get_attr_value(self, item, col):
         compute = self.COMPUTED.get(col)

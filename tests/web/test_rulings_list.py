@@ -9,7 +9,6 @@ from openpyxl import load_workbook
 
 from app.security import roles as r
 from app.services import complaints as svc
-from tests.conftest import count_queries
 
 NOW = datetime(2026, 12, 1, 10, 0)
 NAME = "名标记丙丁"
@@ -220,19 +219,72 @@ def test_chinese_labels_and_links(client, login, ruled):
     assert "第十八条(四)" in body
 
 
-def test_list_page_statement_count_is_bounded(client, login, ruled, make_complaint, users):
-    login("discipline")
-    client.get(LIST)
-    with count_queries() as few:
-        assert client.get(LIST).status_code == 200
-    for _ in range(6):
+@pytest.mark.parametrize("username", ["discipline", "branchhead", "counter"])
+def test_statement_count_is_bounded_and_does_not_grow(client, login, api, ruled, make_complaint, users, username):
+    """The list page, the API list and a staff page: the same statements for 4 rulings as for 16,
+    within the list pages' ceiling (tests/web/test_statement_counts.py)."""
+    from tests.web.test_statement_counts import CEILING, _count
+
+    login(username)
+    headers = api(username)
+    clerk = users[r.COUNTER_STAFF].staff_records[0]
+    urls = [LIST, f"{LIST}?_flt_0_kind=final&_oc_RulingView=fee_borne&_od_RulingView=desc"]
+    few = [_count(client, url) for url in urls] + [_count(client, "/api/v1/ruling/", headers)]
+    for _ in range(12):
         case = make_complaint(users[r.COUNTER_STAFF], received_at="2026-11-30T09:00:00")
-        svc.apply(users[r.DISCIPLINE_OFFICE], case.id, "accept", {"level": "branch"}, now=NOW)
-        svc.apply(users[r.BRANCH_HEAD], case.id, "reply", {"method": "phone", "content": "已处理。"}, now=NOW)
+        svc.apply(users[r.DISCIPLINE_OFFICE], case.id, "accept", {"level": "branch", "handler_id": clerk.id}, now=NOW)
+        svc.apply(users[r.COUNTER_STAFF], case.id, "reply", {"method": "phone", "content": "已处理。"}, now=NOW)
         svc.apply(users[r.COMMITTEE], case.id, "rule", {
-            "result": "not_responsible", "category": "19.4", "verified": True, "staff_ids": [],
-            "basis": "客户误解收费规则,经解释后理解。", "members": "赵丽华"}, now=NOW)
-    with count_queries() as many:
-        assert client.get(LIST).status_code == 200
-    assert many.count == few.count
-    assert many.count <= 12, many.statements
+            "result": "responsible", "category": "18.2", "verified": True, "staff_ids": [clerk.id],
+            "basis": "柜员服务态度生硬,经核实属实。", "members": "赵丽华"}, now=NOW)
+    many = [_count(client, url) for url in urls] + [_count(client, "/api/v1/ruling/", headers)]
+    assert many == few
+    assert max(many) <= CEILING, many
+
+
+def test_the_staff_page_statement_count_does_not_grow(client, login, ruled, make_complaint, users):
+    from tests.web.test_statement_counts import _count
+
+    login("discipline")
+    clerk = ruled["clerk"]
+    few = _count(client, f"/staffview/show/{clerk.id}")
+    for _ in range(5):
+        case = make_complaint(users[r.COUNTER_STAFF], received_at="2026-11-30T09:00:00")
+        svc.apply(users[r.DISCIPLINE_OFFICE], case.id, "accept", {"level": "branch", "handler_id": clerk.id}, now=NOW)
+        svc.apply(users[r.COUNTER_STAFF], case.id, "reply", {"method": "phone", "content": "已处理。"}, now=NOW)
+        svc.apply(users[r.COMMITTEE], case.id, "rule", {
+            "result": "responsible", "category": "18.2", "verified": True, "staff_ids": [clerk.id],
+            "basis": "柜员服务态度生硬,经核实属实。", "members": "赵丽华"}, now=NOW)
+    assert _count(client, f"/staffview/show/{clerk.id}") == few
+
+
+def test_the_staff_page_lists_the_persons_rulings(client, login, ruled):
+    login("discipline")
+    body = _numbers(client, f"/staffview/show/{ruled['clerk'].id}")
+    assert "staff-rulings" in body
+    for name in ("contested", "plain", "rerule"):
+        assert f'href="/complaints/show/{ruled[name].id}"' in body
+    assert ruled["foreign"].number not in body
+    # The re-ruling outcome: the re-ruling that no longer holds the clerk responsible is listed.
+    assert "非责任投诉" in body or "不属于责任投诉" in body or "重新认定" in body
+
+
+def test_the_staff_page_and_list_are_scoped_for_a_unit_scoped_custom_role(client, factory, org, ruled):
+    """A custom role scoped to cooperative B that maintains staff: B1's clerk's ruling is on its
+    staff page and list; A1's clerk's page shows none of A1's rulings."""
+    from app.extensions import db
+    from app.security import capabilities as caps
+    from app.services import roles as service
+    from tests.conftest import web_login
+
+    role = service.save("乙社人事", "", ["read", "organisation"], caps.SCOPE_UNIT, False)
+    user = factory.user(r.COUNTER_STAFF, "coopb", org["coop_b"], "other")
+    user.roles = [role]
+    db.session.commit()
+    web_login(client, "coopb")
+    own = _numbers(client, f"/staffview/show/{ruled['b1_clerk'].staff_records[0].id}")
+    assert ruled["foreign"].number in own
+    other = _numbers(client, f"/staffview/show/{ruled['clerk'].id}")
+    assert not any(ruled[name].number in other for name in ("contested", "plain", "rerule"))
+    listed = _numbers(client)
+    assert ruled["foreign"].number in listed and ruled["plain"].number not in listed
