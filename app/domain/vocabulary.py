@@ -204,7 +204,7 @@ COMPLAINT_LABELS = {
 # The rulings list (责任认定记录) and its API.
 RULING_LABELS = {
     "id": N_("ID"),
-    "complaint": N_("Complaint number"),
+    "complaint": N_("Complaint"),
     "complaint_id": N_("Complaint"),
     "number": N_("Complaint number"),
     "complaint.branch": N_("Branch complained about"),
