@@ -6,6 +6,7 @@ from .complaint import ComplaintApi
 from .openapi import OpenApiView, install as install_openapi
 from .org import OrgUnitApi, StaffApi
 from .report import ReportApi
+from .ruling import RulingApi
 from .settings import SettingsApi
 
 
@@ -15,6 +16,7 @@ def register(appbuilder) -> None:
     appbuilder.add_api(OrgUnitApi)
     appbuilder.add_api(StaffApi)
     appbuilder.add_api(ComplaintApi)
+    appbuilder.add_api(RulingApi)
     appbuilder.add_api(WorkDayApi)
     appbuilder.add_api(ReportApi)
     appbuilder.add_api(SettingsApi)

@@ -1,7 +1,6 @@
 """/api/v1/complaint/: register, list, get, edit, transitions and timeline (api.md)."""
 from flask import g, request
 from flask_appbuilder.api import expose, protect, safe
-from flask_appbuilder.exceptions import InvalidColumnFilterFABException, InvalidOperationFilterFABException
 from flask_babel import gettext, lazy_gettext as _l
 
 from ..domain import vocabulary as labels
@@ -20,7 +19,7 @@ from ..services.pii import log_identity_search, log_identity_views
 from ..services.presenter import carries_identity, complaint_dict, event_dict
 from ..domain.payloads import PAYLOADS, EditSchema, RegisterSchema, transition_body
 from ..domain.transitions import BY_NAME
-from .base import DomainApi, contract_errors
+from .base import DomainApi, PerColumnFilters, contract_errors
 
 PK = {"in": "path", "name": "pk", "required": True, "schema": {"type": "integer"}}
 # 200/201 answers carry the complaint (api.md "GET /api/v1/complaint/<id>").
@@ -28,7 +27,7 @@ COMPLAINT_ANSWER = {"content": {"application/json": {"schema": {
     "type": "object", "properties": {"id": {"type": "integer"}, "result": {"type": "object"}}}}}}
 
 
-class ComplaintApi(DomainApi):
+class ComplaintApi(PerColumnFilters, DomainApi):
     """Complaints for the hotline system and scripts; every change goes through the services."""
 
     resource_name = "complaint"
@@ -85,22 +84,6 @@ class ComplaintApi(DomainApi):
         if sees_identity(actor, complaint):
             log_identity_views(g.user, [complaint.id], "api")
         return self.response(status, id=complaint.id, result=result)
-
-    def _handle_filters_args(self, rison_args):
-        """FAB's ``filters``, each operator looked up among its own column's filters (FAB looks
-        ``eq``, ``sw``, ``ct`` … up in one map shared by every API, which would bypass
-        data/search.py's phone, name, number and text filters)."""
-        self._filters.clear_filters()
-        offered = self._filters.get_search_filters()
-        for item in rison_args.get("filters", []):
-            column, operation, value = item.get("col"), item.get("opr"), item.get("value")
-            if column not in self.search_columns:
-                raise InvalidColumnFilterFABException(f"Filter column: {column} not allowed to filter")
-            chosen = next((flt for flt in offered.get(column, []) if flt.arg_name == operation), None)
-            if chosen is None:
-                raise InvalidOperationFilterFABException(f"Filter operation: {operation} not allowed on column: {column}")
-            self._filters.add_filter(column, type(chosen), value)
-        return self._filters.get_joined_filters(self._base_filters)
 
     def info_headless(self, **kwargs):
         """FAB's ``_info``, its filters without phone and name for a role that sees them masked

@@ -61,6 +61,14 @@ RULING_CATEGORIES = {
     "19.4": N_("§19(四) Caused by the customer being demanding, a misunderstanding or not knowing the rules"),
 }
 RERULING_STATUSES = {"none": N_("None"), "requested": N_("Requested"), "decided": N_("Decided (final)")}
+# A ruling row (§17): the committee's ruling or the higher body's re-ruling, and where it stands.
+RULING_KINDS = {"ruling": N_("Ruling"), "reruling": N_("Re-ruling")}
+RULING_STANDINGS = {
+    "final": N_("Final"),
+    "replaced": N_("Replaced by the re-ruling"),
+    "requested": N_("Re-ruling requested"),
+    "open": N_("Not final yet"),
+}
 APPEAL_DECISIONS = {"upheld": N_("Original decision upheld"), "changed": N_("Original decision changed")}
 
 EVENTS = {
@@ -191,6 +199,27 @@ COMPLAINT_LABELS = {
     "created_at": N_("Registered at"),
     "created_by": N_("Registered by"),
     "version": N_("Version"),
+}
+
+# The rulings list (责任认定记录) and its API.
+RULING_LABELS = {
+    "id": N_("ID"),
+    "complaint": N_("Complaint"),
+    "complaint_id": N_("Complaint"),
+    "number": N_("Complaint number"),
+    "complaint.branch": N_("Branch complained about"),
+    "branch": N_("Branch complained about"),
+    "kind": N_("Kind"),
+    "result": N_("Result"),
+    "category": N_("Ruling category"),
+    "verified": N_("Verified"),
+    "members": N_("Members present"),
+    "members_present": N_("Members present"),
+    "present": N_("Members present"),
+    "staff": N_("Staff held responsible"),
+    "fee_borne": N_("Fee borne (yuan)"),
+    "ruled_on": N_("Ruled on"),
+    "standing": N_("Finality"),
 }
 
 # Fields of the transition forms (api.md bodies), for error messages and forms.

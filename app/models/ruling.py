@@ -4,6 +4,9 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import relationship
 
+from ..domain import committee
+from ..i18n import label
+
 class RulingStaff(Model):
     """A staff member a ruling holds responsible. ``complaint_id`` is repeated so that "the cases
     whose ruling names me" is one indexed lookup (the ruled staff member may see them, §17)."""
@@ -53,3 +56,18 @@ class Ruling(Model):
     staff = relationship("Staff", secondary=ruled_staff, order_by="Staff.id", viewonly=True)
     # Who sat: read with the rulings (one statement for all of a case's rulings, names joined).
     present = relationship("RulingMember", cascade="all", order_by="RulingMember.staff_id", lazy="selectin")
+
+    @property
+    def members_present(self) -> str:
+        """Who sat, by name and committee role, chair first ("王组长(组长)、…"); a ruling recorded
+        before the roster existed shows its free text as it was."""
+        if self.present:
+            order = {role: n for n, role in enumerate(committee.MEMBER_ROLES)}
+            seats = sorted(self.present, key=lambda m: (order.get(m.role, len(order)), m.staff_id))
+            return "、".join(seat_label(m.staff.name, m.role) for m in seats)
+        return self.members or ""
+
+
+def seat_label(name, role) -> str:
+    """"赵丽华(组长)": a member by name and the committee role held that day."""
+    return f"{name}({label(committee.MEMBER_ROLE_LABELS, role)})" if role in committee.MEMBER_ROLE_LABELS else name

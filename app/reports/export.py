@@ -605,3 +605,23 @@ def export_workbook(user, period, today, include_assessment, rules=None):
 def download_name(period) -> str:
     return f"{gettext('Complaint statistics')}_{period.start.isoformat()}_{period.end.isoformat()}.xlsx"
 
+
+
+def table_workbook(title, headers, rows, formats=None):
+    """A one-sheet workbook of ``rows`` under ``headers`` (the rulings list's export), every cell
+    neutralised like the report's; built into a temporary file, rewound. The caller reads the
+    rows within the user's scope."""
+    workbook = Workbook(write_only=True)
+    sheet = Sheet(workbook, title, [max(12, min(40, len(str(header)) * 3)) for header in headers])
+    sheet.ws.freeze_panes = "A2"
+    sheet.header(headers)
+    for values in rows:
+        sheet.row(values, formats or {})
+    handle = tempfile.TemporaryFile(suffix=".xlsx")
+    try:
+        workbook.save(handle)
+    except Exception:
+        handle.close()
+        raise
+    handle.seek(0)
+    return handle

@@ -25,6 +25,8 @@ from .roles import (
     REPORT_MENUS,
     RULING_BODIES_READ,
     RULING_BODIES_WRITE,
+    RULINGS_EXPORT,
+    RULINGS_READ,
     _complaint,
     _menu,
     _read,
@@ -51,7 +53,7 @@ GROUP_RULINGS = _l("Rulings and appeals")
 GROUP_REPORTS = _l("Statistics")
 GROUP_ADMIN = _l("Administration")
 
-_READ_CASES = [*_complaint("read"), *COMPLAINT_MENUS]
+_READ_CASES = [*_complaint("read"), *COMPLAINT_MENUS, *RULINGS_READ]
 
 CAPABILITIES = (
     Capability("read", _l("View complaints"), GROUP_CASES, tuple(_READ_CASES)),
@@ -73,7 +75,7 @@ CAPABILITIES = (
     Capability("identity_log", _l("Read the identity access log"), GROUP_RULINGS,
                (_read(p.PII_LOG), _menu(p.MENU_COMPLAINTS), _menu(p.MENU_PII_LOG))),
     Capability("statistics", _l("Statistics and export"), GROUP_REPORTS,
-               (*_report("read", "assess", "export"), *REPORT_MENUS, _menu(p.MENU_ASSESSMENT))),
+               (*_report("read", "assess", "export"), *REPORT_MENUS, _menu(p.MENU_ASSESSMENT), *RULINGS_EXPORT)),
     Capability("calendar", _l("Maintain the work calendar"), GROUP_ADMIN,
                (_write(p.WORK_DAY), _write(p.CALENDAR_YEAR), _menu(p.MENU_CALENDAR_IMPORT))),
     Capability("organisation", _l("Maintain units and staff"), GROUP_ADMIN,

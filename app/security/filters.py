@@ -5,7 +5,7 @@ from contextvars import ContextVar
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
 
-from .scope import complaint_clause
+from .scope import case_id_clause, complaint_clause
 
 # Whether the query being built walks its own order and tests each case against the scope
 # (``complaint_clause(ordered_scan=True)``). Off unless a list's plan turns it on for its page
@@ -32,3 +32,14 @@ class ComplaintScopeFilter(BaseFilter):
     def apply(self, query, value):
         model = self.datamodel.obj
         return query.filter(complaint_clause(getattr(g, "user", None), model, ordered_scan=_ORDERED_SCAN.get()))
+
+
+class CaseRecordScopeFilter(BaseFilter):
+    """``base_filters = [["complaint_id", CaseRecordScopeFilter, lambda: None]]`` — a record of a
+    case (a ruling) is seen exactly when its case is (``scope.case_id_clause``)."""
+
+    name = "case scope"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query.filter(case_id_clause(getattr(g, "user", None), self.datamodel.obj.complaint_id))

@@ -136,3 +136,11 @@ FAB_USER_API_PERMISSIONS = ("can_get", "can_post", "can_put", "can_delete", "can
 # (a view name, not a password: bandit B105 is a false positive here)
 FAB_RESET_PASSWORD_VIEW = "ResetPasswordView"  # nosec B105
 FAB_RESET_PASSWORD_PERMISSIONS = ("can_this_form_get", "can_this_form_post")
+
+# The rulings list (issue 21, 责任认定记录): read (page and API) and its Excel export. Read-only:
+# rulings are recorded by the ``rule`` and ``decide_reruling`` transitions.
+RULING = "Ruling"
+RULING_EXPORT = "export"
+RULING_PERMISSIONS = [can(READ), can(RULING_EXPORT)]
+RULING_METHODS = {"list": READ, "export": RULING_EXPORT, "get": READ, "get_list": READ}
+MENU_RULINGS = "Ruling records"

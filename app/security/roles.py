@@ -66,6 +66,10 @@ def _complaint(*names: str):
 
 COMPLAINT_MENUS = [_menu(p.MENU_COMPLAINTS), _menu(p.MENU_COMPLAINT_LIST), _menu(p.MENU_TODO)]
 
+# Issue 21: every role that sees cases reads the rulings list (scoped like the cases themselves).
+RULINGS_READ = [_read(p.RULING), _menu(p.MENU_RULINGS)]
+RULINGS_EXPORT = [(p.can(p.RULING_EXPORT), p.RULING)]
+
 # domain.md §5: everyone reads the work calendar (pages, month view, API); only Admin changes it.
 CALENDAR_READ = [
     _read(p.WORK_DAY),
@@ -97,6 +101,8 @@ ROLE_PERMISSIONS = {
         *_complaint("read", "edit", "register", "accept", "reject", "transfer", "decide_extension",
                     "reply", "record_receipt", "close", "follow_up", "appeal", "decide_appeal"),
         *COMPLAINT_MENUS,
+        *RULINGS_READ,
+        *RULINGS_EXPORT,
         _menu(p.MENU_REGISTER),
         _menu(p.MENU_RULING_QUEUE),
         _menu(p.MENU_APPEAL_QUEUE),
@@ -109,17 +115,20 @@ ROLE_PERMISSIONS = {
     ],
     # §17–§19: reads every case (identity masked) and records rulings.
     COMMITTEE: [*p.SELF_SERVICE, *_complaint("read", "rule"), *COMPLAINT_MENUS, _menu(p.MENU_RULING_QUEUE),
-                *CALENDAR_READ, *RULING_BODIES_READ],
+                *RULINGS_READ, *RULINGS_EXPORT, *CALENDAR_READ, *RULING_BODIES_READ],
     # §17: decides re-rulings (final); §14: decides appeals sent to its unit (the union's own
     # decisions). Sees only those cases.
     RERULING_BODY: [*p.SELF_SERVICE, *_complaint("read", "decide_reruling", "decide_appeal"), *COMPLAINT_MENUS,
-                    _menu(p.MENU_RERULING_QUEUE), _menu(p.MENU_APPEAL_QUEUE), *CALENDAR_READ, *RULING_BODIES_READ],
+                    _menu(p.MENU_RERULING_QUEUE), _menu(p.MENU_APPEAL_QUEUE), *RULINGS_READ, *CALENDAR_READ,
+                    *RULING_BODIES_READ],
     # §11, §12, §15: handles, transfers up, requests extensions, replies, follows up.
     BRANCH_HEAD: [
         *p.SELF_SERVICE,
         *_complaint("read", "edit", "register", "accept", "transfer", "request_extension", "reply",
                     "record_receipt", "close", "follow_up", "request_reruling"),
         *COMPLAINT_MENUS,
+        *RULINGS_READ,
+        *RULINGS_EXPORT,
         _menu(p.MENU_REGISTER),
         *CALENDAR_READ,
     ],
@@ -130,12 +139,13 @@ ROLE_PERMISSIONS = {
         *_complaint("read", "edit", "register", "transfer", "request_extension", "reply", "record_receipt",
                     "close", "request_reruling"),
         *COMPLAINT_MENUS,
+        *RULINGS_READ,
         _menu(p.MENU_REGISTER),
         *CALENDAR_READ,
     ],
     # Reads lists and statistics, identity masked.
     LEADERSHIP: [*p.SELF_SERVICE, *_complaint("read"), _menu(p.MENU_COMPLAINTS), _menu(p.MENU_COMPLAINT_LIST),
-                 _menu(p.MENU_ACCOUNTABILITY), *CALENDAR_READ, *RULING_BODIES_READ],
+                 _menu(p.MENU_ACCOUNTABILITY), *RULINGS_READ, *RULINGS_EXPORT, *CALENDAR_READ, *RULING_BODIES_READ],
 }
 
 

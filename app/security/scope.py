@@ -294,3 +294,17 @@ def complaint_clause(user, complaint_model, ordered_scan=False):
 def clauses_for_ruled_staff(complaint_model, staff_id):
     """Complaints whose ruling holds ``staff_id`` responsible."""
     return complaint_model.id.in_(ruled_staff_ids(staff_id))
+
+
+def case_id_clause(user, column):
+    """The SQL condition that ``column`` (a complaint id, e.g. ``Ruling.complaint_id``) names a
+    case ``user`` may see: the complaint scope rule above, applied to a record of a case. Each
+    way of reaching a case is read from its own index (``ids_of``)."""
+    from ..models.complaint import Complaint
+
+    reached = ways(user, Complaint)
+    if reached is None:
+        return true()
+    if not reached:
+        return false()
+    return column.in_(ids_of(reached))

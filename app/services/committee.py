@@ -134,19 +134,9 @@ def record_present(ruling, body, present) -> None:
     ruling.present = [RulingMember(staff_id=seat.staff_id, role=seat.role) for seat in present]
 
 
-def seat_label(name, role) -> str:
-    """"赵丽华(组长)": a member by name and the committee role held that day."""
-    return f"{name}({gettext(c.MEMBER_ROLE_LABELS[role])})" if role in c.MEMBER_ROLE_LABELS else name
-
-
 def present_names(ruling) -> str:
-    """Who sat on ``ruling``, by name and committee role; a ruling recorded before the roster
-    existed shows its free text as it was."""
-    if ruling.present:
-        order = {role: n for n, role in enumerate(c.MEMBER_ROLES)}
-        seats = sorted(ruling.present, key=lambda m: (order.get(m.role, len(order)), m.staff_id))
-        return "、".join(seat_label(m.staff.name, m.role) for m in seats)
-    return ruling.members or ""
+    """Who sat on ``ruling`` (``Ruling.members_present``)."""
+    return ruling.members_present
 
 
 # --- deploy ------------------------------------------------------------------------------------

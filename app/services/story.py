@@ -17,7 +17,7 @@ from ..domain import vocabulary as v
 from ..domain.vocabulary import N_
 from ..i18n import label
 from ..security.masking import mask_text
-from .committee import seat_label
+from ..models.ruling import seat_label
 from .presenter import event_changes
 
 

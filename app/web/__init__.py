@@ -8,6 +8,7 @@ from .case import ComplaintView
 from .committee import BodyMemberView, RulingBodyView
 from .pii_log import PiiAccessView
 from .queues import QueueView
+from .rulings import RulingView
 from .todo import TodoView
 from .org import OrgUnitView, StaffView
 from .admin_audit import AdminAuditView
@@ -50,6 +51,9 @@ def register(appbuilder) -> None:
     appbuilder.add_view(RulingBodyView, p.MENU_RULING_BODIES, label=_l("Ruling bodies"), icon="fa-users",
                         category=p.MENU_COMPLAINTS)
     appbuilder.add_view_no_menu(BodyMemberView)
+    # Issue 21: every ruling whose case the user may see.
+    appbuilder.add_view(RulingView, p.MENU_RULINGS, label=_l("Ruling records"), icon="fa-legal",
+                        category=p.MENU_COMPLAINTS)
     appbuilder.add_view(AccountabilityView, p.MENU_ACCOUNTABILITY, label=_l("Overdue accountability"),
                         icon="fa-exclamation-triangle", category=p.MENU_COMPLAINTS)
     appbuilder.add_view(PiiAccessView, p.MENU_PII_LOG, label=_l("Identity access log"),

@@ -1,10 +1,14 @@
-"""Organisation tree and staff pages (domain.md §2)."""
+"""Organisation tree and staff pages (domain.md §2); a staff page lists the person's rulings (issue 21)."""
+from flask import g
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext, lazy_gettext as _l
 from wtforms import BooleanField, SelectField
 from wtforms.validators import InputRequired
 
+from ..data import rulings as ruling_reads
 from ..domain import vocabulary as labels
+from ..ids import row_id
 from ..i18n import label, lazy_labels
 from ..models import OrgUnit, Staff
 from ..security import permissions as p
@@ -79,5 +83,21 @@ class StaffView(CheckedModelView):
     edit_form_extra_fields = add_form_extra_fields
 
     check_item = staticmethod(check_staff)
+    show_template = "org/staff_show.html"
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        """FAB's staff page, with the rulings naming the person whose case the viewer may see:
+        responsible or not, category, fee borne, and the re-ruling outcome (the case's other
+        rulings, which may no longer name them)."""
+        staff_id = row_id(pk)
+        rows = []
+        for ruling in ruling_reads.rulings_of_staff(g.user, staff_id) if staff_id is not None else []:
+            row = ruling_reads.ruling_dict(ruling)
+            row["held"] = any(member.id == staff_id for member in ruling.staff)
+            rows.append(row)
+        self.extra_args = {"staff_rulings": rows}
+        return super().show(pk)
 
 
