@@ -225,7 +225,9 @@ class TestComplaintLifecycle:
         form.locator("#rule-staff_ids").select_option(label="杨雪 (CG0202)")
         form.locator("#rule-fee_borne").fill("30.00")
         form.locator("#rule-basis").fill("柜员杨雪操作错误导致多收手续费,经核实属实。")
-        form.locator("#rule-members").fill("赵丽华、孙明")
+        # Who sat, from the committee's roster (issue 21): the recorder (the chair) and the deputy.
+        form.get_by_label("赵丽华(组长)").check()
+        form.get_by_label("孙明(副组长)").check()
         confirm(page, form)
         expect(flash(page)).to_have_text(re.compile("责任认定:已完成。"))
         ruling = page.locator("table.rulings tr").nth(1)
@@ -233,6 +235,7 @@ class TestComplaintLifecycle:
         expect(ruling).to_contain_text("第十八条(四)")
         expect(ruling).to_contain_text("杨雪")
         expect(ruling).to_contain_text("30.00")
+        expect(ruling).to_contain_text("赵丽华(组长)、孙明(副组长)")
         expect(page.get_by_text(re.compile(r"可在\d{4}-\d{2}-\d{2}前申请重新认定"))).to_be_visible()
         assert timeline(page)[-1][0] == "已作出责任认定"
 
@@ -259,6 +262,7 @@ class TestComplaintLifecycle:
         choose_article(form, "18.4", "第十八条(四)")
         form.locator("#decide_reruling-fee_borne").fill("20.00")
         form.locator("#decide_reruling-basis").fill("系统参数设置与柜员操作共同所致,减轻责任人承担资费。")
+        form.get_by_label("周建国(组长)").check()
         confirm(page, form)
         # Final (§17): summed up and confirmed before it is written.
         expect(page.locator(".confirm-summary")).to_contain_text("20.00")
