@@ -162,3 +162,13 @@ def test_the_timeline_and_the_notice_name_who_sat(app, board, case, client, logi
     assert "王组长(组长)" in page and "乙一成员(成员)" in page
     notice = client.get(f"/complaints/print_ruling/{case.id}").get_data(as_text=True)
     assert "参加认定的小组成员:王组长(组长)、" in notice and "乙一成员(成员)" in notice
+
+
+def test_my_rulings_to_record_leave_out_the_cases_a_member_is_recused_from(app, board, case, client, login):
+    from tests.conftest import web_login
+
+    login("committee")
+    assert case.number in client.get("/todo/").get_data(as_text=True)
+    other = app.test_client()
+    assert web_login(other, "member_a1").status_code == 302
+    assert case.number not in other.get("/todo/").get_data(as_text=True)
