@@ -54,7 +54,7 @@ class Ruling(Model):
     recorded_by = relationship(User)
     links = relationship(RulingStaff, cascade="all", order_by=RulingStaff.staff_id)
     staff = relationship("Staff", secondary=ruled_staff, order_by="Staff.id", viewonly=True)
-    # Who sat: read with the rulings (one statement for all of a case's rulings, names joined).
+    # Who sat: one more statement for all the rulings read (names joined into it).
     present = relationship("RulingMember", cascade="all", order_by="RulingMember.staff_id", lazy="selectin")
 
     @property

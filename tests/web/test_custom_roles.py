@@ -11,8 +11,7 @@ from app.models.admin_audit import AdminAudit
 from app.security import capabilities as caps
 from app.security import roles as r
 from app.services import roles as service
-from tests.conftest import csrf_token
-from tests.conftest import present
+from tests.conftest import csrf_token, present
 
 ENGLISH_PERMISSION = re.compile(r"\b(can_[a-z_]+|menu_access|[A-Z][a-z]+(View|Api)\b|ModelView|ComplaintView)")
 
@@ -202,11 +201,19 @@ def test_custom_roles_decide_extensions_and_record_rulings(app, factory, org, us
     assert decided.extension_status == "approved"
 
     member = _custom_user(factory, org, "认定组员", ["rule"], caps.SCOPE_ALL, "ruler", org["union"])
+    from datetime import date
+
+    from app.extensions import db
+    from app.models.committee import BodyMember, RulingBody
+
+    committee = db.session.query(RulingBody).filter_by(kind="committee").one()
+    db.session.add(BodyMember(body=committee, staff=member.staff_records[0], role="member", term_from=date(2020, 1, 1)))
+    db.session.commit()
     assert "rule" in _available(member, cases["replied"])
     assert "accept" not in _available(member, cases["registered"])
     ruled = svc.apply(member, cases["replied"].id, "rule", {
         "result": "not_responsible", "category": "19.4", "verified": False, "basis": "经核实系客户误会所致。",
-        "members": present(member)})
+        "members": present(member, users[r.COMMITTEE])})
     assert ruled.ruling_result == "not_responsible"
 
 

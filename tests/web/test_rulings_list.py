@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from app.security import roles as r
 from app.services import complaints as svc
+from tests.conftest import present
 
 NOW = datetime(2026, 12, 1, 10, 0)
 NAME = "名标记丙丁"
@@ -29,7 +30,7 @@ def ruled(factory, users, org, make_complaint, cases):
     def rule(user, case, staff, category="18.4"):
         svc.apply(committee, case.id, "rule", {
             "result": "responsible", "category": category, "verified": True, "staff_ids": [staff.id],
-            **({"fee_borne": "50.00"} if category == "18.4" else {}), "basis": "柜员操作错误多收费用,经核实属实。", "members": "赵丽华、孙明"}, now=NOW)
+            **({"fee_borne": "50.00"} if category == "18.4" else {}), "basis": "柜员操作错误多收费用,经核实属实。", "members": present(committee)}, now=NOW)
 
     foreign = make_complaint(office, received_at="2026-11-30T09:00:00", branch_id=org["b1"].id, category="fee",
                              disputed_fee="50.00", complainant_name=NAME, complainant_phone=PHONE)
@@ -44,7 +45,8 @@ def ruled(factory, users, org, make_complaint, cases):
     rule(committee, rerule, clerk, "18.2")
     svc.apply(users[r.COUNTER_STAFF], rerule.id, "request_reruling", {"reason": "非本人失误。"}, now=NOW)
     svc.apply(users[r.RERULING_BODY], rerule.id, "decide_reruling", {
-        "result": "not_responsible", "category": "19.2", "basis": "复核认定系统故障导致,非柜员失误。"}, now=NOW)
+        "result": "not_responsible", "category": "19.2", "basis": "复核认定系统故障导致,非柜员失误。",
+        "members": present(users[r.RERULING_BODY])}, now=NOW)
     return dict(foreign=foreign, rerule=rerule, contested=cases["ruled"], plain=cases["ruled_only"],
                 b1_clerk=b1_clerk, clerk=clerk)
 
@@ -236,10 +238,10 @@ def test_statement_count_is_bounded_and_does_not_grow(client, login, api, ruled,
         svc.apply(users[r.COUNTER_STAFF], case.id, "reply", {"method": "phone", "content": "已处理。"}, now=NOW)
         svc.apply(users[r.COMMITTEE], case.id, "rule", {
             "result": "responsible", "category": "18.2", "verified": True, "staff_ids": [clerk.id],
-            "basis": "柜员服务态度生硬,经核实属实。", "members": "赵丽华"}, now=NOW)
+            "basis": "柜员服务态度生硬,经核实属实。", "members": present(users[r.COMMITTEE])}, now=NOW)
     many = [_count(client, url) for url in urls] + [_count(client, "/api/v1/ruling/", headers)]
     assert many == few
-    assert max(many) <= CEILING, many
+    assert max(many) <= CEILING + 2, many  # who sat on each ruling (issue 21) adds up to two statements
 
 
 def test_the_staff_page_statement_count_does_not_grow(client, login, ruled, make_complaint, users):
@@ -254,7 +256,7 @@ def test_the_staff_page_statement_count_does_not_grow(client, login, ruled, make
         svc.apply(users[r.COUNTER_STAFF], case.id, "reply", {"method": "phone", "content": "已处理。"}, now=NOW)
         svc.apply(users[r.COMMITTEE], case.id, "rule", {
             "result": "responsible", "category": "18.2", "verified": True, "staff_ids": [clerk.id],
-            "basis": "柜员服务态度生硬,经核实属实。", "members": "赵丽华"}, now=NOW)
+            "basis": "柜员服务态度生硬,经核实属实。", "members": present(users[r.COMMITTEE])}, now=NOW)
     assert _count(client, f"/staffview/show/{clerk.id}") == few
 
 

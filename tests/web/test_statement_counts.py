@@ -18,7 +18,8 @@ NOW = datetime(2026, 12, 1, 10, 0)
 CEILING = 12  # list and case pages (issue 9 target)
 # The case page also reads the union's settings once (issue 20: the regulatory ceiling lives in the
 # database, read once per request by services/settings.py).
-CASE_PAGE_CEILING = CEILING + 1
+# … and who sat on each ruling (issue 21): one statement for all of the case's rulings.
+CASE_PAGE_CEILING = CEILING + 2
 
 
 def _count(client, url, headers=None):
