@@ -2,6 +2,7 @@
 import functools
 import sys
 
+from flask import request
 from flask_appbuilder.api import BaseApi, ModelRestApi
 from flask_appbuilder.exceptions import InvalidColumnFilterFABException, InvalidOperationFilterFABException
 from flask_babel import gettext
@@ -29,6 +30,20 @@ def contract_errors(method):
             return method(self, *args, **kwargs)
         except DomainError as error:
             return domain_error_response(self, error)
+
+    return wrapper
+
+
+def json_object(method):
+    """Hand an API ``method`` the request's JSON object as ``body``; anything else (no JSON, bad
+    JSON, a list or a scalar) answers 400 "Invalid input type." before the method runs."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return self.response_400(message=gettext("Invalid input type."))
+        return method(self, *args, body=body, **kwargs)
 
     return wrapper
 

@@ -14,7 +14,7 @@ from ..ids import row_id
 from ..models.committee import BodyMember, RulingBody
 from ..security import permissions as p
 from ..services import committee_roster as service
-from .base import domain_error_response
+from .base import domain_error_response, json_object
 
 
 class BodyMemberOutSchema(Schema):
@@ -50,11 +50,6 @@ def _body(body: RulingBody, members=False) -> dict:
     if members:
         values["members"] = [service.member_values(member) for member in body.members]
     return values
-
-
-def _json():
-    data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else None
 
 
 class CommitteeApi(BaseApi):
@@ -133,7 +128,8 @@ class CommitteeApi(BaseApi):
     @expose("/", methods=["POST"])
     @protect()
     @safe
-    def post(self):
+    @json_object
+    def post(self, body):
         """Create a ruling body; audited.
         ---
         post:
@@ -157,15 +153,13 @@ class CommitteeApi(BaseApi):
             401: {$ref: '#/components/responses/401'}
             403: {$ref: '#/components/responses/403'}
         """
-        data = _json()
-        if data is None:
-            return self.response_400(message=gettext("Invalid input type."))
-        return self._write(lambda: _body(service.create_body(data, g.user), members=True), 201)
+        return self._write(lambda: _body(service.create_body(body, g.user), members=True), 201)
 
     @expose("/<int:pk>", methods=["PUT"])
     @protect()
     @safe
-    def put(self, pk):
+    @json_object
+    def put(self, pk, body):
         """Change a ruling body (a missing field keeps its value); audited.
         ---
         put:
@@ -190,10 +184,7 @@ class CommitteeApi(BaseApi):
             403: {$ref: '#/components/responses/403'}
             404: {$ref: '#/components/responses/404'}
         """
-        data = _json()
-        if data is None:
-            return self.response_400(message=gettext("Invalid input type."))
-        return self._write(lambda: _body(service.update_body(pk, data, g.user), members=True))
+        return self._write(lambda: _body(service.update_body(pk, body, g.user), members=True))
 
     @expose("/members/", methods=["GET"])
     @protect()
@@ -230,7 +221,8 @@ class CommitteeApi(BaseApi):
     @expose("/members/", methods=["POST"])
     @protect()
     @safe
-    def post_member(self):
+    @json_object
+    def post_member(self, body):
         """Add a member to a body's roster; audited.
         ---
         post:
@@ -255,15 +247,13 @@ class CommitteeApi(BaseApi):
             401: {$ref: '#/components/responses/401'}
             403: {$ref: '#/components/responses/403'}
         """
-        data = _json()
-        if data is None:
-            return self.response_400(message=gettext("Invalid input type."))
-        return self._write(lambda: service.member_values(service.add_member(data, g.user)), 201)
+        return self._write(lambda: service.member_values(service.add_member(body, g.user)), 201)
 
     @expose("/members/<int:pk>", methods=["PUT"])
     @protect()
     @safe
-    def put_member(self, pk):
+    @json_object
+    def put_member(self, pk, body):
         """Change a member's role or term; end a term by setting term_to; audited.
         ---
         put:
@@ -288,10 +278,7 @@ class CommitteeApi(BaseApi):
             403: {$ref: '#/components/responses/403'}
             404: {$ref: '#/components/responses/404'}
         """
-        data = _json()
-        if data is None:
-            return self.response_400(message=gettext("Invalid input type."))
-        return self._write(lambda: service.member_values(service.update_member(pk, data, g.user)))
+        return self._write(lambda: service.member_values(service.update_member(pk, body, g.user)))
 
     @expose("/members/<int:pk>", methods=["DELETE"])
     @protect()

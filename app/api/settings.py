@@ -1,13 +1,12 @@
 """``/api/v1/settings/``: the union's business settings (api.md "Additions"; Admin only)."""
-from flask import g, request
+from flask import g
 from flask_appbuilder.api import BaseApi, expose, protect, safe
-from flask_babel import gettext
 
 from ..domain.settings import SettingsOutSchema, SettingsSchema
 from ..errors import DomainError
 from ..security import permissions as p
 from ..services import settings as service
-from .base import domain_error_response
+from .base import domain_error_response, json_object
 
 
 class SettingsApi(BaseApi):
@@ -50,7 +49,8 @@ class SettingsApi(BaseApi):
     @expose("/", methods=["PUT"])
     @protect()
     @safe
-    def put(self):
+    @json_object
+    def put(self, body):
         """Change any of the settings (a missing field keeps its value); audited.
         ---
         put:
@@ -75,11 +75,8 @@ class SettingsApi(BaseApi):
             401: {$ref: '#/components/responses/401'}
             403: {$ref: '#/components/responses/403'}
         """
-        data = request.get_json(silent=True)
-        if not isinstance(data, dict):
-            return self.response_400(message=gettext("Invalid input type."))
         try:
-            service.update(data, g.user)
+            service.update(body, g.user)
         except DomainError as error:
             return domain_error_response(self, error)
         return self._answer()

@@ -32,8 +32,8 @@ from ..services import complaints as svc
 from ..services.calendar import load_calendar
 from ..services.pii import log_identity_search, log_identity_views
 from . import forms
+from .base import check_list_arguments
 
-MAX_PAGE_SIZE = 100
 
 COMPLAINT_METHODS = {
     "list": "read",
@@ -226,15 +226,7 @@ class ComplaintView(ModelView):
     @expose("/list/")
     @has_access
     def list(self):
-        name = self.__class__.__name__
-        order = request.args.get(f"_oc_{name}")
-        if order is not None and order not in self.order_columns:
-            abort(400)
-        if request.args.get(f"_od_{name}") not in (None, "asc", "desc"):
-            abort(400)
-        size = request.args.get(f"psize_{name}")
-        if size is not None and (not size.isdigit() or not 0 < int(size) <= MAX_PAGE_SIZE):
-            abort(400)
+        check_list_arguments(self)
         today = svc.today()
         calendar = load_calendar()
         soon = cal.add_working_days(calendar, today, 2).date

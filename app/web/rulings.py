@@ -1,6 +1,6 @@
 """责任认定记录 (issue 21): every ruling in one read-only list, scoped like the cases, each row
 opening its case; its Excel export."""
-from flask import abort, g, request, send_file, url_for
+from flask import g, request, send_file, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.fieldwidgets import Select2Widget
@@ -16,7 +16,8 @@ from ..reports import export
 from ..security import permissions as p
 from ..security.filters import CaseRecordScopeFilter
 from ..security.scope import staff_of
-from .case import MAX_PAGE_SIZE, scoped_units
+from .base import check_list_arguments
+from .case import scoped_units
 
 EXPORT_MAX_ROWS = 20000  # rulings are a few hundred a year; more is not a list to export
 
@@ -101,18 +102,6 @@ class RulingView(ModelView):
     }
     list_template = "ruling/list.html"
 
-    def _checked_order(self):
-        """Sorting and page size only on declared terms (400 otherwise)."""
-        name = self.__class__.__name__
-        order = request.args.get(f"_oc_{name}")
-        if order is not None and order not in self.order_columns:
-            abort(400)
-        if request.args.get(f"_od_{name}") not in (None, "asc", "desc"):
-            abort(400)
-        size = request.args.get(f"psize_{name}")
-        if size is not None and (not size.isdigit() or not 0 < int(size) <= MAX_PAGE_SIZE):
-            abort(400)
-
     def _quick_links(self):
         links = [
             (_l("Final"), {reads.list_argument("kind", reads.FilterStanding): "final"}),
@@ -126,7 +115,7 @@ class RulingView(ModelView):
     @expose("/list/")
     @has_access
     def list(self):
-        self._checked_order()
+        check_list_arguments(self)
         scoped_units()  # before the list query: the cases' branches then come from the session
         self.extra_args = {
             "quick": self._quick_links(),
@@ -141,7 +130,7 @@ class RulingView(ModelView):
     def export(self):
         """The list as filtered and sorted on the page, every row of it, as an Excel sheet: the
         same filters and the same scope as the page."""
-        self._checked_order()
+        check_list_arguments(self)
         scoped_units()
         get_filter_args(self._filters)
         order_column, order_direction = get_order_args().get(self.__class__.__name__, ("", ""))

@@ -221,6 +221,17 @@ def test_chinese_labels_and_links(client, login, ruled):
     assert "第十八条(四)" in body
 
 
+def _rule_more(make_complaint, users, clerk, count):
+    """``count`` more cases, each ruled with ``clerk`` responsible."""
+    for _ in range(count):
+        case = make_complaint(users[r.COUNTER_STAFF], received_at="2026-11-30T09:00:00")
+        svc.apply(users[r.DISCIPLINE_OFFICE], case.id, "accept", {"level": "branch", "handler_id": clerk.id}, now=NOW)
+        svc.apply(users[r.COUNTER_STAFF], case.id, "reply", {"method": "phone", "content": "已处理。"}, now=NOW)
+        svc.apply(users[r.COMMITTEE], case.id, "rule", {
+            "result": "responsible", "category": "18.2", "verified": True, "staff_ids": [clerk.id],
+            "basis": "柜员服务态度生硬,经核实属实。", "members": present(users[r.COMMITTEE])}, now=NOW)
+
+
 @pytest.mark.parametrize("username", ["discipline", "branchhead", "counter"])
 def test_statement_count_is_bounded_and_does_not_grow(client, login, api, ruled, make_complaint, users, username):
     """The list page, the API list and a staff page: the same statements for 4 rulings as for 16,
@@ -232,13 +243,7 @@ def test_statement_count_is_bounded_and_does_not_grow(client, login, api, ruled,
     clerk = users[r.COUNTER_STAFF].staff_records[0]
     urls = [LIST, f"{LIST}?_flt_0_kind=final&_oc_RulingView=fee_borne&_od_RulingView=desc"]
     few = [_count(client, url) for url in urls] + [_count(client, "/api/v1/ruling/", headers)]
-    for _ in range(12):
-        case = make_complaint(users[r.COUNTER_STAFF], received_at="2026-11-30T09:00:00")
-        svc.apply(users[r.DISCIPLINE_OFFICE], case.id, "accept", {"level": "branch", "handler_id": clerk.id}, now=NOW)
-        svc.apply(users[r.COUNTER_STAFF], case.id, "reply", {"method": "phone", "content": "已处理。"}, now=NOW)
-        svc.apply(users[r.COMMITTEE], case.id, "rule", {
-            "result": "responsible", "category": "18.2", "verified": True, "staff_ids": [clerk.id],
-            "basis": "柜员服务态度生硬,经核实属实。", "members": present(users[r.COMMITTEE])}, now=NOW)
+    _rule_more(make_complaint, users, clerk, 12)
     many = [_count(client, url) for url in urls] + [_count(client, "/api/v1/ruling/", headers)]
     assert many == few
     assert max(many) <= CEILING + 2, many  # who sat on each ruling (issue 21) adds up to two statements
@@ -250,13 +255,7 @@ def test_the_staff_page_statement_count_does_not_grow(client, login, ruled, make
     login("discipline")
     clerk = ruled["clerk"]
     few = _count(client, f"/staffview/show/{clerk.id}")
-    for _ in range(5):
-        case = make_complaint(users[r.COUNTER_STAFF], received_at="2026-11-30T09:00:00")
-        svc.apply(users[r.DISCIPLINE_OFFICE], case.id, "accept", {"level": "branch", "handler_id": clerk.id}, now=NOW)
-        svc.apply(users[r.COUNTER_STAFF], case.id, "reply", {"method": "phone", "content": "已处理。"}, now=NOW)
-        svc.apply(users[r.COMMITTEE], case.id, "rule", {
-            "result": "responsible", "category": "18.2", "verified": True, "staff_ids": [clerk.id],
-            "basis": "柜员服务态度生硬,经核实属实。", "members": present(users[r.COMMITTEE])}, now=NOW)
+    _rule_more(make_complaint, users, clerk, 5)
     assert _count(client, f"/staffview/show/{clerk.id}") == few
 
 
