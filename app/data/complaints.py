@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..domain import calendar as cal
+from ..domain.committee import COMMITTEE, HIGHER
 from ..domain import states as s
 from ..domain import transitions as t
 from ..extensions import db
@@ -18,7 +19,7 @@ from ..models.complaint import Complaint, ComplaintEvent
 from ..models.reminder import Reminder
 from ..security.scope import all_units, clauses_for_ruled_staff
 from ..services import complaints as svc
-from ..services import deadlines, story
+from ..services import committee, deadlines, story
 from ..services.calendar import load_calendar
 
 
@@ -188,13 +189,16 @@ def _units(actor):
 
 
 TODO_WORK = (
-    # §17: the committee rules on the cases awaiting a ruling.
-    Work(("rule",), lambda a: a.acts(t.COMMITTEE),
-         lambda a, today: Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None),
+    # §17: a committee member rules on the cases awaiting a ruling of the committees they serve on
+    # that day (someone on no roster cannot sit, so nothing waits for them).
+    Work(("rule",), lambda a: a.acts(t.COMMITTEE) and a.staff_id is not None,
+         lambda a, today: (Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None)
+                           & Complaint.branch_id.in_(sorted(committee.units_served(a.staff_id, today, COMMITTEE)))),
          lambda: _newest(Complaint.received_at)),
-    # §17: the higher ruling body decides the requests addressed to its unit.
-    Work(("decide_reruling",), lambda a: a.acts(t.RERULING_BODY) and a.unit_id is not None,
-         lambda a, today: (Complaint.reruling_status == s.RERULING_REQUESTED) & (Complaint.reruling_unit_id == a.unit_id),
+    # §17: a member of a higher ruling body decides the requests addressed to its unit.
+    Work(("decide_reruling",), lambda a: a.acts(t.RERULING_BODY) and a.staff_id is not None,
+         lambda a, today: ((Complaint.reruling_status == s.RERULING_REQUESTED)
+                           & Complaint.reruling_unit_id.in_(sorted(committee.units_served(a.staff_id, today, HIGHER)))),
          lambda: (Complaint.reruling_requested_at, Complaint.id)),
     # §14: an appeal waits for its appeal unit.
     Work(("decide_appeal",), lambda a: a.unit_id is not None,
@@ -240,6 +244,13 @@ def _todo_parts(actor, today):
     return [(work.where(actor, today), work.order()) for work in TODO_WORK
             if work.who(actor) and any(f"can_{t.BY_NAME[name].permission}" in actor.permissions
                                        for name in work.transitions)]
+
+
+def has_work(actor) -> bool:
+    """Whether some kind of to-do work may come to ``actor`` (its roles or a custom role's
+    capabilities, and the permission for the step): such a user lands on 我的待办."""
+    return any(work.who(actor) and any(f"can_{t.BY_NAME[name].permission}" in actor.permissions
+                                       for name in work.transitions) for work in TODO_WORK)
 
 
 def todo_candidates(user, actor, today, limit=TODO_LIMIT):

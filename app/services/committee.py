@@ -3,7 +3,7 @@ day, who is recused and why, and the check of the members a ruling says were pre
 recusal, the recorder among them). The rules themselves are ``domain/committee.py``; the roster
 is maintained in ``services/committee_roster.py``."""
 import datetime as dt
-from typing import Iterable, Optional
+from typing import FrozenSet, Iterable, Optional
 
 from flask_babel import gettext
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..models import OrgUnit, Staff
 from ..models.committee import BodyMember, RulingBody, RulingMember
+from ..security.scope import all_units
 
 MEMBERS_FIELD = "members"
 
@@ -58,6 +59,36 @@ def body_for(complaint, transition_name) -> Optional[RulingBody]:
     if transition_name == "decide_reruling":
         return higher_body_at(complaint.reruling_unit_id) if complaint.reruling_unit_id else None
     return committee_for(complaint)
+
+
+def units_served(staff_id: Optional[int], day: dt.date, kind: str) -> FrozenSet[int]:
+    """The units whose cases the bodies of ``kind`` that ``staff_id`` serves on ``day`` decide: for
+    a committee, every branch whose nearest active committee is one of them (``committee_for``);
+    for a higher body, its own unit (the unit a re-ruling request is addressed to). Empty for
+    someone on no roster that day: they cannot sit, so nothing waits for them (我的待办)."""
+    if staff_id is None:
+        return frozenset()
+    mine = set(db.session.execute(
+        select(RulingBody.id).join(BodyMember, BodyMember.body_id == RulingBody.id).where(
+            BodyMember.staff_id == staff_id, RulingBody.kind == kind, RulingBody.active.is_(True),
+            BodyMember.term_from <= day, (BodyMember.term_to.is_(None)) | (BodyMember.term_to >= day))
+    ).scalars())
+    if not mine:
+        return frozenset()
+    at_unit = dict(db.session.execute(select(RulingBody.unit_id, RulingBody.id).where(
+        RulingBody.kind == kind, RulingBody.active.is_(True))).all())
+    if kind == c.HIGHER:
+        return frozenset(unit for unit, body in at_unit.items() if body in mine)
+    parents = {unit.id: unit.parent_id for unit in all_units()}
+    served = set()
+    for unit_id in parents:
+        current, seen = unit_id, set()
+        while current is not None and current not in seen and current not in at_unit:
+            seen.add(current)
+            current = parents.get(current)
+        if current in at_unit and at_unit[current] in mine:
+            served.add(unit_id)
+    return frozenset(served)
 
 
 def roster(body: RulingBody, day: dt.date) -> list:

@@ -8,7 +8,8 @@ from ..reports.period import may
 from ..security.permissions import REPORT_READ
 from ..domain.vocabulary import ROLES
 from ..i18n import label
-from ..security.roles import BRANCH_HEAD, COMMITTEE, COUNTER_STAFF, DISCIPLINE_OFFICE, LEADERSHIP, RERULING_BODY
+from ..security.roles import (BRANCH_HEAD, COMMITTEE, COUNTER_STAFF, DISCIPLINE_OFFICE, LEADERSHIP, RERULING_BODY,
+                              ROLE_NAMES)
 from ..security.scope import role_names, scope_of, staff_of
 
 
@@ -32,6 +33,18 @@ class HomeView(IndexView):
 
     index_template = "home.html"
 
+    @staticmethod
+    def _custom_role_with_work(user) -> bool:
+        """A custom role (issue 20) whose capabilities bring work (handling, rulings, …) lands on
+        我的待办 like the built-in role it stands in for, when it may open the list."""
+        from ..data.complaints import has_work
+        from ..services.complaints import actor_for
+
+        if role_names(user) & set(ROLE_NAMES):
+            return False
+        actor = actor_for(user)
+        return "can_read" in actor.permissions and has_work(actor)
+
     @expose("/")
     def index(self):
         user = g.user if getattr(g.user, "is_authenticated", False) else None
@@ -43,7 +56,7 @@ class HomeView(IndexView):
             home = {"roles": [label(ROLES, name) for name in sorted(role_names(user))],
                     "staff": staff_of(user)}
             return render_dashboard(self, request.args, home=home)
-        if user is not None and role_names(user) & TODO_HOME_ROLES:
+        if user is not None and (role_names(user) & TODO_HOME_ROLES or self._custom_role_with_work(user)):
             return redirect(url_for("TodoView.index"))
         if user is not None:
             context = who_am_i(user)

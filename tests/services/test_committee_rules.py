@@ -172,3 +172,36 @@ def test_my_rulings_to_record_leave_out_the_cases_a_member_is_recused_from(app, 
     other = app.test_client()
     assert web_login(other, "member_a1").status_code == 302
     assert case.number not in other.get("/todo/").get_data(as_text=True)
+
+
+def test_my_rulings_to_record_are_those_of_the_bodies_i_serve_on_that_day(app, factory, org, users, case, client):
+    """A committee user on no roster, or whose term has ended, has no rulings to record (they
+    could not sit); a member of a cooperative's own committee has its branches' cases, and the
+    union's committee no longer has them; the higher body's members have the requests addressed
+    to their unit."""
+    from tests.conftest import web_login
+
+    def todo_of(username):
+        other = app.test_client()
+        assert web_login(other, username).status_code == 302
+        return other.get("/todo/").get_data(as_text=True)
+
+    factory.user(r.COMMITTEE, "unseated", org["union"], "committee_member", "未任成员")
+    ended = factory.user(r.COMMITTEE, "ended", org["union"], "committee_member", "已卸任成员")
+    union_body = db.session.query(RulingBody).filter_by(kind="committee").one()
+    db.session.add(BodyMember(body=union_body, staff=ended.staff_records[0], role="member",
+                              term_from=date(2020, 1, 1), term_to=date(2021, 12, 31)))
+    db.session.commit()
+    assert case.number in todo_of("committee")
+    assert case.number not in todo_of("unseated")
+    assert case.number not in todo_of("ended")
+
+    coop = factory.user(r.COMMITTEE, "coop_a_member", org["coop_a"], "committee_member", "甲社成员")
+    factory.body("committee", org["coop_a"], [(coop, "chair")])
+    assert case.number in todo_of("coop_a_member")  # 甲一分社 is under 甲信用社
+    assert case.number not in todo_of("committee")  # its nearest committee is now 甲信用社's
+    assert committee.units_served(coop.staff_records[0].id, date(2026, 12, 1), "committee") == frozenset(
+        {org["coop_a"].id, org["a1"].id, org["a2"].id})
+    assert committee.units_served(users[r.RERULING_BODY].staff_records[0].id, date(2026, 12, 1), "higher") == frozenset(
+        {org["union"].id})
+    assert committee.units_served(None, date(2026, 12, 1), "committee") == frozenset()

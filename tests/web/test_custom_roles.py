@@ -226,3 +226,21 @@ def test_acting_as_a_role_never_widens_what_is_seen(app, factory, org, users, ca
     actor = actor_for(approver)
     assert actor.acts("DisciplineOffice") and not actor.has_role("DisciplineOffice")
     assert not sees_identity(actor, cases["extension"])
+
+
+def test_a_custom_role_with_work_lands_on_my_to_do_and_one_without_on_the_home_page(app, factory, org, users):
+    """A custom role whose capabilities bring work (here: handling its unit's cases) lands on 我的待办
+    like the branch head it stands in for; a read-only custom role lands on the home page."""
+    from tests.conftest import web_login
+
+    _custom_user(factory, org, "分社主任", ["register", "handle"], caps.SCOPE_UNIT, "subhead", org["a1"])
+    _custom_user(factory, org, "只读查询", ["read"], caps.SCOPE_UNIT, "reader", org["a1"])
+    for username, landing in (("subhead", "/todo/"), ("reader", None)):
+        client = app.test_client()
+        assert web_login(client, username).status_code == 302
+        home = client.get("/")
+        if landing:
+            assert home.status_code == 302 and home.headers["Location"].endswith(landing), username
+            assert client.get(landing).status_code == 200
+        else:
+            assert home.status_code == 200, username
