@@ -48,8 +48,11 @@ seed: deploy
 run: seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The suite runs under scripts/redis-throwaway.sh: a Redis of its own on a free loopback port
+# (installed from Debian when missing, as root), the shared rate-limit store of the two-server
+# tests (issue 22); stopped and removed afterwards.
 test: catalogs test-install
-	$(VENV)/bin/pytest
+	PYTHON=$(PYTHON) scripts/redis-throwaway.sh $(VENV)/bin/pytest
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
@@ -100,13 +103,13 @@ screenshots:
 
 # The whole suite on PostgreSQL: scripts/pg-throwaway.sh starts a throwaway server (initdb into
 # a temporary directory, 127.0.0.1 on a free port, run as `postgres` when root), runs pytest with
-# TEST_DATABASE_URL pointing at it, then stops and removes the server. Installs the Debian
+# TEST_DATABASE_URL pointing at it (and a throwaway Redis, as for make test), then stops and removes the server. Installs the Debian
 # postgresql package when the server binaries are missing (as root). TEST_WORKERS pytest-xdist
 # processes share the machine's cores (each with its own template and databases); 0 = serial.
 TEST_WORKERS ?= 2
 test-postgres: catalogs test-install
 	@start=$$(date +%s); rc=0; \
-	PYTHON=$(PYTHON) scripts/pg-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) || rc=$$?; \
+	PYTHON=$(PYTHON) scripts/pg-throwaway.sh scripts/redis-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) || rc=$$?; \
 	echo "make test-postgres: $$(( $$(date +%s) - start )) s (exit $$rc)"; exit $$rc
 
 .PHONY: test-postgres

@@ -183,7 +183,21 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    # Where the login rate limit counts (issue 22). memory:// counts in each worker process apart,
+    # so it is refused in production when more than one process serves (``shared_state_refusal``);
+    # several workers or app servers share Redis: redis://:<password>@<host>:6379/0.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # One Redis may serve several instances (production, training): each counts under its own prefix.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "complaints")
+    # A Redis that does not answer within a second must not hold up a login ...
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    # ... nor answer 500: while it is unreachable each process counts in memory (the per-account
+    # lockout, in the database, still holds), and Redis is used again once it answers.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Processes serving this database besides this one's workers: gunicorn.conf.py sets
+    # COMPLAINTS_WORKERS to its worker count; APP_SERVERS counts the app servers behind the load
+    # balancer (docs/deploy.md §"Two app servers").
+    APP_SERVERS = int(os.environ.get("APP_SERVERS", "1") or 1)
     AUTH_RATE_LIMITED = RATELIMIT_ENABLED
     AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 1 minute")
     # Temporary lockout per (username, client address): failures within the window (minutes)
@@ -211,6 +225,9 @@ class Config:
                     f"{path} (`make secret-key` creates one; SECRET_KEY_FILE names another file)."
                 )
         config["SECRET_KEY"] = key
+        refusal = shared_state_refusal(config, os.environ)
+        if refusal:
+            raise RuntimeError(refusal)
         if config.get("PRODUCTION"):
             weakness = secret_key_weakness(key)
             if weakness:
@@ -218,6 +235,27 @@ class Config:
                     f"SECRET_KEY is too weak for production: {weakness}. Use a random key of at least "
                     f"{MIN_SECRET_KEY_LENGTH} characters, e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'."
                 )
+
+
+def shared_state_refusal(config, environ) -> "str | None":
+    """Why production must not start with this rate-limit store, or None (issue 22): with more than
+    one serving process (gunicorn workers × app servers) an in-process store (memory://) would let
+    each process count its own share of a brute force."""
+    if not config.get("PRODUCTION") or not config.get("RATELIMIT_ENABLED"):
+        return None
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if not storage.startswith("memory://"):
+        return None
+    try:
+        workers = max(1, int(environ.get("COMPLAINTS_WORKERS") or 1))
+        servers = max(1, int(config.get("APP_SERVERS") or 1))
+    except (TypeError, ValueError):
+        return "COMPLAINTS_WORKERS and APP_SERVERS must be whole numbers."
+    if workers * servers <= 1:
+        return None
+    return (f"RATELIMIT_STORAGE_URI is memory:// but {workers} worker(s) on {servers} app server(s) serve: "
+            f"each process would count login attempts apart. Set RATELIMIT_STORAGE_URI=redis://:<password>@<host>:6379/0 "
+            f"(a Redis all app servers share; docs/deploy.md), or serve with one worker.")
 
 
 class DevConfig(Config):

@@ -40,3 +40,17 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
 # Files the application creates (attachments, backups) are not readable by other users.
 umask = 0o027
+
+
+def on_starting(server):
+    """Tell the workers how many of them serve (the effective count, after any ``-w``): with more
+    than one, production refuses an in-process rate-limit store (config.shared_state_refusal)."""
+    os.environ["COMPLAINTS_WORKERS"] = str(server.cfg.workers)
+    from config import Config, shared_state_refusal
+
+    settings = {name: getattr(Config, name) for name in
+                ("PRODUCTION", "RATELIMIT_ENABLED", "RATELIMIT_STORAGE_URI", "APP_SERVERS")}
+    refusal = shared_state_refusal(settings, os.environ)
+    if refusal:  # refused before any worker starts; each worker's start-up would refuse it too
+        server.log.error("Refusing to start: %s", refusal)
+        raise SystemExit(1)

@@ -17,7 +17,8 @@ worker); ``flask remind --no-mail`` (wall time). ``--load`` adds the locust scen
 (bench/locustfile.py) for a county (30 users) and a province (300 users).
 
 PostgreSQL runs on a throwaway server: the script re-runs itself under
-``scripts/pg-throwaway.sh``. Results: ``bench/results/<db>-<size>.json`` (a run replaces the
+``scripts/pg-throwaway.sh``; and first of all under ``scripts/redis-throwaway.sh``, whose Redis the
+servers share as their rate-limit store (production refuses memory:// with several workers). Results: ``bench/results/<db>-<size>.json`` (a run replaces the
 earlier results of the same database) and ``bench/RESULTS.md``, regenerated from every JSON
 file there. Every server started is stopped on exit; temporary files live in one temporary
 directory, removed at the end (``--keep`` keeps it).
@@ -56,6 +57,7 @@ FLASK = [str(VENV_BIN / "flask"), "--app", "run"]
 GUNICORN = str(VENV_BIN / "gunicorn")
 LOCUST = str(VENV_BIN / "locust")
 PG_THROWAWAY = ROOT / "scripts" / "pg-throwaway.sh"
+REDIS_THROWAWAY = ROOT / "scripts" / "redis-throwaway.sh"
 DEFAULT_RESULTS = BENCH_DIR / "results"
 DEFAULT_REPORT = BENCH_DIR / "RESULTS.md"
 CHANGES_FILE = BENCH_DIR / "CHANGES.md"
@@ -1026,6 +1028,8 @@ def server_env(url: str, workdir: Path) -> dict:
         PRODUCTION="1",
         BENCH_MODE="1",
         AUTH_RATE_LIMIT="1000000 per 1 minute",
+        RATELIMIT_STORAGE_URI=os.environ["TEST_REDIS_URL"],  # scripts/redis-throwaway.sh (main)
+        RATELIMIT_KEY_PREFIX=f"bench-{secrets.token_hex(4)}",
         UPLOAD_DIR=str(workdir / "attachments"),
         BACKUP_DIR=str(workdir / "backups"),
         ARCHIVE_DIR=str(workdir / "archive"),
@@ -1466,6 +1470,19 @@ def run_postgres_child(argv, args) -> int:
         PROCESSES.stop(process, grace=60.0)
 
 
+def run_under_redis(argv) -> int:
+    """Run this script under scripts/redis-throwaway.sh: the measured servers share its Redis as
+    their rate-limit store, as production with several workers must (issue 22)."""
+    env = {**os.environ, "PYTHON": sys.executable}
+    process = subprocess.Popen([str(REDIS_THROWAWAY), sys.executable, str(Path(__file__).resolve()), *argv],
+                               cwd=ROOT, env=env, start_new_session=True)
+    PROCESSES.add(process)
+    try:
+        return process.wait()
+    finally:
+        PROCESSES.stop(process, grace=30.0)
+
+
 def strip_db_argument(argv):
     out, skip = [], False
     for value in argv:
@@ -1490,6 +1507,8 @@ def main(argv=None) -> int:
     if args.report_only:
         write_report(args.results, args.report)
         return 0
+    if not os.environ.get("TEST_REDIS_URL"):
+        return run_under_redis(argv)
     status = 0
     try:
         for kind in args.dbs:

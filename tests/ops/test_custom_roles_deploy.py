@@ -1,24 +1,15 @@
 """Issue 20: a custom role survives ``flask deploy`` twice unchanged; migration 0018b goes up and down."""
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect as sa_inspect
 
 from app.extensions import db
 from tests.databases import app_for_url
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import flask, production_env
 
 
 def _deploy(url, tmp_path):
-    from tests.ops.test_deploy_and_backup import _environment
-
-    run = subprocess.run([sys.executable, "-m", "flask", "--app", "run", "deploy"], cwd=ROOT,
-                         env=_environment(url, tmp_path), capture_output=True, text=True, timeout=600)
+    run = flask(production_env(url, tmp_path), "deploy")
     assert run.returncode == 0, run.stderr[-3000:]
 
 
