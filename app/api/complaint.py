@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models.complaint import Complaint
 from ..security import permissions as p
 from ..security.filters import ComplaintScopeFilter
-from ..services import complaints as svc
+from ..services import complaints as svc, settings
 from ..security.masking import may_search_identity, sees_identity
 from ..services.pii import log_identity_search, log_identity_views
 from ..services.presenter import carries_identity, complaint_dict, event_dict
@@ -43,6 +43,7 @@ class ComplaintApi(PerColumnFilters, DomainApi):
         "transitions": "read",
         "apply_transition": "read",
         "events": "read",
+        "todo": "read",
     }
     exclude_route_methods = {"delete"}
     base_filters = [["id", ComplaintScopeFilter, lambda: None]]
@@ -228,6 +229,66 @@ class ComplaintApi(PerColumnFilters, DomainApi):
         """
         body = self._json_body()
         return self._result(svc.apply(g.user, pk, name, body))
+
+    @expose("/todo", methods=["GET"])
+    @protect()
+    @safe
+    def todo(self):
+        """我的待办: the cases waiting for the caller's action, a page at a time.
+        ---
+        get:
+          description: The cases waiting for the caller's action, in the to-do order (overdue open work
+            first, then open work by due date, then cases awaiting acceptance oldest first, then closed
+            work most recently closed first), with the steps the caller may take on each. Complainant
+            identity is masked as in every list. A page reaches at most the first 1000 cases.
+          parameters:
+          - {in: query, name: page, required: false, schema: {type: integer, minimum: 0, maximum: 999}}
+          - {in: query, name: page_size, required: false, schema: {type: integer, minimum: 1, maximum: 100}}
+          responses:
+            200:
+              description: One page of the to-do
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      page: {type: integer}
+                      page_size: {type: integer}
+                      has_next: {type: boolean}
+                      result:
+                        type: array
+                        items:
+                          type: object
+                          properties:
+                            complaint: {type: object}
+                            actions: {type: array, items: {type: string}}
+                            overdue: {type: boolean}
+                            due_soon: {type: boolean}
+                            beyond_ceiling: {type: boolean, nullable: true}
+                            reminded_today: {type: boolean}
+            400: {$ref: '#/components/responses/400'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+        """
+        errors, numbers = {}, {}
+        for name, default, low, high in (("page_size", reads.TODO_PAGE_SIZE, 1, reads.TODO_MAX_PAGE_SIZE),
+                                         ("page", 0, 0, reads.TODO_MAX_ITEMS - 1)):
+            value = request.args.get(name, "")
+            numbers[name] = int(value) if value.isdigit() and low <= int(value) <= high else (default if value == "" else None)
+            if numbers[name] is None:
+                errors[name] = [gettext("Must be a whole number from %(low)d to %(high)d.", low=low, high=high)]
+        if not errors and (numbers["page"] + 1) * numbers["page_size"] > reads.TODO_MAX_ITEMS:
+            errors["page"] = [gettext("The to-do reaches its first %(count)d cases only.", count=reads.TODO_MAX_ITEMS)]
+        if errors:
+            return self.response_400(message=errors)
+        today = svc.today()
+        page = reads.todo(g.user, today, settings.due_soon_working_days(), numbers["page"], numbers["page_size"])
+        actor = svc.actor_for(g.user)
+        result = [{"complaint": complaint_dict(item.complaint, actor, today, masked=True),
+                   "actions": [action.name for action in item.actions], "overdue": item.overdue,
+                   "due_soon": item.due_soon, "beyond_ceiling": item.beyond_ceiling,
+                   "reminded_today": item.reminded_today} for item in page.items]
+        return self.response(200, result=result, page=page.page, page_size=page.page_size, has_next=page.has_next)
 
     @expose("/<int:pk>/events", methods=["GET"])
     @protect()

@@ -132,51 +132,111 @@ class TodoItem(NamedTuple):
     reminded_today: bool
 
 
-def todo(user, today, due_soon_days: int) -> List[TodoItem]:
-    """The cases waiting for ``user``'s action, overdue first (at most ``TODO_LIMIT``)."""
+class TodoPage(NamedTuple):
+    items: List[TodoItem]
+    page: int  # from 0
+    page_size: int
+    has_next: bool
+
+
+TODO_PAGE_SIZE = 25
+TODO_MAX_PAGE_SIZE = 100
+TODO_MAX_ITEMS = 1000  # how deep pages may reach (page × size + size); deeper is refused (400)
+
+
+def todo(user, today, due_soon_days: int, page: int = 0, page_size: int = TODO_PAGE_SIZE) -> TodoPage:
+    """One page of the cases waiting for ``user``'s action, in the to-do order (``todo_order``).
+
+    The candidates are read as plain rows (``todo_candidates``): each kind of work split into
+    streams whose index-friendly order is the to-do order itself, each stream read only as deep
+    as the page needs. Only the cases of the page, and the few the transition table turns down
+    on the way, are loaded as objects; so a page costs about the same at a million cases as at a
+    thousand. When the transition table turns down so many candidates that a stream may hold
+    more, the streams are read again, deeper."""
     actor = svc.actor_for(user)
-    rows = sorted(todo_candidates(user, actor, today), key=lambda c: todo_order(c, today))
+    wanted = (page + 1) * page_size + 1  # one more than the page: is there a next page?
+    depth = wanted
+    while True:
+        rows, saturated = todo_candidates(user, actor, today, depth)
+        found = _available_in_order(rows, actor, today, wanted)
+        if len(found) >= wanted or not saturated or depth >= 4 * TODO_MAX_ITEMS:
+            break
+        depth *= 4
+    chosen = found[page * page_size:(page + 1) * page_size]
     calendar = load_calendar()
     reminded = set(db.session.execute(
-        select(Reminder.complaint_id).where(Reminder.day == today, Reminder.complaint_id.in_([c.id for c in rows]))
-    ).scalars())
+        select(Reminder.complaint_id).where(Reminder.day == today,
+                                            Reminder.complaint_id.in_([c.id for c, _ in chosen]))
+    ).scalars()) if chosen else set()
     items = []
-    for complaint in rows:
-        actions = t.available(complaint, actor, today)
-        if not actions:
-            continue
-        if len(items) == TODO_LIMIT:
-            break
+    for complaint, actions in chosen:
         soon = complaint.due_date is not None and complaint.status == s.PROCESSING and cal.due_soon(
             calendar, today, complaint.due_date, due_soon_days)
         items.append(TodoItem(complaint, actions, svc.is_overdue(complaint, today), soon,
                               deadlines.regulatory_ceiling(complaint)[1], complaint.id in reminded))
-    return items
+    return TodoPage(items, page, page_size, len(found) > (page + 1) * page_size)
 
 
-TODO_LIMIT = 200
+def _available_in_order(rows, actor, today, wanted):
+    """The first ``wanted`` candidates, in the to-do order, on which the transition table offers
+    the actor something, with those transitions: the cases are loaded in batches as the walk
+    goes."""
+    ordered = sorted(rows, key=lambda row: todo_order(row, today))
+    # A first batch with room for the few the table turns down: usually one load for the page.
+    found, looked, batch = [], 0, 2 * wanted
+    while looked < len(ordered) and len(found) < wanted:
+        ids = [row.id for row in ordered[looked:looked + batch]]
+        looked += len(ids)
+        by_id = {complaint.id: complaint for complaint in _load_for_todo(ids)}
+        for complaint_id in ids:
+            complaint = by_id.get(complaint_id)
+            actions = t.available(complaint, actor, today) if complaint is not None else []
+            if actions:
+                found.append((complaint, actions))
+                if len(found) == wanted:
+                    break
+    return found
+
+
+def _load_for_todo(ids):
+    query = (
+        select(Complaint).where(Complaint.id.in_(ids))
+        # the guards of a ruled case read its ruled staff: one statement for all rows
+        .options(selectinload(Complaint.handler), selectinload(Complaint.ruled_staff),
+                 selectinload(Complaint.respondent_staff))  # a ruling member's recusal reads it
+    )
+    all_units()  # the rows' units then come from the session
+    return db.session.execute(query).scalars().all()
+
+
 # Statuses in which a case still waits for its handler, head or the office (not closed work).
 ACTIVE = (s.REGISTERED, s.PROCESSING, s.REPLIED, s.APPEALED)
-
-
-def _by_due():
-    return (Complaint.due_date.is_(None), Complaint.due_date, Complaint.received_at, Complaint.id)
-
-
-def _newest(column):
-    return (column.desc(), Complaint.id.desc())
+# The streams a kind of work's cases fall in, each read in an order that is the to-do order
+# restricted to it (``todo_order``): open cases with a deadline (due date, then receipt), open
+# cases without one yet (oldest receipt first: the deadline runs from receipt) and closed cases
+# (most recently closed first).
+DATED, UNDATED, CLOSED = "dated", "undated", "closed"
+OPEN = (DATED, UNDATED)
+STREAMS = {
+    DATED: (lambda: Complaint.status.in_(ACTIVE) & Complaint.due_date.isnot(None),
+            lambda: (Complaint.due_date, Complaint.received_at, Complaint.id)),
+    UNDATED: (lambda: Complaint.status.in_(ACTIVE) & Complaint.due_date.is_(None),
+              lambda: (Complaint.received_at, Complaint.id)),
+    CLOSED: (lambda: Complaint.status == s.CLOSED,
+             lambda: (Complaint.closed_at.desc(), Complaint.id.desc())),
+}
 
 
 @dataclass(frozen=True)
 class Work:
     """One kind of work of the to-do list: the transitions it leads to, who may have it, the cases
     that may need it (a superset: the transition table then decides exactly what each case
-    offers) and the index-friendly order it is read in, with its own limit."""
+    offers) and the streams (``STREAMS``) those cases fall in."""
 
     transitions: Tuple[str, ...]
     who: Callable  # (actor) -> bool
     where: Callable  # (actor, today) -> SQL condition
-    order: Callable  # () -> order-by columns
+    streams: Tuple[str, ...]
 
 
 HANDLING = ("transfer", "request_extension", "reply", "record_receipt", "close")
@@ -194,90 +254,100 @@ TODO_WORK = (
     Work(("rule",), lambda a: a.acts(t.COMMITTEE) and a.staff_id is not None,
          lambda a, today: (Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None)
                            & Complaint.branch_id.in_(sorted(committee.units_served(a.staff_id, today, COMMITTEE)))),
-         lambda: _newest(Complaint.received_at)),
+         (DATED, CLOSED)),
     # §17: a member of a higher ruling body decides the requests addressed to its unit.
     Work(("decide_reruling",), lambda a: a.acts(t.RERULING_BODY) and a.staff_id is not None,
          lambda a, today: ((Complaint.reruling_status == s.RERULING_REQUESTED)
                            & Complaint.reruling_unit_id.in_(sorted(committee.units_served(a.staff_id, today, HIGHER)))),
-         lambda: (Complaint.reruling_requested_at, Complaint.id)),
+         (DATED, CLOSED)),
     # §14: an appeal waits for its appeal unit.
     Work(("decide_appeal",), lambda a: a.unit_id is not None,
          lambda a, today: (Complaint.status == s.APPEALED) & (Complaint.appeal_unit_id == a.unit_id),
-         lambda: (Complaint.appeal_decision_due, Complaint.id)),
+         (DATED,)),
     # §17: a staff member held responsible may still ask for a re-ruling.
     Work(("request_reruling",), lambda a: a.staff_id is not None,
          lambda a, today: ((Complaint.reruling_status == s.RERULING_NONE) & Complaint.ruling_result.isnot(None)
                            & (Complaint.reruling_deadline.is_(None) | (Complaint.reruling_deadline >= today))
                            & clauses_for_ruled_staff(Complaint, a.staff_id)),
-         lambda: _newest(Complaint.ruled_on)),
+         (DATED, CLOSED)),
     # §11: the handler's open cases.
     Work(HANDLING, lambda a: a.staff_id is not None,
-         lambda a, today: (Complaint.handler_id == a.staff_id) & Complaint.status.in_(ACTIVE), _by_due),
+         lambda a, today: (Complaint.handler_id == a.staff_id) & Complaint.status.in_(ACTIVE), OPEN),
     # §7, §13, §15: the discipline office accepts, decides extensions, handles union-level cases and
     # follows up.
     Work(("accept", "reject"), lambda a: a.acts(t.DISCIPLINE_OFFICE),
-         lambda a, today: Complaint.status == s.REGISTERED, _by_due),
+         lambda a, today: Complaint.status == s.REGISTERED, (UNDATED,)),
     Work(("decide_extension",), lambda a: a.acts(t.DISCIPLINE_OFFICE),
          lambda a, today: (Complaint.extension_status == s.EXT_REQUESTED) & (Complaint.status == s.PROCESSING),
-         _by_due),
+         (DATED,)),
     Work(HANDLING, lambda a: a.acts(t.DISCIPLINE_OFFICE),
-         lambda a, today: (Complaint.level == "union") & Complaint.status.in_(ACTIVE), _by_due),
+         lambda a, today: (Complaint.level == "union") & Complaint.status.in_(ACTIVE), OPEN),
     Work(("follow_up",), lambda a: a.acts(t.DISCIPLINE_OFFICE),
          lambda a, today: (Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None),
-         lambda: _newest(Complaint.closed_at)),
+         (CLOSED,)),
     # §11, §12, §15: a branch head handles, accepts and follows up the cases of its units.
     Work(HANDLING, lambda a: a.acts(t.BRANCH_HEAD) and bool(a.unit_ids),
-         lambda a, today: Complaint.handling_unit_id.in_(_units(a)) & Complaint.status.in_(ACTIVE), _by_due),
+         lambda a, today: Complaint.handling_unit_id.in_(_units(a)) & Complaint.status.in_(ACTIVE), OPEN),
     Work(("accept",), lambda a: a.acts(t.BRANCH_HEAD) and bool(a.unit_ids),
-         lambda a, today: (Complaint.status == s.REGISTERED) & Complaint.branch_id.in_(_units(a)), _by_due),
+         lambda a, today: (Complaint.status == s.REGISTERED) & Complaint.branch_id.in_(_units(a)), (UNDATED,)),
     Work(("follow_up",), lambda a: a.acts(t.BRANCH_HEAD) and bool(a.unit_ids),
          lambda a, today: ((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None)
                            & Complaint.handling_unit_id.in_(_units(a))),
-         lambda: _newest(Complaint.closed_at)),
+         (CLOSED,)),
 )
 
 
-def _todo_parts(actor, today):
-    """What may need ``actor``, as (condition, order) pairs: the kinds of work it may have and
-    holds a permission for. Each is read with its own order and limit, so the page costs the same
-    at a million cases as at a thousand."""
-    return [(work.where(actor, today), work.order()) for work in TODO_WORK
+
+def _works_of(actor):
+    """The kinds of work that may come to ``actor``: its roles (or a custom role's capabilities)
+    and the permission for one of the work's steps."""
+    return [work for work in TODO_WORK
             if work.who(actor) and any(f"can_{t.BY_NAME[name].permission}" in actor.permissions
                                        for name in work.transitions)]
 
 
 def has_work(actor) -> bool:
-    """Whether some kind of to-do work may come to ``actor`` (its roles or a custom role's
-    capabilities, and the permission for the step): such a user lands on 我的待办."""
-    return any(work.who(actor) and any(f"can_{t.BY_NAME[name].permission}" in actor.permissions
-                                       for name in work.transitions) for work in TODO_WORK)
+    """Whether some kind of to-do work may come to ``actor``: such a user lands on 我的待办."""
+    return bool(_works_of(actor))
 
 
-def todo_candidates(user, actor, today, limit=TODO_LIMIT):
-    """The cases of ``user``'s to-do candidates in one statement: the ids of each kind of work
-    (its own order and limit) united, then the cases with their units and handler."""
-    parts = _todo_parts(actor, today)
+TODO_COLUMNS = (Complaint.id, Complaint.status, Complaint.due_date, Complaint.received_at, Complaint.closed_at)
+
+
+def todo_candidates(user, actor, today, depth):
+    """``user``'s to-do candidates as rows of ``TODO_COLUMNS``: one statement unites the first
+    ``depth`` ids of each stream of each kind of work (each on its own index-friendly order),
+    a second reads their order columns. Returns (rows, saturated): saturated when some stream
+    gave ``depth`` ids (it may hold more)."""
+    parts = [(work.where(actor, today) & STREAMS[stream][0](), STREAMS[stream][1]())
+             for work in _works_of(actor) for stream in work.streams]
     if not parts:
-        return []
+        return [], False
     scope = svc.scoped_select(user).whereclause
     ids = union_all(*[
-        select(Complaint.id).where(scope, condition).order_by(*order).limit(limit).subquery().select()
-        for condition, order in parts
+        select(Complaint.id.label("id"), literal(n).label("part")).where(scope, condition)
+        .order_by(*order).limit(depth).subquery().select()
+        for n, (condition, order) in enumerate(parts)
     ]).subquery()
-    query = (
-        select(Complaint).where(Complaint.id.in_(select(ids.c.id)))
-        # the guards of a ruled case read its ruled staff: one statement for all rows
-        .options(selectinload(Complaint.handler), selectinload(Complaint.ruled_staff),
-                 selectinload(Complaint.respondent_staff))  # a ruling member's recusal reads it
-    )
-    all_units()  # the rows' units then come from the session
-    return db.session.execute(query).scalars().all()
+    picked = db.session.execute(select(ids.c.id, ids.c.part)).all()
+    per_part = {}
+    for _id, part in picked:
+        per_part[part] = per_part.get(part, 0) + 1
+    saturated = any(count >= depth for count in per_part.values())
+    unique = sorted({row.id for row in picked})
+    if not unique:
+        return [], saturated
+    return db.session.execute(select(*TODO_COLUMNS).where(Complaint.id.in_(unique))).all(), saturated
 
 
-def todo_order(complaint, today):
-    """Overdue open work first, then open work by due date, then follow-ups, rulings and other
-    work without a deadline, most recent first."""
-    if complaint.status in ACTIVE and complaint.due_date is not None:
-        return (0 if complaint.due_date < today else 1, complaint.due_date.toordinal(), complaint.id)
-    recent = complaint.closed_at or complaint.received_at
-    return (2, -recent.toordinal() if recent else 0, -complaint.id)
+def todo_order(case, today):
+    """The to-do order of a case (an object or a row of ``TODO_COLUMNS``): overdue open work first,
+    then open work with a deadline, by due date (then receipt); then open cases without a
+    deadline yet (awaiting acceptance), oldest receipt first; then closed work (follow-ups,
+    rulings, re-rulings), most recently closed first."""
+    if case.status in ACTIVE and case.due_date is not None:
+        return (0 if case.due_date < today else 1, case.due_date.toordinal(), case.received_at.timestamp(), case.id)
+    if case.status in ACTIVE:
+        return (2, 0, case.received_at.timestamp(), case.id)
+    recent = case.closed_at or case.received_at
+    return (3, 0, -recent.timestamp(), -case.id)

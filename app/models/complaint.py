@@ -55,6 +55,8 @@ class Complaint(Model):
         CheckConstraint("disputed_fee IS NULL OR disputed_fee >= 0", name="ck_complaint_fee"),
         CheckConstraint(_in("reruling_status", s.RERULING_STATUSES), name="ck_complaint_reruling_status"),
         Index("ix_complaint_status_due", "status", "due_date"),
+        # 我的待办: a handler's open cases by due date (issue 22), among all the cases they ever handled.
+        Index("ix_complaint_handler_status_due", "handler_id", "status", "due_date"),
         # A branch head's newest cases, unit by unit, from these alone (security/scope.py
         # newest_candidates): the respondent is what "not about the branch head" tests.
         Index("ix_complaint_branch_received", "branch_id", "received_at", "respondent_staff_id"),

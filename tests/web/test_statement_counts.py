@@ -91,6 +91,8 @@ PAGES = [
 API_PAGES = [
     ("discipline", "/api/v1/complaint/"),
     ("branchhead", "/api/v1/complaint/"),
+    ("discipline", "/api/v1/complaint/todo"),
+    ("branchhead", "/api/v1/complaint/todo"),
     ("discipline", "/api/v1/report/summary?start=2026-01-01&end=2026-12-31"),
 ]
 
