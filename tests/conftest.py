@@ -242,6 +242,36 @@ def count_queries():
 
 
 @pytest.fixture
+def fake_smtp(monkeypatch):
+    """``smtplib.SMTP`` replaced: the messages sent (and ``("connect", host, port)`` first)."""
+    import smtplib
+
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout=None):
+            sent.append(("connect", host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def starttls(self):
+            pass
+
+        def login(self, user, password):
+            pass
+
+        def send_message(self, message):
+            sent.append(message)
+
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    return sent
+
+
+@pytest.fixture
 def make_complaint(app, org):
     """``make_complaint(user, **fields)`` registers a complaint through the service."""
     from app.services import complaints as svc

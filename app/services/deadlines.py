@@ -7,16 +7,16 @@ and each actual change is written to the case timeline. Nothing is committed her
 from datetime import timedelta
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import Date, and_, func, or_, select, type_coerce
+from sqlalchemy import Date, and_, bindparam, case, exists, func, insert, or_, select, type_coerce
 
 from ..extensions import db
-from ..models.complaint import Complaint
+from ..models.complaint import Complaint, ComplaintEvent
 from ..domain import calendar as cal
 from ..domain import states as s
 from .. import clock
 from . import settings
 from .calendar import load_calendar
-from .timeline import record_event
+from .timeline import actor_display_name, record_event
 
 
 # Which deadline a recomputation moved, as the timeline names it.
@@ -192,8 +192,6 @@ def _holders(rows):
 
 
 def _holder_rows(condition):
-    from ..models.complaint import ComplaintEvent
-
     return db.session.execute(
         select(Complaint.id, Complaint.due_date, Complaint.handling_unit_id, Complaint.handler_id,
                ComplaintEvent.at, ComplaintEvent.payload)
@@ -221,62 +219,137 @@ def overdue_holders(conditions, today):
 
 # --- reminders -------------------------------------------------------------------------------
 
-def remind(now=None, send_mail=True, batch=500):
+# A chunk of reminders and their timeline events commits together; a large run never holds one
+# huge transaction.
+REMIND_CHUNK = 5000
+
+
+def remind(now=None, send_mail=True, batch=REMIND_CHUNK):
     """Record today's reminder for every case due soon or overdue, once per case per day, on the
     timeline and in the reminder table; e-mail handlers when mail is configured.
+
+    Set-based: the cases are read as plain rows in one statement (handler's e-mail through joins),
+    and the reminders and events are written ``batch`` cases at a time, each chunk one
+    transaction. Once per case per day is the unique constraint's (``uq_reminder_complaint_day``):
+    reminders are inserted with ON CONFLICT DO NOTHING RETURNING the cases actually inserted, and
+    only those get a timeline event, a count and an e-mail line — so two runs at once (two app
+    servers' cron) never duplicate anything and never fail on each other's rows.
 
     Returns counts by kind plus ``emailed``. Safe to run several times a day.
     """
     from flask import current_app
-
-    from ..models.reminder import Reminder
 
     now = now or clock.now()
     today = now.date()
     calendar = load_calendar()
     within = settings.due_soon_working_days()
     horizon = cal.add_working_days(calendar, today, within).date
-    already = select(Reminder.complaint_id).where(Reminder.day == today)
-    query = (
-        select(Complaint)
-        .where(
-            or_(
-                and_(Complaint.status == s.PROCESSING, Complaint.due_date <= horizon),
-                and_(Complaint.status == s.APPEALED, Complaint.appeal_decision_due <= horizon),
-            ),
-            Complaint.id.not_in(already),
-        )
-        .order_by(Complaint.id)
-        .limit(batch)
-    )
+    rows = _remind_candidates(today, horizon)
+    planned = [(row, *_reminder_kind(row, today)) for row in rows]
+    notes = _reminder_notes({(due, kind) for _row, kind, due in planned}, today)
+
     counts = {"due_soon": 0, "overdue": 0, "appeal_due_soon": 0, "appeal_overdue": 0, "emailed": 0}
-    mail = {}
-    while True:
-        complaints = db.session.execute(query).scalars().all()
-        if not complaints:
-            break
-        for complaint in complaints:
-            appeal = complaint.status == s.APPEALED
-            due = complaint.appeal_decision_due if appeal else complaint.due_date
-            kind = ("appeal_" if appeal else "") + ("overdue" if due < today else "due_soon")
-            db.session.add(Reminder(complaint_id=complaint.id, day=today, kind=kind, created_at=now,
-                                    emailed=False))
-            with force_locale("zh"):
-                note = (gettext("Overdue since %(date)s.", date=(due + timedelta(days=1)).isoformat())
-                        if due < today else gettext("Due on %(date)s.", date=due.isoformat()))
-            record_event(complaint, "remind", None, now, complaint.status, complaint.status, note=note,
-                         payload={"kind": kind, "due": due.isoformat()})
+    mail, reminded = {}, []
+    for start in range(0, len(planned), batch):
+        chunk = planned[start:start + batch]
+        inserted = _insert_reminders(
+            [{"complaint_id": row.id, "day": today, "kind": kind, "created_at": now, "emailed": False}
+             for row, kind, _due in chunk])
+        events = []
+        for row, kind, due in chunk:
+            if row.id not in inserted:
+                continue  # another run reminded it since we read it
+            events.append(_reminder_event(row, kind, due, now, notes[due, kind]))
             counts[kind] += 1
-            if complaint.handler is not None and complaint.handler.user is not None and complaint.handler.user.email:
-                mail.setdefault(complaint.handler.user.email, []).append((complaint.number, kind, due))
-        db.session.commit()
+            reminded.append(row.id)
+            if row.email:
+                mail.setdefault(row.email, []).append((row.number, kind, due))
+        if events:
+            db.session.execute(insert(ComplaintEvent.__table__), events)
+        db.session.commit()  # a chunk's reminders and events together
     if send_mail and mail and current_app.config.get("MAIL_SERVER"):
-        counts["emailed"] = _send_reminders(mail, today)
+        counts["emailed"] = _send_reminders(mail, today, reminded, batch)
     return counts
 
 
-def _send_reminders(mail, today):
-    """One message per handler listing case numbers and deadlines (no complainant data, §16)."""
+def _remind_candidates(today, horizon):
+    """(id, number, status, due, email) of every case to remind on ``today``, by id: processing
+    with its due date, appealed with its decision deadline on or before ``horizon``, not reminded
+    today yet; ``email`` is the handler's login's address (None without handler, login or one)."""
+    from flask_appbuilder.security.sqla.models import User
+
+    from ..models.reminder import Reminder
+    from ..models.staff import Staff
+
+    appeal = Complaint.status == s.APPEALED
+    return db.session.execute(
+        select(Complaint.id, Complaint.number, Complaint.status,
+               case((appeal, Complaint.appeal_decision_due), else_=Complaint.due_date).label("due"),
+               User.email)
+        .outerjoin(Staff, Staff.id == Complaint.handler_id)
+        .outerjoin(User, User.id == Staff.user_id)
+        .where(
+            or_(
+                and_(Complaint.status == s.PROCESSING, Complaint.due_date <= horizon),
+                and_(appeal, Complaint.appeal_decision_due <= horizon),
+            ),
+            ~exists().where(Reminder.complaint_id == Complaint.id, Reminder.day == today),
+        )
+        .order_by(Complaint.id)
+    ).all()
+
+
+def _reminder_kind(row, today):
+    """(kind, due) of one candidate: due soon or overdue, of the handling or the appeal."""
+    return ("appeal_" if row.status == s.APPEALED else "") + ("overdue" if row.due < today else "due_soon"), row.due
+
+
+def _reminder_notes(keys, today):
+    """{(due, kind): timeline note} in Chinese, each distinct text translated once."""
+    with force_locale("zh"):
+        return {
+            (due, kind): (gettext("Overdue since %(date)s.", date=(due + timedelta(days=1)).isoformat())
+                          if due < today else gettext("Due on %(date)s.", date=due.isoformat()))
+            for due, kind in keys
+        }
+
+
+def _reminder_event(row, kind, due, now, note):
+    """The ``complaint_event`` row ``timeline.record_event`` writes for a reminder (the system
+    acts: no actor id, the system's display name; the status does not change). Written with a
+    Core INSERT: no ORM unit of work runs, and none is needed — the case row is not touched (its
+    ``version`` does not move, as it did not when the event was added through the ORM), and the
+    session's listeners (kept report months, shared phones) react to changed cases only."""
+    return {"complaint_id": row.id, "at": now, "actor_id": None, "actor_name": actor_display_name(None),
+            "name": "remind", "from_status": row.status, "to_status": row.status, "note": note,
+            "payload": {"kind": kind, "due": due.isoformat()}}
+
+
+def _insert_reminders(rows):
+    """Insert ``rows`` into ``reminder``, skipping a (case, day) that already has one; the set
+    of case ids actually inserted (by this statement, not by a concurrent run)."""
+    from ..models.reminder import Reminder
+
+    if not rows:
+        return set()
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - the application runs on SQLite and PostgreSQL only
+        raise RuntimeError(f"remind: unsupported database {dialect}")
+    table = Reminder.__table__
+    statement = (dialect_insert(table)
+                 .on_conflict_do_nothing(index_elements=[table.c.complaint_id, table.c.day])
+                 .returning(table.c.complaint_id))
+    return set(db.session.execute(statement, rows).scalars())
+
+
+def _send_reminders(mail, today, reminded, batch):
+    """One message per handler listing case numbers and deadlines (no complainant data, §16);
+    then the reminders this run recorded (``reminded``: case ids) are marked e-mailed — not a
+    concurrent run's, which sends and marks its own."""
     import smtplib
     from email.message import EmailMessage
 
@@ -302,8 +375,10 @@ def _send_reminders(mail, today):
             sent += 1
     from ..models.reminder import Reminder
 
-    db.session.execute(
-        Reminder.__table__.update().where(Reminder.day == today).values(emailed=True)
-    )
-    db.session.commit()
+    table = Reminder.__table__
+    mark = (table.update().where(table.c.complaint_id == bindparam("case_id"), table.c.day == today)
+            .values(emailed=True))
+    for start in range(0, len(reminded), batch):
+        db.session.execute(mark, [{"case_id": case_id} for case_id in reminded[start:start + batch]])
+        db.session.commit()
     return sent

@@ -82,31 +82,8 @@ def test_accountability_page(client, users, login, make_complaint):
     assert late.number in html and "超时" in html
 
 
-def test_reminder_mail_goes_to_the_handler_without_complainant_data(app, users, make_complaint, monkeypatch):
-    import smtplib
-
-    sent = []
-
-    class FakeSMTP:
-        def __init__(self, host, port, timeout=None):
-            sent.append(("connect", host, port))
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def starttls(self):
-            pass
-
-        def login(self, user, password):
-            pass
-
-        def send_message(self, message):
-            sent.append(message)
-
-    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+def test_reminder_mail_goes_to_the_handler_without_complainant_data(app, users, make_complaint, fake_smtp):
+    sent = fake_smtp
     app.config["MAIL_SERVER"] = "mail.test.invalid"
     complaint = accepted(users, make_complaint, "2026-11-02T09:00:00")
     counts = deadlines.remind(now=NOW)
