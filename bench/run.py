@@ -542,49 +542,16 @@ class Database:
                 db.session.remove()
 
     def floor_statements(self, username: str):
-        """(count statement, first-page statement) of the list page for ``username``'s scope,
-        as the page runs them (the kept total or the scope's count, and a large scope's page
-        walked in the list's order among each way's first cases): the columns the page shows, joined as it needs them,
-        ordered as it orders."""
-        from sqlalchemy import and_, literal, select
-        from sqlalchemy.orm import aliased
-
-        from app.data.plans import ORDERED_SCAN_FROM
+        """(count statement, first-page statement) of the list page for ``username``, as the page
+        runs them (``bench.plugin.floor.list_plan``: the same statements the render floor runs)."""
         from app.extensions import db
-        from app.models import OrgUnit, Staff
-        from app.models.complaint import Complaint
-        from app.data.plans import newest_candidates, scope_count_select
-        from app.security.scope import complaint_clause
-        from app.services.totals import total_select
+        from bench.plugin.floor import list_plan
 
         with self.app.app_context():
             try:
-                user = self.app.appbuilder.sm.find_user(username=username)
-                count = scope_count_select(user)
-                if count is None:
-                    count = total_select()
-                elif count is False:
-                    count = select(literal(0))
-                matching = db.session.execute(count).scalar() or 0
-                clause = complaint_clause(user, Complaint, ordered_scan=matching > ORDERED_SCAN_FROM)
-                candidates = None
-                if matching > ORDERED_SCAN_FROM:
-                    candidates = newest_candidates(user, Complaint, True, PAGE_SIZE)
-                if candidates is not None:
-                    clause = and_(clause, Complaint.id.in_(candidates))
+                count, _, page = list_plan(self.app.appbuilder.sm.find_user(username=username), db.session)
             finally:
                 db.session.remove()
-        branch, handling, handler = aliased(OrgUnit), aliased(OrgUnit), aliased(Staff)
-        page = (
-            select(Complaint.id, Complaint.number, Complaint.received_at, branch.name, Complaint.category,
-                   Complaint.status, Complaint.level, handling.name, handler.name, Complaint.due_date)
-            .join(branch, Complaint.branch_id == branch.id)
-            .outerjoin(handling, Complaint.handling_unit_id == handling.id)
-            .outerjoin(handler, Complaint.handler_id == handler.id)
-            .where(clause)
-            .order_by(Complaint.received_at.desc(), Complaint.id.desc())
-            .limit(PAGE_SIZE)
-        )
         return count, page
 
     def floor_call(self, username: str):
