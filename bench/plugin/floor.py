@@ -15,8 +15,9 @@ Two things live here, once:
   renders the same 25 rows and columns with plain Jinja (``templates/benchfloor/list.html``):
   the list's formatters and masks (``ComplaintView.formatters_columns``: a list never shows a
   complainant in full), its Chinese column labels, and a layout of the same weight as the list
-  page's (the same CSS and JS, the navbar with the user's menu, the quick filters, the search
-  box, the filter menu and the pager as plain HTML). ``bench/run.py`` measures it beside our list
+  page's (the same CSS and JS, the navbar with the user's menu, the quick filters, the filter
+  menu and the pager as plain HTML; the search box and the navbar's language and user menus are
+  the app's own partials). ``bench/run.py`` measures it beside our list
   page and the stock ``ModelView`` and reports both as multiples of it.
 
 The page shows no more than the list page: an anonymous request goes to the login page, a
@@ -28,12 +29,13 @@ import math
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, redirect, render_template, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import and_, literal, select
 from sqlalchemy.orm import aliased
 
 from app.data import plans
-from app.data.search import IDENTITY_COLUMNS
+from app.data.search import IDENTITY_COLUMNS, KEYWORD_ARGUMENT
 from app.extensions import db
 from app.models import OrgUnit, Staff
 from app.models.complaint import Complaint
@@ -50,6 +52,7 @@ PAGER_LINKS = 7  # page numbers the list's pager shows at most
 # The filter menu, as static HTML: the list's search columns without phone and name (the list
 # offers those to the roles that may search by identity only).
 FILTERS = tuple(column for column in ComplaintView.search_columns if column not in IDENTITY_COLUMNS)
+SEARCH_BOX = {"name": KEYWORD_ARGUMENT, "value": "", "placeholder": _l("Search: case number / text")}
 
 blueprint = Blueprint("BenchFloorView", __name__, url_prefix="/benchfloor", template_folder="templates")
 
@@ -153,8 +156,11 @@ def list_page():
         yesterday=(today - timedelta(days=1)).isoformat(),
         soon=(today + timedelta(days=3)).isoformat(),
         locale=session.get("locale") or current_app.config.get("BABEL_DEFAULT_LOCALE", "en"),
-        full_name=user.get_full_name(),
-        app_name=current_app.appbuilder.app_name,
+        # The list page's search box and the navbar's language and user menus are the app's own
+        # partials (complaint/_search_box.html, appbuilder/navbar_right.html), plain Jinja.
+        search_box=SEARCH_BOX,
+        appbuilder=current_app.appbuilder,
+        languages=current_app.appbuilder.languages,
     )
 
 
