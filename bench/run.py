@@ -11,10 +11,12 @@ application loads only with ``BENCH_MODE=1``: every command and server here runs
 repository root, see ``server_env``), serve it with gunicorn on 127.0.0.1 (4 workers, production
 settings plus ``BENCH_MODE=1``), and measure every complaint page with
 sequential requests after a warm-up (median, p95), a few concurrent client threads
-(requests/s) and the ``X-SQL-Statements`` header; the bare SQL of the list page in this
-process (the floor); the Excel export against a single-worker server (time, peak RSS of the
-worker); ``flask remind --no-mail`` (wall time). ``--load`` adds the locust scenario
-(bench/locustfile.py) for a county (30 users) and a province (300 users).
+(requests/s) and the ``X-SQL-Statements`` header; the render floor (``/benchfloor/list/``: the
+list's first page in plain Flask + Jinja, bench/plugin/floor.py) beside the list pages and the
+stock view; the bare SQL of the list page in this process (the floor); the Excel export against
+a single-worker server (time, peak RSS of the worker); ``flask remind --no-mail`` (wall time).
+``--load`` adds the locust scenario (bench/locustfile.py) for a county (30 users) and a province
+(300 users).
 
 PostgreSQL runs on a throwaway server: the script re-runs itself under
 ``scripts/pg-throwaway.sh``; and first of all under ``scripts/redis-throwaway.sh``, whose Redis the
@@ -77,6 +79,7 @@ PAGE_SIZE = 25
 MAX_STATEMENTS = 12
 MAX_GROWTH = 1.5
 MAX_STOCK_RATIO = 1.0
+MAX_FLOOR_RATIO = 3.0  # our list page ÷ the render floor, at 1M (issue 22)
 MAX_REPORT_SECONDS = 1.0
 MAX_EXPORT_MB = 300
 
@@ -85,6 +88,8 @@ ITEMS = [
     ("list_discipline", "complaint list /complaints/list/ · DisciplineOffice"),
     ("list_branchhead", "complaint list /complaints/list/ · BranchHead"),
     ("stock_admin", "FAB stock ModelView /benchstock/list/ · Admin"),
+    ("render_floor_discipline", "render floor /benchfloor/list/ (plain Flask + Jinja) · DisciplineOffice"),
+    ("render_floor_branchhead", "render floor /benchfloor/list/ (plain Flask + Jinja) · BranchHead"),
     ("floor_discipline", "bare SQL of the list (count + page) · DisciplineOffice scope"),
     ("floor_branchhead", "bare SQL of the list (count + page) · BranchHead scope"),
     ("case_discipline", "case page /complaints/show/<id> · DisciplineOffice"),
@@ -457,9 +462,9 @@ def measure(call, requests: int, warmup: int, threads: int, throughput_requests:
 
 
 def measure_in_turns(calls: dict, requests: int, warmup: int, threads: int, throughput_requests: int) -> dict:
-    """``measure`` for items compared with each other (our list pages and the stock page): one
-    request of each per round, the order rotating, so that a slow spell of the shared machine
-    weighs on all of them alike. Then each item's requests/s."""
+    """``measure`` for items compared with each other (our list pages, the stock page and the
+    render floors): one request of each per round, the order rotating, so that a slow spell of
+    the shared machine weighs on all of them alike. Then each item's requests/s."""
     samplers = {key: Sampler(call) for key, call in calls.items()}
     keys = list(samplers)
     for i in range(warmup):
@@ -542,49 +547,16 @@ class Database:
                 db.session.remove()
 
     def floor_statements(self, username: str):
-        """(count statement, first-page statement) of the list page for ``username``'s scope,
-        as the page runs them (the kept total or the scope's count, and a large scope's page
-        walked in the list's order among each way's first cases): the columns the page shows, joined as it needs them,
-        ordered as it orders."""
-        from sqlalchemy import and_, literal, select
-        from sqlalchemy.orm import aliased
-
-        from app.data.plans import ORDERED_SCAN_FROM
+        """(count statement, first-page statement) of the list page for ``username``, as the page
+        runs them (``bench.plugin.floor.list_plan``: the same statements the render floor runs)."""
         from app.extensions import db
-        from app.models import OrgUnit, Staff
-        from app.models.complaint import Complaint
-        from app.data.plans import newest_candidates, scope_count_select
-        from app.security.scope import complaint_clause
-        from app.services.totals import total_select
+        from bench.plugin.floor import list_plan
 
         with self.app.app_context():
             try:
-                user = self.app.appbuilder.sm.find_user(username=username)
-                count = scope_count_select(user)
-                if count is None:
-                    count = total_select()
-                elif count is False:
-                    count = select(literal(0))
-                matching = db.session.execute(count).scalar() or 0
-                clause = complaint_clause(user, Complaint, ordered_scan=matching > ORDERED_SCAN_FROM)
-                candidates = None
-                if matching > ORDERED_SCAN_FROM:
-                    candidates = newest_candidates(user, Complaint, True, PAGE_SIZE)
-                if candidates is not None:
-                    clause = and_(clause, Complaint.id.in_(candidates))
+                count, _, page = list_plan(self.app.appbuilder.sm.find_user(username=username), db.session)
             finally:
                 db.session.remove()
-        branch, handling, handler = aliased(OrgUnit), aliased(OrgUnit), aliased(Staff)
-        page = (
-            select(Complaint.id, Complaint.number, Complaint.received_at, branch.name, Complaint.category,
-                   Complaint.status, Complaint.level, handling.name, handler.name, Complaint.due_date)
-            .join(branch, Complaint.branch_id == branch.id)
-            .outerjoin(handling, Complaint.handling_unit_id == handling.id)
-            .outerjoin(handler, Complaint.handler_id == handler.id)
-            .where(clause)
-            .order_by(Complaint.received_at.desc(), Complaint.id.desc())
-            .limit(PAGE_SIZE)
-        )
         return count, page
 
     def floor_call(self, username: str):
@@ -787,8 +759,8 @@ def export_periods(today: dt.date):
     return (month_start, month_end), (year_start, month_end)
 
 
-# Measured in turns (measure_in_turns): the pages the ours/stock targets compare.
-COMPARED = ("list_discipline", "list_branchhead", "stock_admin")
+# Measured in turns (measure_in_turns): the pages the ours/stock and render-floor targets compare.
+COMPARED = ("list_discipline", "list_branchhead", "stock_admin", "render_floor_discipline", "render_floor_branchhead")
 
 
 def measure_pages(server: Server, database: Database, args, size_info: dict) -> dict:
@@ -800,6 +772,8 @@ def measure_pages(server: Server, database: Database, args, size_info: dict) -> 
         ("list_discipline", lambda: HttpCall(sessions["DisciplineOffice"], ["/complaints/list/"])),
         ("list_branchhead", lambda: HttpCall(sessions["BranchHead"], ["/complaints/list/"])),
         ("stock_admin", lambda: HttpCall(sessions["Admin"], ["/benchstock/list/"])),
+        ("render_floor_discipline", lambda: HttpCall(sessions["DisciplineOffice"], ["/benchfloor/list/"])),
+        ("render_floor_branchhead", lambda: HttpCall(sessions["BranchHead"], ["/benchfloor/list/"])),
         ("floor_discipline", lambda: database.floor_call(LOGINS["DisciplineOffice"])),
         ("floor_branchhead", lambda: database.floor_call(LOGINS["BranchHead"])),
         ("case_discipline", lambda: HttpCall(sessions["DisciplineOffice"],
@@ -1194,6 +1168,8 @@ def size_table(result: dict) -> str:
         lines.append(f"load {profile} ({load['users']} users): {fmt(total.get('requests'))} requests, "
                      f"p95 {fmt(total.get('p95_ms'))} ms, errors {fmt(total.get('failures'))} "
                      f"({fmt((total.get('error_rate') or 0) * 100, 2)} %)")
+    for what, measured in floor_multiples(result):
+        lines.append(f"{what}: {measured}")
     for row in targets(result, None):
         lines.append(f"target: {row[0]} — {row[1]} → {row[2]}")
     for role, searches in ((result.get("size_info") or {}).get("search_plans") or {}).items():
@@ -1204,6 +1180,23 @@ def size_table(result: dict) -> str:
 
 def verdict(ok):
     return "—" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def floor_multiples(result: dict):
+    """(what, measured) rows: our list page and the stock ModelView as multiples of the render
+    floor, per role (medians of the same run, measured in turns)."""
+    items = result.get("items", {})
+    rows = []
+    for role in ("discipline", "branchhead"):
+        floor = items.get(f"render_floor_{role}")
+        if not floor or not floor["median_ms"]:
+            continue
+        for key, what in ((f"list_{role}", "list page"), ("stock_admin", "stock ModelView")):
+            if key in items:
+                rows.append((f"{what} ÷ render floor ({role})",
+                             f"{items[key]['median_ms'] / floor['median_ms']:.2f}× "
+                             f"({fmt(items[key]['median_ms'])} / {fmt(floor['median_ms'])} ms)"))
+    return rows
 
 
 def targets(result: dict, smallest: dict):
@@ -1224,6 +1217,13 @@ def targets(result: dict, smallest: dict):
             rows.append((f"ours/stock median ratio ({key.split('_')[1]}) ≤ {MAX_STOCK_RATIO}",
                          f"{ratio:.2f} ({fmt(items[key]['median_ms'])} / {fmt(stock['median_ms'])} ms)",
                          verdict(ratio <= MAX_STOCK_RATIO)))
+    for role in ("discipline", "branchhead"):
+        floor, ours = items.get(f"render_floor_{role}"), items.get(f"list_{role}")
+        if floor and ours and floor["median_ms"]:
+            ratio = ours["median_ms"] / floor["median_ms"]
+            rows.append((f"our list page ≤ {MAX_FLOOR_RATIO:g}× the render floor ({role}; target at 1M)",
+                         f"{ratio:.2f}× ({fmt(ours['median_ms'])} / {fmt(floor['median_ms'])} ms)",
+                         verdict(ratio <= MAX_FLOOR_RATIO and ours["errors"] == 0 and floor["errors"] == 0)))
     for key in ("dashboard", "summary_api"):
         if key in items:
             seconds = items[key]["p95_ms"] / 1000
@@ -1298,19 +1298,24 @@ def write_report(directory: Path, report: Path) -> None:
             "- gunicorn with `gunicorn.conf.py`, 4 sync workers on 127.0.0.1, `PRODUCTION=1`, a random "
             "`SECRET_KEY`, `BENCH_MODE=1`; the login rate limit is raised because every client is 127.0.0.1.",
             "- Latency: sequential requests after a warm-up, one logged-in client; median and p95 (nearest rank). "
-            "Our two list pages and the stock page are measured in turns (one request of each per round, the "
-            "order rotating), so that a slow spell of the shared machine weighs on all three alike. "
+            "Our two list pages, the stock page and the two render floors are measured in turns (one request "
+            "of each per round, the order rotating), so that a slow spell of the shared machine weighs on all "
+            "of them alike. "
             "req/s: the same request from several client threads at once. SQL: the `X-SQL-Statements` header "
             "(statements the request sent; median, and max when it differs).",
             "- Stock: Flask-AppBuilder's `ModelView` over `complaint` (plain `SQLAInterface`, no scope, same "
             "columns, page size and order) as Admin. Floor: the list page's count and first page as the page "
             "runs them (the kept total or the scope's count; a large scope's page walked in the list's order among each way's first cases), "
-            "same columns via joins, same order, run with SQLAlchemy Core from the bench process.",
+            "same columns via joins, same order, run with SQLAlchemy Core from the bench process "
+            "(`bench/plugin/floor.py`). Render floor: `/benchfloor/list/`, a plain Flask view (bench mode only) "
+            "that runs those two statements for the logged-in user and renders the same 25 rows, columns, masks "
+            "and a layout of the same weight (CSS/JS, navbar with the user's menu, quick filters, search box, "
+            "pager) with plain Jinja; our list page and the stock page are reported as multiples of it.",
             "- Export: `/reports/export` of the last full month and of the twelve months ending with it, as "
             "DisciplineOffice, against a single-worker gunicorn; peak RSS is the worker's `VmHWM` "
             "(reset before each kind of export).",
             "- `flask remind --no-mail`: wall time and peak RSS of the command.",
-            "- Targets: statements on the max; the growth and stock ratios on the median; dashboard and summary "
+            "- Targets: statements on the max; the growth, stock and render-floor ratios on the median; dashboard and summary "
             "on the p95.", ""]
     out += ["## Targets at a glance", "", "| database | complaints | PASS | FAIL | failed targets |", "|---|---:|---:|---:|---|"]
     for kind in ("sqlite", "postgresql"):
@@ -1344,6 +1349,10 @@ def write_report(directory: Path, report: Path) -> None:
                     label += f" (count {fmt(item['count_median_ms'], 2)} ms + page {fmt(item['page_median_ms'], 2)} ms)"
                 out.append(f"| {label} | {fmt(item['median_ms'])} | {fmt(item['p95_ms'])} | "
                            f"{fmt(item.get('requests_per_s'))} | {statements_cell(item, where=True)} | {item['errors']} |")
+            multiples = floor_multiples(result)
+            if multiples:
+                out += ["", "Multiples of the render floor (medians, measured in turns):", ""]
+                out += [f"- {what}: {measured}" for what, measured in multiples]
             plans = (result.get("size_info") or {}).get("search_plans")
             if plans:
                 out += ["", "Query plans of the searches (count, then the first page of 25):", ""]

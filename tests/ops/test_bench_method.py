@@ -1,5 +1,6 @@
 """bench/run.py's measuring method (issue 9): the pages compared by the ours/stock targets are
-sampled in turns, so that a slow spell of the machine weighs on each of them alike."""
+sampled in turns, so that a slow spell of the machine weighs on each of them alike; the list
+pages and the stock view as multiples of the render floor (issue 22)."""
 import importlib.util
 from pathlib import Path
 
@@ -44,3 +45,23 @@ def test_an_item_in_turns_counts_its_own_errors(bench):
     assert results["ok"]["errors"] == 0
     assert results["bad"]["errors"] == 3 + 4 and results["bad"]["statuses"] == {"500": 3}
     assert results["ok"]["throughput_requests"] == 4
+
+
+def test_list_and_stock_as_multiples_of_the_render_floor(bench):
+    """Our list page and the stock view per role as multiples of the render floor (medians); the
+    target is our list page at most 3× the floor."""
+    def item(median):
+        return {"median_ms": median, "p95_ms": median, "errors": 0}
+
+    result = {"complaints": 1_000_000, "items": {
+        "list_discipline": item(60.0), "list_branchhead": item(90.0), "stock_admin": item(120.0),
+        "render_floor_discipline": item(30.0), "render_floor_branchhead": item(20.0)}}
+    assert bench.floor_multiples(result) == [
+        ("list page ÷ render floor (discipline)", "2.00× (60.0 / 30.0 ms)"),
+        ("stock ModelView ÷ render floor (discipline)", "4.00× (120.0 / 30.0 ms)"),
+        ("list page ÷ render floor (branchhead)", "4.50× (90.0 / 20.0 ms)"),
+        ("stock ModelView ÷ render floor (branchhead)", "6.00× (120.0 / 20.0 ms)"),
+    ]
+    verdicts = {row[0]: row[2] for row in bench.targets(result, None) if "render floor" in row[0]}
+    assert verdicts == {"our list page ≤ 3× the render floor (discipline; target at 1M)": "PASS",
+                        "our list page ≤ 3× the render floor (branchhead; target at 1M)": "FAIL"}
