@@ -7,10 +7,15 @@ logins, case ids per scope, the counter's branch, the export month, think time),
 
 The mix (weights per user class, then per task):
 
-- discipline office (3): complaint list, case pages, moving a case through accept → reply →
-  close over the API, the Excel export of a month;
-- branch head (4): complaint list, case pages of its branch;
+- discipline office (3): its to-do, complaint list, case pages, moving a case through accept →
+  reply → close over the API, the Excel export of a month;
+- branch head (4): its to-do, complaint list, case pages of its branch;
 - counter staff (3): registering complaints over the API, its complaint list.
+
+Two app servers (``hosts`` in the configuration, issue 22): each simulated user is given one of
+them in turn, as a load balancer would spread people; the login of a role happens on one server
+and its session and token are then used on both (one database, one Redis). The requests each
+server answered are counted (``per_server`` in the outcomes).
 
 Complaints that the counter staff register are the ones the discipline office accepts, replies
 to and closes (then older registered cases from the database). Each transition sends the
@@ -29,10 +34,12 @@ do not all log in within the same minute, and the measured work is what they do 
 (password hashing is deliberately slow and would otherwise dominate the ramp-up).
 """
 import collections
+import itertools
 import json
 import os
 import random
 import re
+from urllib.parse import urlsplit
 
 from gevent.lock import Semaphore
 from locust import HttpUser, between, events, task
@@ -49,6 +56,9 @@ WAIT = between(float(CONFIG.get("wait_min", 5)), float(CONFIG.get("wait_max", 30
 # Complaints waiting for the discipline office: the ones registered during the run first.
 REGISTERED = collections.deque(CONFIG.get("registered_ids") or [])
 OUTCOMES = collections.Counter()
+HOSTS = CONFIG.get("hosts") or []
+PER_SERVER = collections.Counter()
+_host_turn = itertools.count()
 
 _credentials = {}
 _credential_lock = Semaphore()
@@ -94,6 +104,12 @@ class StaffUser(HttpUser):
     role = None
     case_ids_key = "case_ids"
 
+    def __init__(self, environment):
+        super().__init__(environment)
+        if HOSTS:  # two app servers: users spread over them in turn
+            self.host = HOSTS[next(_host_turn) % len(HOSTS)]
+            self.client.base_url = self.host
+
     def on_start(self):
         cookies, self.token = credentials(self, self.role)
         self.client.cookies.update(cookies)
@@ -112,6 +128,9 @@ class StaffUser(HttpUser):
     def open_list(self):
         self.page("/complaints/list/", "GET /complaints/list/")
 
+    def open_todo(self):
+        self.page("/todo/", "GET /todo/")
+
     def open_case(self):
         if self.case_ids:
             self.page(f"/complaints/show/{random.choice(self.case_ids)}", "GET /complaints/show/<id>")
@@ -120,6 +139,10 @@ class StaffUser(HttpUser):
 class DisciplineOfficeUser(StaffUser):
     weight = 3
     role = "DisciplineOffice"
+
+    @task(3)
+    def todo(self):
+        self.open_todo()
 
     @task(5)
     def complaint_list(self):
@@ -184,6 +207,10 @@ class BranchHeadUser(StaffUser):
     role = "BranchHead"
     case_ids_key = "branch_case_ids"
 
+    @task(3)
+    def todo(self):
+        self.open_todo()
+
     @task(5)
     def complaint_list(self):
         self.open_list()
@@ -220,11 +247,19 @@ class CounterStaffUser(StaffUser):
         self.open_list()
 
 
+@events.request.add_listener
+def _count_server(url=None, **kwargs):
+    if HOSTS and url:
+        PER_SERVER[str(urlsplit(url).port)] += 1
+
+
 @events.quitting.add_listener
 def _write_outcomes(environment, **kwargs):
     path = CONFIG.get("outcomes_path")
     if path:
         data = dict(OUTCOMES)
         data["wait_seconds"] = [CONFIG.get("wait_min", 5), CONFIG.get("wait_max", 30)]
+        if HOSTS:
+            data["per_server"] = dict(PER_SERVER)
         with open(path, "w") as handle:
             json.dump(data, handle, ensure_ascii=False, sort_keys=True)

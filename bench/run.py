@@ -80,6 +80,9 @@ MAX_STATEMENTS = 12
 MAX_GROWTH = 1.5
 MAX_STOCK_RATIO = 1.0
 MAX_FLOOR_RATIO = 3.0  # our list page ÷ the render floor, at 1M (issue 22)
+MAX_TODO_RATIO = 1.5  # the to-do page ÷ the list page of the same role and run, at 1M (issue 22)
+MAX_SEARCH_RATIO = 2.0  # a phone, name or number search ÷ the plain list of the same role (issue 19)
+MAX_REMIND_SECONDS = 5.0  # `flask remind` over the bench's open cases (issue 22)
 MAX_REPORT_SECONDS = 1.0
 MAX_EXPORT_MB = 300
 
@@ -95,6 +98,7 @@ ITEMS = [
     ("case_discipline", "case page /complaints/show/<id> · DisciplineOffice"),
     ("todo_discipline", "to-do /todo/ · DisciplineOffice"),
     ("todo_branchhead", "to-do /todo/ · BranchHead"),
+    ("todo_api", "GET /api/v1/complaint/todo (25 rows) · DisciplineOffice"),
     ("api_list", "GET /api/v1/complaint/ (25 rows) · DisciplineOffice"),
     ("dashboard", "dashboard /reports/dashboard · DisciplineOffice"),
     ("summary_api", "GET /api/v1/report/summary · DisciplineOffice"),
@@ -760,7 +764,14 @@ def export_periods(today: dt.date):
 
 
 # Measured in turns (measure_in_turns): the pages the ours/stock and render-floor targets compare.
-COMPARED = ("list_discipline", "list_branchhead", "stock_admin", "render_floor_discipline", "render_floor_branchhead")
+# Measured in turns: the pages whose medians are compared with each other (list, stock, render
+# floor, to-do, the searches), so that a slow spell of the shared machine weighs on all alike.
+COMPARED = ("list_discipline", "list_branchhead", "stock_admin", "render_floor_discipline", "render_floor_branchhead",
+            "todo_discipline", "todo_branchhead", "search_phone_discipline", "search_phone_branchhead",
+            "search_name_discipline", "search_number_discipline")
+# (search item, the list item it is compared with)
+SEARCH_COMPARED = (("search_phone_discipline", "list_discipline"), ("search_phone_branchhead", "list_branchhead"),
+                   ("search_name_discipline", "list_discipline"), ("search_number_discipline", "list_discipline"))
 
 
 def measure_pages(server: Server, database: Database, args, size_info: dict) -> dict:
@@ -780,6 +791,8 @@ def measure_pages(server: Server, database: Database, args, size_info: dict) -> 
                                              [f"/complaints/show/{i}" for i in case_ids] or ["/complaints/show/1"])),
         ("todo_discipline", lambda: HttpCall(sessions["DisciplineOffice"], ["/todo/"])),
         ("todo_branchhead", lambda: HttpCall(sessions["BranchHead"], ["/todo/"])),
+        ("todo_api", lambda: HttpCall(api_login(base, LOGINS["DisciplineOffice"]),
+                                      [f"/api/v1/complaint/todo?page=1&page_size={PAGE_SIZE}"])),
         # A fresh token per item: at a million rows a run outlives the 15-minute token.
         ("api_list", lambda: HttpCall(api_login(base, LOGINS["DisciplineOffice"]),
                                       [f"/api/v1/complaint/?q=(page:0,page_size:{PAGE_SIZE})"])),
@@ -904,8 +917,9 @@ def measure_remind(env, database: Database, workdir: Path) -> dict:
             "counts": counts, "startup_seconds": startup["seconds"]}
 
 
-def run_load(server: Server, database: Database, args, workdir: Path, size: int) -> dict:
-    """The locust scenario for the county and the province; p95 and error rate per request."""
+def run_load(servers, database: Database, args, workdir: Path, size: int, tag: str = "") -> dict:
+    """The locust scenario for the county and the province; p95 and error rate per request.
+    With more than one server the simulated users are spread over them in turn (``hosts``)."""
     if not Path(LOCUST).exists():
         raise RuntimeError("locust is not installed: .venv/bin/pip install -r requirements-bench.txt")
     (m_start, m_end), _ = export_periods(dt.date.today())
@@ -920,19 +934,39 @@ def run_load(server: Server, database: Database, args, workdir: Path, size: int)
         "export_end": m_end.isoformat(),
         "wait_min": args.load_wait[0],
         "wait_max": args.load_wait[1],
+        "hosts": [server.base for server in servers] if len(servers) > 1 else [],
     }
     results = {}
     for profile in args.load:
         users, rate = LOAD_PROFILES[profile]
-        prefix = workdir / f"locust-{size}-{profile}"
+        prefix = workdir / f"locust-{size}-{profile}{tag}"
         outcome_path = Path(f"{prefix}-outcomes.json")
-        config_path = workdir / f"locust-{size}-{profile}.json"
+        config_path = workdir / f"locust-{size}-{profile}{tag}.json"
         config["outcomes_path"] = str(outcome_path)
         config_path.write_text(json.dumps(config))
-        log(f"  load: {profile} ({users} users, {rate}/s, {args.load_time})")
+        log(f"  load: {profile} ({users} users, {rate}/s, {args.load_time}, {len(servers)} server(s))")
         results[profile] = stage(f"load {profile}", lambda: locust_profile(
-            server, profile, config_path, outcome_path, prefix, users, rate, args, workdir, size))
+            servers[0], profile, config_path, outcome_path, prefix, users, rate, args, workdir, size))
+        if len(servers) > 1:
+            results[profile]["servers"] = len(servers)
+            results[profile]["workers_per_server"] = servers[0].workers
     return results
+
+
+def two_server_load(env, database: Database, args, workdir: Path, size: int) -> dict:
+    """The same load spread over two gunicorn instances (own ports, half the workers each) over
+    the one database and the one Redis: what a union adding an app server behind a load balancer
+    runs (docs/deploy.md §6a)."""
+    workers = max(1, args.workers // 2)
+    env = dict(env, APP_SERVERS="2")  # config.shared_state_refusal: what production declares
+    servers = []
+    try:
+        for name in ("a", "b"):
+            servers.append(Server(env, workers, workdir / f"gunicorn-{name}.log").start())
+        return run_load(servers, database, args, workdir, size, tag="-two-servers")
+    finally:
+        for server in servers:
+            server.stop()
 
 
 def locust_profile(server, profile, config_path, outcome_path, prefix, users, rate, args, workdir, size):
@@ -941,7 +975,7 @@ def locust_profile(server, profile, config_path, outcome_path, prefix, users, ra
     command = [LOCUST, "-f", str(BENCH_DIR / "locustfile.py"), "--headless", "-u", str(users), "-r", str(rate),
                "-t", args.load_time, "--host", server.base, "--csv", str(prefix), "--only-summary",
                "--stop-timeout", "30", "--exit-code-on-error", "0", "--loglevel", "WARNING"]
-    run_command(command, env, workdir / f"locust-{size}-{profile}.log",
+    run_command(command, env, Path(f"{prefix}.log"),
                 timeout=_seconds(args.load_time) + 300)
     rows = {}
     with open(f"{prefix}_stats.csv", newline="") as handle:
@@ -1071,9 +1105,12 @@ def bench_database(kind: str, url: str, args, workdir: Path) -> list:
             try:
                 result["items"] = measure_pages(server, database, args, size_info)
                 if args.load:
-                    result["load"] = stage("load", lambda: run_load(server, database, args, workdir, size))
+                    result["load"] = stage("load", lambda: run_load([server], database, args, workdir, size))
             finally:
                 server.stop()
+            if args.load:
+                result["load_two_servers"] = stage("two-server load", lambda: two_server_load(
+                    env, database, args, workdir, size))
             if not args.only or "export" in args.only:
                 result["export"] = stage("export", lambda: measure_export(env, database, args, workdir))
             if not args.only or "remind" in args.only:
@@ -1224,6 +1261,19 @@ def targets(result: dict, smallest: dict):
             rows.append((f"our list page ≤ {MAX_FLOOR_RATIO:g}× the render floor ({role}; target at 1M)",
                          f"{ratio:.2f}× ({fmt(ours['median_ms'])} / {fmt(floor['median_ms'])} ms)",
                          verdict(ratio <= MAX_FLOOR_RATIO and ours["errors"] == 0 and floor["errors"] == 0)))
+    for role in ("discipline", "branchhead"):
+        todo, listing = items.get(f"todo_{role}"), items.get(f"list_{role}")
+        if todo and listing and listing["median_ms"]:
+            ratio = todo["median_ms"] / listing["median_ms"]
+            rows.append((f"to-do ≤ {MAX_TODO_RATIO:g}× the list page ({role}; target at 1M)",
+                         f"{ratio:.2f}× ({fmt(todo['median_ms'])} / {fmt(listing['median_ms'])} ms)",
+                         verdict(ratio <= MAX_TODO_RATIO and todo["errors"] == 0)))
+    for key, listing in SEARCH_COMPARED:
+        if key in items and listing in items and items[listing]["median_ms"]:
+            ratio = items[key]["median_ms"] / items[listing]["median_ms"]
+            rows.append((f"{ITEM_LABELS[key]} ≤ {MAX_SEARCH_RATIO:g}× the plain list",
+                         f"{ratio:.2f}× ({fmt(items[key]['median_ms'])} / {fmt(items[listing]['median_ms'])} ms)",
+                         verdict(ratio <= MAX_SEARCH_RATIO and items[key]["errors"] == 0)))
     for key in ("dashboard", "summary_api"):
         if key in items:
             seconds = items[key]["p95_ms"] / 1000
@@ -1235,12 +1285,17 @@ def targets(result: dict, smallest: dict):
         rows.append((f"year export peak RSS < {MAX_EXPORT_MB} MB",
                      f"{fmt(peak)} MB ({year['complaints']:,} cases, {fmt(year['median_s'], 1)} s)",
                      verdict(peak is not None and peak < MAX_EXPORT_MB and year["errors"] == 0)))
+    remind = result.get("remind")
+    if remind and remind.get("seconds") is not None:
+        rows.append((f"`flask remind` ≤ {MAX_REMIND_SECONDS:g} s, start-up included (target at 1M)",
+                     f"{remind['seconds']:.2f} s over {remind['open_cases']:,} open cases",
+                     verdict(remind["seconds"] <= MAX_REMIND_SECONDS)))
     if smallest is not None and smallest is not result:
-        for key in ("list_discipline", "list_branchhead"):
+        for key in ("list_discipline", "list_branchhead", "todo_discipline", "todo_branchhead"):
             if key in items and key in smallest.get("items", {}):
                 growth = items[key]["median_ms"] / smallest["items"][key]["median_ms"]
-                rows.append((f"list median at {result['complaints']:,} ≤ {MAX_GROWTH}× at {smallest['complaints']:,} "
-                             f"({key.split('_')[1]})", f"{growth:.2f}×",
+                rows.append((f"{key.split('_')[0].replace('todo', 'to-do')} median at {result['complaints']:,} ≤ "
+                             f"{MAX_GROWTH}× at {smallest['complaints']:,} ({key.split('_')[1]})", f"{growth:.2f}×",
                              verdict(growth <= MAX_GROWTH)))
     for profile, load in loads(result):
         total = load.get("requests", {}).get("Aggregated", {})
@@ -1250,11 +1305,16 @@ def targets(result: dict, smallest: dict):
 
 
 def loads(result: dict):
-    """(profile, load result) pairs; a failed load stage appears as profile "all"."""
-    load = result.get("load") or {}
-    if "error" in load and isinstance(load["error"], str):
-        return [("all", load)]
-    return list(load.items())
+    """(profile, load result) pairs, one app server then two; a failed load stage appears as
+    profile "all"."""
+    pairs = []
+    for key, suffix in (("load", ""), ("load_two_servers", ", two app servers")):
+        load = result.get(key) or {}
+        if "error" in load and isinstance(load["error"], str):
+            pairs.append((f"all{suffix}", load))
+        else:
+            pairs += [(f"{profile}{suffix}", value) for profile, value in load.items()]
+    return pairs
 
 
 def load_results(directory: Path):
@@ -1273,7 +1333,7 @@ def write_report(directory: Path, report: Path) -> None:
     if not results:
         return
     first = results[0]["machine"]
-    out = ["# Performance benchmark (issue 9)", "",
+    out = ["# Performance benchmark (issues 9, 19 and 22)", "",
            "Generated by `bench/run.py` from `bench/results/*.json`; do not edit by hand "
            "(changes made to reach the targets: `bench/CHANGES.md`, included below when present).", "",
            "## Machine", "",
@@ -1298,7 +1358,8 @@ def write_report(directory: Path, report: Path) -> None:
             "- gunicorn with `gunicorn.conf.py`, 4 sync workers on 127.0.0.1, `PRODUCTION=1`, a random "
             "`SECRET_KEY`, `BENCH_MODE=1`; the login rate limit is raised because every client is 127.0.0.1.",
             "- Latency: sequential requests after a warm-up, one logged-in client; median and p95 (nearest rank). "
-            "Our two list pages, the stock page and the two render floors are measured in turns (one request "
+            "The pages whose medians are compared (the two list pages, the stock page, the two render floors, "
+            "the two to-do pages and the phone, name and number searches) are measured in turns (one request "
             "of each per round, the order rotating), so that a slow spell of the shared machine weighs on all "
             "of them alike. "
             "req/s: the same request from several client threads at once. SQL: the `X-SQL-Statements` header "
@@ -1314,9 +1375,15 @@ def write_report(directory: Path, report: Path) -> None:
             "- Export: `/reports/export` of the last full month and of the twelve months ending with it, as "
             "DisciplineOffice, against a single-worker gunicorn; peak RSS is the worker's `VmHWM` "
             "(reset before each kind of export).",
-            "- `flask remind --no-mail`: wall time and peak RSS of the command.",
-            "- Targets: statements on the max; the growth, stock and render-floor ratios on the median; dashboard and summary "
-            "on the p95.", ""]
+            "- `flask remind --no-mail`: wall time (the whole command, the application's start-up included) and "
+            "peak RSS.",
+            "- Load (`--load`): locust's county and province profiles against the measured server, then the same "
+            "profiles spread over two gunicorn instances (own ports, half the workers each, `APP_SERVERS=2`) "
+            "over the one database and the one Redis; each simulated user is given one of the two in turn, "
+            "the role's session and token, made on one, are used on both.",
+            "- Targets: statements on the max; the growth, stock, render-floor, to-do and search ratios on the "
+            "median; dashboard and summary on the p95; the targets marked \"at 1M\" are shown at every size "
+            "but set for a million complaints.", ""]
     out += ["## Targets at a glance", "", "| database | complaints | PASS | FAIL | failed targets |", "|---|---:|---:|---:|---|"]
     for kind in ("sqlite", "postgresql"):
         rows = [r for r in results if r["db"] == kind]
@@ -1387,8 +1454,10 @@ def write_report(directory: Path, report: Path) -> None:
                 if "error" in load:
                     out += ["", f"Load, {profile}: not measured ({load['error']})."]
                     continue
+                servers = (f"; spread over {load['servers']} gunicorn instances of {load['workers_per_server']} "
+                           f"workers each (one database, one Redis)" if load.get("servers") else "")
                 out += ["", f"Load, {profile}: {load['users']} users (spawn {load['spawn_rate']}/s), "
-                            f"{load['duration']}; think time {_think_time(load)}.", "",
+                            f"{load['duration']}; think time {_think_time(load)}{servers}.", "",
                         "| request | requests | failures | error rate | median ms | p95 ms | req/s |",
                         "|---|---:|---:|---:|---:|---:|---:|"]
                 for name, row in load["requests"].items():
@@ -1398,6 +1467,10 @@ def write_report(directory: Path, report: Path) -> None:
                 if load.get("outcomes"):
                     out.append("\nOutcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(load["outcomes"].items())
                                                           if not isinstance(v, (dict, list))) + ".")
+                    per_server = load["outcomes"].get("per_server")
+                    if per_server:
+                        out.append("Requests answered per server (port): " + ", ".join(
+                            f"{port}: {count:,}" for port, count in sorted(per_server.items())) + ".")
                 for failure in load.get("failures", [])[:10]:
                     out.append(f"- failure: {failure['request']}: {failure['error']} × {failure['occurrences']}")
             out += ["", "| target | measured | verdict |", "|---|---|---|"]

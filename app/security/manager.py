@@ -364,8 +364,9 @@ class ComplaintSecurityManager(SecurityManager):
         g.user = current_user
 
     def get_user_by_id(self, pk):
-        """The user with their roles and groups in one statement (FAB lazy-loads both on every
-        request's first permission check: two more statements per page)."""
+        """The user with their roles, groups and staff record in one statement (FAB lazy-loads
+        roles and groups on every request's first permission check, and the scope rule reads the
+        staff record: three more statements per page)."""
         pk = row_id(pk)  # FAB passes form and URL values as text
         if pk is None:
             return None
@@ -373,7 +374,7 @@ class ComplaintSecurityManager(SecurityManager):
         query = (
             select(model)
             .where(model.id == pk)
-            .options(joinedload(model.roles), joinedload(model.groups))
+            .options(joinedload(model.roles), joinedload(model.groups), joinedload(model.staff_records))
         )
         return self.session.execute(query).unique().scalar_one_or_none()
 

@@ -10,6 +10,7 @@ from typing import FrozenSet, Optional
 
 
 from sqlalchemy import String, and_, false, or_, select, true, union_all
+from sqlalchemy import inspect as sa_inspect
 
 from ..extensions import db
 from ..models import OrgUnit, Staff
@@ -103,9 +104,14 @@ def staff_of(user) -> Optional[Staff]:
         return None
     memo = request_cache().setdefault("staff_of", {})
     if user.id not in memo:
-        memo[user.id] = db.session.execute(
-            select(Staff).where(Staff.user_id == user.id, Staff.active.is_(True))
-        ).scalar_one_or_none()
+        state = sa_inspect(user, raiseerr=False)
+        if state is not None and "staff_records" not in state.unloaded:
+            # Loaded with the user (SecurityManager.get_user_by_id); staff.user_id is unique.
+            memo[user.id] = next((staff for staff in user.staff_records if staff.active), None)
+        else:
+            memo[user.id] = db.session.execute(
+                select(Staff).where(Staff.user_id == user.id, Staff.active.is_(True))
+            ).scalar_one_or_none()
     return memo[user.id]
 
 
