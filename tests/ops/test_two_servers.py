@@ -10,6 +10,11 @@ client plays the load balancer, sending each request to either server. Shown:
   the database, not in a process);
 - 20 parallel ``accept`` transitions of one case, split over both servers, succeed exactly once
   (the others answer 409), and the timeline records one acceptance;
+- 20 parallel registrations split over both servers get 20 different case numbers of the day,
+  consecutive (the per-day counter is a database row);
+- the kept report months (``reports/monthly.py``), written by both servers at once, equal a
+  recount from the cases afterwards;
+- the per-account lockout counts failures on either server: locked on one, locked on both;
 - without a shared store, production refuses to start with more than one worker.
 
 ``make test`` and ``make test-postgres`` run under ``scripts/redis-throwaway.sh``; run by hand
@@ -33,6 +38,7 @@ needs_redis = pytest.mark.skipif(not REDIS_URL, reason="no Redis: run under scri
 
 DEMO_PASSWORD = "Demo@12345"  # the demo logins of `flask seed-demo` (README), not a secret
 LIMIT = 5
+LOCKOUT = 3  # failures of one account from one address before it is locked (below LIMIT)
 
 
 def _csrf(session, base):
@@ -58,7 +64,7 @@ def servers(empty_database, tmp_path):
     env = production_env(
         empty_database, tmp_path,
         RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=f"two-servers-{secrets.token_hex(4)}",
-        AUTH_RATE_LIMIT=f"{LIMIT} per 1 minute", APP_SERVERS="2",
+        AUTH_RATE_LIMIT=f"{LIMIT} per 1 minute", APP_SERVERS="2", LOGIN_LOCKOUT_MAX_FAILURES=str(LOCKOUT),
         TRUSTED_PROXY_COUNT="1",  # the test client is the load balancer: X-Forwarded-For is the client
     )
     for step in (("deploy",), ("seed-demo",)):
@@ -76,6 +82,17 @@ def servers(empty_database, tmp_path):
     for server in (first, second):
         for problem in ("Traceback", "Worker failed to boot", "Exception in worker", "WORKER TIMEOUT"):
             assert problem not in server.log(), server.log()[-3000:]
+
+
+def env_of(server):
+    return server.env
+
+
+def _kept_months(connection):
+    """The kept report rows (month, branch, figures), in a stable order."""
+    rows = connection.execute(text("SELECT * FROM complaint_month")).mappings().all()
+    columns = sorted(key for key in (rows[0].keys() if rows else []) if key not in ("id", "updated_at"))
+    return sorted(tuple(str(row[key]) for key in columns) for row in rows)
 
 
 @needs_redis
@@ -129,6 +146,56 @@ def test_two_servers_share_limits_sessions_and_the_database(servers):
                 {"id": case_id}).scalar_one() == 1
     finally:
         engine.dispose()
+
+    # Parallel registrations over both servers: distinct, consecutive numbers of the day; and the
+    # report months both servers kept meanwhile equal a recount from the cases.
+    with engine.connect() as connection:
+        branch_id = connection.execute(text(
+            "SELECT staff.unit_id FROM staff JOIN ab_user ON ab_user.id = staff.user_id "
+            "WHERE ab_user.username = 'demo_counter'")).scalar_one()
+    counter_tokens = [_api_token(base, "demo_counter", "10.1.0.4") for base in bases]
+    numbers, barrier = [], threading.Barrier(20)
+
+    def register(n):
+        barrier.wait()
+        response = requests.post(
+            f"{bases[n % 2]}/api/v1/complaint/", timeout=60, headers={"Authorization": f"Bearer {counter_tokens[n % 2]}"},
+            json={"channel": "phone", "complainant_name": "并发客户", "complainant_phone": f"1391234{n:04d}",
+                  "branch_id": branch_id, "category": "attitude", "facts": "两台服务器同时登记。"})
+        numbers.append(response.json()["result"]["number"] if response.status_code == 201 else (response.status_code, response.text[:200]))
+
+    threads = [threading.Thread(target=register, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(90)
+    assert len(numbers) == 20 and all(isinstance(number, str) for number in numbers), numbers
+    days = {number.split("-")[0] for number in numbers}
+    assert len(days) == 1, numbers
+    sequence = sorted(int(number.split("-")[1]) for number in numbers)
+    assert sequence == list(range(sequence[0], sequence[0] + 20)), sequence
+    try:
+        with engine.connect() as connection:
+            last = connection.execute(text("SELECT last FROM number_counter WHERE day = :day"),
+                                      {"day": days.pop()[2:]}).scalar_one()
+            assert last == sequence[-1]
+            kept_by_servers = _kept_months(connection)
+        done = flask(env_of(first), "report", "rebuild-months")
+        assert done.returncode == 0, done.stderr[-3000:]
+        with engine.connect() as connection:
+            assert _kept_months(connection) == kept_by_servers
+    finally:
+        engine.dispose()
+
+    # The per-account lockout: failures on either server count together; locked on both.
+    for n in range(LOCKOUT):
+        wrong = requests.post(bases[n % 2] + "/api/v1/security/login", timeout=10, headers={"X-Forwarded-For": "10.7.0.1"},
+                              json={"username": "demo_branchhead", "password": "Wrong#Pass123", "provider": "db"})
+        assert wrong.status_code == 401, wrong.text
+    for base in bases:
+        locked = requests.post(base + "/api/v1/security/login", timeout=10, headers={"X-Forwarded-For": "10.7.0.1"},
+                               json={"username": "demo_branchhead", "password": DEMO_PASSWORD, "provider": "db"})
+        assert locked.status_code == 429, locked.text
 
     # A brute force from one address, spread over both servers and their four workers, is limited
     # as one: LIMIT attempts get an answer, every further one 429 (different user names each time,

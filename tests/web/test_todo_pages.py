@@ -164,3 +164,39 @@ def test_the_to_do_never_shows_a_case_outside_the_scope(app, users, busy, org):
     branches = set(db.session.execute(select(Complaint.branch_id, Complaint.handling_unit_id)
                                       .where(Complaint.id.in_(ids))).all())
     assert ids and all(org["b1"].id not in pair for pair in branches)
+
+
+# The big tables: a to-do statement may search them only through an index (never scan them).
+BIG_TABLES = ("complaint", "complaint_event", "ruling", "ruling_staff", "ruling_member", "reminder", "pii_access")
+
+
+@pytest.mark.parametrize("role", [r.DISCIPLINE_OFFICE, r.BRANCH_HEAD, r.COUNTER_STAFF, r.COMMITTEE])
+def test_the_to_do_reads_the_big_tables_only_through_indexes(app, users, busy, role):
+    """Issue 22: the page's statements, as SQLite plans them, search the complaint table and its
+    neighbours by index (ix_complaint_open_late, ix_complaint_handler_status_due,
+    ix_complaint_status_level_due, ix_complaint_followup, the scope's branch and handling-unit
+    indexes, …): none is a full scan, so a page costs the same at a million cases."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the plan wording checked is SQLite's (EXPLAIN QUERY PLAN)")
+    from sqlalchemy import event
+
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        page = reads.todo(users[role], TODAY, 3, 0, 25)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    assert page.items, "the fixture gives every role some work"
+    scans = []
+    with db.engine.connect() as connection:
+        for statement, parameters in seen:
+            for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all():
+                step = row[-1]
+                if re.match(rf"SCAN ({'|'.join(BIG_TABLES)})\b", step):
+                    scans.append((step, statement[:200]))
+    assert not scans, scans
