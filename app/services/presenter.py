@@ -1,6 +1,8 @@
 """How a complaint looks to a viewer: masked identity, derived fields (api.md field names)."""
 from ..security.masking import IDENTITY_FIELDS, identity, mask_text, sees_identity, shown
 from . import complaints as svc
+from .attachments import shown_filename
+from .timeline import actor_display_name
 
 
 def _dt(value):
@@ -106,3 +108,16 @@ def event_dict(event, full_identity: bool = False) -> dict:
     if changes:
         data["changes"] = changes
     return data
+
+
+def attachment_dict(attachment, actor) -> dict:
+    """One evidence file as the API gives it out to ``actor``: its name as the case page shows it
+    (identity inside it masked per viewer, §16), and who added it as the timeline names them."""
+    return {
+        "id": attachment.id,
+        "filename": shown_filename(actor, attachment),
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "uploaded_at": _dt(attachment.uploaded_at),
+        "uploaded_by": actor_display_name(attachment.uploaded_by) if attachment.uploaded_by is not None else None,
+    }
