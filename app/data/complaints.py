@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import OrgUnit, Staff
 from ..models.complaint import Complaint, ComplaintEvent
 from ..models.reminder import Reminder
-from ..security.scope import all_units, clauses_for_ruled_staff
+from ..security.scope import all_units, clauses_for_ruled_staff, complaint_clause
 from ..services import complaints as svc
 from ..services import committee, deadlines, story
 from ..services.calendar import load_calendar
@@ -323,7 +323,9 @@ def todo_candidates(user, actor, today, depth):
              for work in _works_of(actor) for stream in work.streams]
     if not parts:
         return [], False
-    scope = svc.scoped_select(user).whereclause
+    # Each stream walks its own index in the to-do order and tests each case it meets against the
+    # scope (``ordered_scan``), instead of collecting every id of a large scope once per stream.
+    scope = complaint_clause(user, Complaint, ordered_scan=True)
     ids = union_all(*[
         select(Complaint.id.label("id"), literal(n).label("part")).where(scope, condition)
         .order_by(*order).limit(depth).subquery().select()
