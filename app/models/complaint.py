@@ -188,8 +188,9 @@ class Complaint(Model):
     # Issue 23: the case this one duplicates (the same caller, the same matter), set by
     # ``mark_duplicate`` and cleared by ``unmark_duplicate``; the reports count the matter once
     # (a duplicate is left out of every figure). Never a chain: the original is no duplicate.
-    duplicate_of_id = Column(Integer, ForeignKey("complaint.id", ondelete="RESTRICT", name="fk_complaint_duplicate_of_id"),
-                             index=True)
+    # (Unnamed and without ON DELETE, as SQLite's in-place ADD COLUMN … REFERENCES reflects it,
+    # migration 0021; complaints are never deleted anyway.)
+    duplicate_of_id = Column(Integer, ForeignKey("complaint.id"), index=True)
     duplicate_of = relationship("Complaint", remote_side=[id], foreign_keys=[duplicate_of_id])
 
     created_at = Column(DateTime, nullable=False, default=lambda: clock.now())

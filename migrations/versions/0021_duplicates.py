@@ -5,8 +5,10 @@ matter). The reports leave duplicates out of every count (``reports/figures.coun
 column joins the two covering report indexes, which the report aggregates read alone; an index of
 its own finds a period's duplicates (the "另有 N 件重复投诉" note).
 
-SQLite alters no foreign key in place: batch mode copies the table there (indexes, the partial
-ones included, are recreated with it); PostgreSQL alters it.
+SQLite: the column and its reference are added in place (``ALTER TABLE … ADD COLUMN … REFERENCES``)
+and dropped in place (``DROP COLUMN``, SQLite 3.35+): batch mode would copy the complaint table,
+which SQLite refuses to drop while events, rulings and logs refer to it. PostgreSQL: a named
+foreign key.
 
 Revision ID: 0021_duplicates
 Revises: 0020_todo_handler_index
@@ -30,6 +32,10 @@ REPORT_BEFORE = ["received_at", "branch_id", "status", "category", "channel", "l
 OPEN_LATE_BEFORE = ["status", "due_date", "received_at", "branch_id", "replied_at", "extension_status"]
 
 
+def _sqlite():
+    return op.get_bind().dialect.name == "sqlite"
+
+
 def _covering_indexes(extra):
     op.drop_index("ix_complaint_report", table_name="complaint")
     op.drop_index("ix_complaint_open_late", table_name="complaint")
@@ -38,9 +44,11 @@ def _covering_indexes(extra):
 
 
 def upgrade():
-    with op.batch_alter_table("complaint", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("duplicate_of_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(FK, "complaint", ["duplicate_of_id"], ["id"], ondelete="RESTRICT")
+    if _sqlite():
+        op.execute("ALTER TABLE complaint ADD COLUMN duplicate_of_id INTEGER REFERENCES complaint (id)")
+    else:
+        op.add_column("complaint", sa.Column("duplicate_of_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(FK, "complaint", "complaint", ["duplicate_of_id"], ["id"])
     op.create_index("ix_complaint_duplicate_of_id", "complaint", ["duplicate_of_id"], unique=False)
     _covering_indexes(["duplicate_of_id"])
 
@@ -48,6 +56,6 @@ def upgrade():
 def downgrade():
     _covering_indexes([])
     op.drop_index("ix_complaint_duplicate_of_id", table_name="complaint")
-    with op.batch_alter_table("complaint", schema=None) as batch_op:
-        batch_op.drop_constraint(FK, type_="foreignkey")
-        batch_op.drop_column("duplicate_of_id")
+    if not _sqlite():
+        op.drop_constraint(FK, "complaint", type_="foreignkey")
+    op.execute("ALTER TABLE complaint DROP COLUMN duplicate_of_id")
