@@ -881,10 +881,15 @@ def _original(user, complaint, number):
     return original
 
 
-def _touch(original):
-    """The original's timeline changes with its duplicates: its version moves too, so a concurrent
-    mark of the original itself (a chain) or of the same pair loses with 409."""
+def _link(complaint, original, linked, event, user, now, reason):
+    """Set (``linked``) or clear ``complaint``'s link to ``original`` and tell the original's timeline
+    (``event``). The original's version moves too, so a concurrent mark of the original itself (a
+    chain) or of the same pair loses with 409."""
+    complaint.duplicate_of_id = original.id if linked else None
+    complaint.duplicate_of = original if linked else None
     original.version = (original.version or 0) + 1
+    record_event(original, event, user, now, original.status, original.status, note=reason,
+                 payload={"duplicate_id": complaint.id, "duplicate_number": complaint.number})
 
 
 @handles("mark_duplicate")
@@ -897,12 +902,8 @@ def _apply_mark_duplicate(complaint, payload, actor, user, now):
         raise Conflict(gettext("Other complaints are marked as duplicates of this one; undo those marks first."))
     payload["original_id"] = original.id
     payload["closed_at_before"] = complaint.closed_at
-    complaint.duplicate_of_id = original.id
-    complaint.duplicate_of = original
     complaint.closed_at = now
-    _touch(original)
-    record_event(original, "duplicate_added", user, now, original.status, original.status, note=payload["reason"],
-                 payload={"duplicate_id": complaint.id, "duplicate_number": complaint.number})
+    _link(complaint, original, True, "duplicate_added", user, now, payload["reason"])
     return payload["reason"]
 
 
@@ -924,11 +925,7 @@ def _apply_unmark_duplicate(complaint, payload, actor, user, now):
     payload["original_number"] = original.number
     complaint.status = mark.from_status
     complaint.closed_at = dt.datetime.fromisoformat(closed_before) if closed_before else None
-    complaint.duplicate_of_id = None
-    complaint.duplicate_of = None
-    _touch(original)
-    record_event(original, "duplicate_removed", user, now, original.status, original.status, note=payload["reason"],
-                 payload={"duplicate_id": complaint.id, "duplicate_number": complaint.number})
+    _link(complaint, original, False, "duplicate_removed", user, now, payload["reason"])
     return payload["reason"]
 
 
