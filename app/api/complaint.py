@@ -2,6 +2,7 @@
 from flask import g, request, send_file
 from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from ..domain import vocabulary as labels
 from ..i18n import lazy_labels
@@ -122,7 +123,9 @@ class ComplaintApi(PerColumnFilters, DomainApi):
         if not ids:
             data["result"] = []
             return
-        rows = db.session.execute(svc.scoped_select(g.user).where(Complaint.id.in_(ids))).scalars().all()
+        # A duplicate's original (issue 23) joined in the same statement.
+        rows = db.session.execute(svc.scoped_select(g.user).where(Complaint.id.in_(ids))
+                                  .options(joinedload(Complaint.duplicate_of))).scalars().all()
         by_id = {row.id: row for row in rows}
         actor = svc.actor_for(g.user)
         today = svc.today()

@@ -65,7 +65,8 @@ QUEUE_LIMIT = 500
 
 QUEUES = {
     # name: (condition for the acting user, order)
-    "rulings": (lambda actor: Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None),
+    "rulings": (lambda actor: Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None)
+                & Complaint.duplicate_of_id.is_(None),
                 lambda: Complaint.received_at),
     # §17: the requests addressed to the user's unit (the higher ruling body).
     "rerulings": (lambda actor: (Complaint.reruling_status == s.RERULING_REQUESTED)
@@ -240,8 +241,9 @@ class Work:
 
 
 HANDLING = ("transfer", "request_extension", "reply", "record_receipt", "close")
-# Transitions no to-do list offers: an appeal is recorded when the customer applies (§14).
-NOT_TODO = ("appeal",)
+# Transitions no to-do list offers: an appeal is recorded when the customer applies (§14); a
+# duplicate is marked (and the mark undone) when the discipline office finds one (issue 23).
+NOT_TODO = ("appeal", "mark_duplicate", "unmark_duplicate")
 
 
 def _units(actor):
@@ -253,6 +255,7 @@ TODO_WORK = (
     # that day (someone on no roster cannot sit, so nothing waits for them).
     Work(("rule",), lambda a: a.acts(t.COMMITTEE) and a.staff_id is not None,
          lambda a, today: (Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None)
+                           & Complaint.duplicate_of_id.is_(None)
                            & Complaint.branch_id.in_(sorted(committee.units_served(a.staff_id, today, COMMITTEE)))),
          (DATED, CLOSED)),
     # §17: a member of a higher ruling body decides the requests addressed to its unit.
@@ -283,7 +286,8 @@ TODO_WORK = (
     Work(HANDLING, lambda a: a.acts(t.DISCIPLINE_OFFICE),
          lambda a, today: (Complaint.level == "union") & Complaint.status.in_(ACTIVE), OPEN),
     Work(("follow_up",), lambda a: a.acts(t.DISCIPLINE_OFFICE),
-         lambda a, today: (Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None),
+         lambda a, today: ((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None)
+                           & Complaint.duplicate_of_id.is_(None)),
          (CLOSED,)),
     # §11, §12, §15: a branch head handles, accepts and follows up the cases of its units.
     Work(HANDLING, lambda a: a.acts(t.BRANCH_HEAD) and bool(a.unit_ids),
@@ -292,7 +296,7 @@ TODO_WORK = (
          lambda a, today: (Complaint.status == s.REGISTERED) & Complaint.branch_id.in_(_units(a)), (UNDATED,)),
     Work(("follow_up",), lambda a: a.acts(t.BRANCH_HEAD) and bool(a.unit_ids),
          lambda a, today: ((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None)
-                           & Complaint.handling_unit_id.in_(_units(a))),
+                           & Complaint.duplicate_of_id.is_(None) & Complaint.handling_unit_id.in_(_units(a))),
          (CLOSED,)),
 )
 

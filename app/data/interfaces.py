@@ -101,6 +101,13 @@ class ComplaintInterface(EagerInterface):
         return (filters is not None and has_request_context()
                 and all(isinstance(flt, ComplaintScopeFilter) for flt in filters.filters))
 
+    def get_values(self, lst, list_columns):
+        """FAB's row values, each also carrying ``duplicate_of_id``: the list marks a duplicate 重复
+        (issue 23) from the row it has already read."""
+        for item, values in zip(lst, super().get_values(lst, list_columns)):
+            values.setdefault("duplicate_of_id", item.duplicate_of_id)
+            yield values
+
 
 def acting_user():
     """The logged-in user of this request, or None (the calendar service records who changed a day)."""

@@ -369,9 +369,11 @@ def parse_repeat_period(term: str) -> Optional[RepeatPeriod]:
 
 def repeat_conditions(user, model, period: RepeatPeriod) -> list:
     """The cases ``reports.statistics`` counts for the repeat complainants of ``period``: in the
-    user's scope, received in the period, of the unit's subtree, marked as sharing their number."""
+    user's scope, received in the period, of the unit's subtree, marked as sharing their number, not
+    a duplicate (issue 23: its matter is counted with the original's)."""
     conditions = [
         complaint_clause(user, model), model.phone_shared == true(), model.complainant_phone.isnot(None),
+        model.duplicate_of_id.is_(None),
         model.received_at >= datetime.combine(period.start, time.min),
         model.received_at < datetime.combine(period.end + timedelta(days=1), time.min),
     ]

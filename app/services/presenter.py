@@ -61,6 +61,9 @@ def complaint_dict(complaint, actor, today, masked=False) -> dict:
         "ruling_final": bool(getattr(complaint, "ruling_final", False)),
         "reruling_status": getattr(complaint, "reruling_status", None) or "none",
         "reruling_unit_id": complaint.reruling_unit_id,
+        # Issue 23 (an addition to api.md): the case this one duplicates, or null.
+        "duplicate_of": ({"id": complaint.duplicate_of_id, "number": complaint.duplicate_of.number}
+                         if complaint.duplicate_of_id is not None else None),
         "created_at": _dt(complaint.created_at),
         "version": complaint.version,
     }

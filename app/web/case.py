@@ -317,6 +317,7 @@ class ComplaintView(ModelView):
             gettext=gettext,
             title=gettext("Complaint %(number)s", number=complaint.number),
             same_caller=same_caller,
+            duplicates=story.merged_duplicates(events),
             same_caller_list=url_for(".list", **{search.SAME_CALLER_ARGUMENT: complaint.id}) if more_same_caller else None,
         )
         if full_identity:

@@ -32,7 +32,7 @@ def test_list_page_in_chinese_with_quick_filters(client, users, login, case):
 
 
 @pytest.mark.parametrize("username, expected", [
-    ("discipline", ["accept", "reject"]),
+    ("discipline", ["accept", "reject", "mark_duplicate"]),
     ("branchhead", ["accept"]),
     ("counter", []),
     ("committee", []),
