@@ -71,6 +71,8 @@ def create_app(config=None) -> Flask:
         repeats.install()
         web.register(appbuilder)
         app.before_request(web.refuse_impossible_requests)
+        # Before Flask-WTF's CSRF check (registered by csrf.init_app above), which reads the form first.
+        app.before_request_funcs.setdefault(None, []).insert(0, web.refuse_unnamed_form_parts)
         app.after_request(_log_refused_query)
         api.register(appbuilder)
         load_bench_plugin(app, appbuilder)

@@ -47,6 +47,16 @@ def refuse_unusable_input(request) -> None:
         _check_page_arguments(request)
 
 
+def refuse_unnamed_form_parts(request) -> None:
+    """Raise ``UnusableInput`` (400) for a form whose part has no readable name (a line break
+    inside the name: Werkzeug gives it the key None). Run before every other hook: Flask-WTF's
+    CSRF check, the first to read the form, fails on such a key (a 500 on every page form)."""
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE") or request.is_json:
+        return
+    if None in request.form or None in request.files:
+        raise UnusableInput(gettext("The form contains a field whose name cannot be read."))
+
+
 # --- text ------------------------------------------------------------------------------------
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -93,7 +103,8 @@ def _carries(request, body, bad) -> bool:
     if body is not _MISSING:
         return walk(body)
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.is_json:
-        return any(bad(k) or bad(v) for k, v in request.form.items(multi=True))
+        # A multipart part whose name cannot be read (a line break inside it) has the key None.
+        return any(bad(k or "") or bad(v or "") for k, v in request.form.items(multi=True))
     return False
 
 

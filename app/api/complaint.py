@@ -1,7 +1,8 @@
-"""/api/v1/complaint/: register, list, get, edit, transitions and timeline (api.md)."""
-from flask import g, request
+"""/api/v1/complaint/: register, list, get, edit, transitions, timeline and evidence (api.md)."""
+from flask import g, request, send_file
 from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext, lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from ..domain import vocabulary as labels
 from ..i18n import lazy_labels
@@ -13,10 +14,10 @@ from ..extensions import db
 from ..models.complaint import Complaint
 from ..security import permissions as p
 from ..security.filters import ComplaintScopeFilter
-from ..services import complaints as svc, settings
+from ..services import attachments as evidence, complaints as svc, settings
 from ..security.masking import may_search_identity, sees_identity
 from ..services.pii import log_identity_search, log_identity_views
-from ..services.presenter import carries_identity, complaint_dict, event_dict
+from ..services.presenter import attachment_dict, carries_identity, complaint_dict, event_dict
 from ..domain.payloads import PAYLOADS, EditSchema, RegisterSchema, transition_body
 from ..domain.transitions import BY_NAME
 from .base import DomainApi, PerColumnFilters, contract_errors
@@ -25,6 +26,17 @@ PK = {"in": "path", "name": "pk", "required": True, "schema": {"type": "integer"
 # 200/201 answers carry the complaint (api.md "GET /api/v1/complaint/<id>").
 COMPLAINT_ANSWER = {"content": {"application/json": {"schema": {
     "type": "object", "properties": {"id": {"type": "integer"}, "result": {"type": "object"}}}}}}
+ATTACHMENT_TYPES = sorted({kind for kind, _ in evidence.ALLOWED.values()})
+# An evidence file as the API gives it out (services/presenter.py: attachment_dict).
+ATTACHMENT = {"type": "object", "properties": {
+    "id": {"type": "integer"},
+    "filename": {"type": "string", "description": "As the case page shows it: the complainant's identity masked "
+                                                  "for a viewer who sees it masked"},
+    "content_type": {"type": "string", "enum": ATTACHMENT_TYPES},
+    "size": {"type": "integer", "description": "Bytes"},
+    "uploaded_at": {"type": "string", "description": "YYYY-MM-DDTHH:MM:SS, Beijing time"},
+    "uploaded_by": {"type": "string", "nullable": True, "description": "Name (username), as in the timeline"},
+}}
 
 
 class ComplaintApi(PerColumnFilters, DomainApi):
@@ -44,6 +56,10 @@ class ComplaintApi(PerColumnFilters, DomainApi):
         "apply_transition": "read",
         "events": "read",
         "todo": "read",
+        # Evidence: the case page's permissions (web/case.py "attachment", "upload").
+        "attachments": "read",
+        "attachment": "read",
+        "upload": "edit",
     }
     exclude_route_methods = {"delete"}
     base_filters = [["id", ComplaintScopeFilter, lambda: None]]
@@ -107,7 +123,9 @@ class ComplaintApi(PerColumnFilters, DomainApi):
         if not ids:
             data["result"] = []
             return
-        rows = db.session.execute(svc.scoped_select(g.user).where(Complaint.id.in_(ids))).scalars().all()
+        # A duplicate's original (issue 23) joined in the same statement.
+        rows = db.session.execute(svc.scoped_select(g.user).where(Complaint.id.in_(ids))
+                                  .options(joinedload(Complaint.duplicate_of))).scalars().all()
         by_id = {row.id: row for row in rows}
         actor = svc.actor_for(g.user)
         today = svc.today()
@@ -322,11 +340,118 @@ class ComplaintApi(PerColumnFilters, DomainApi):
             log_identity_views(g.user, [complaint.id], "api")
         return self.response(200, result=result)
 
+    # --- evidence (api.md "Additions": the same rules as the case page) ---------------------
+
+    @expose("/<int:pk>/attachments", methods=["GET"])
+    @protect()
+    @safe
+    @contract_errors
+    def attachments(self, pk):
+        """The case's evidence files, oldest first: whoever may read the case sees them.
+        ---
+        get:
+          description: The case's evidence files, oldest first, for whoever may read the case (as on the
+            case page); file names masked like every free text for a viewer who sees identity masked;
+            404 outside the caller's scope.
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          responses:
+            200:
+              description: The evidence files
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      result:
+                        type: array
+                        items: {$ref: '#/components/schemas/{{self.__class__.__name__}}.attachment'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+        """
+        rows = evidence.list_for(g.user, pk)
+        actor = svc.actor_for(g.user)
+        return self.response(200, result=[attachment_dict(row, actor) for row in rows])
+
+    @expose("/<int:pk>/attachments/<int:attachment_id>", methods=["GET"])
+    @protect()
+    @safe
+    @contract_errors
+    def attachment(self, pk, attachment_id):
+        """One evidence file's content, as a download.
+        ---
+        get:
+          description: The file's bytes with its content type, as a download (Content-Disposition
+            attachment, the name as the list shows it; filename* in UTF-8). 404 outside the caller's
+            scope, for an unknown file or a file of another case.
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          - {in: path, name: attachment_id, required: true, schema: {type: integer}}
+          responses:
+            200: {$ref: '#/components/responses/attachment_file'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+        """
+        item, path = evidence.open_for(g.user, pk, attachment_id)
+        return send_file(path, mimetype=item.content_type, as_attachment=True,
+                         download_name=evidence.shown_filename(svc.actor_for(g.user), item))
+
+    @expose("/<int:pk>/attachments", methods=["POST"])
+    @protect()
+    @safe
+    @contract_errors
+    def upload(self, pk):
+        """Attach a file (multipart/form-data, field ``file``): 201 with the attachment.
+        ---
+        post:
+          description: Attach a recording or a scan under the case page's rules. The case must be open and
+            the caller one who works on it (the discipline office, the branch head over it, its handler or
+            whoever registered it); otherwise 403, or 409 for a closed or rejected case. PDF, JPEG, PNG,
+            DOCX, XLSX or MP3, its content matching its extension, not empty, at most MAX_ATTACHMENT_BYTES
+            (10 MB); otherwise 400 naming the field file. A request larger than the server's limit answers
+            413. 404 outside the caller's scope. A refused upload leaves nothing behind.
+          parameters:
+          - {in: path, name: pk, required: true, schema: {type: integer}}
+          requestBody:
+            required: true
+            content:
+              multipart/form-data:
+                schema:
+                  type: object
+                  properties:
+                    file: {type: string, format: binary}
+                  required: [file]
+          responses:
+            201:
+              description: The attachment
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      id: {type: integer}
+                      result: {$ref: '#/components/schemas/{{self.__class__.__name__}}.attachment'}
+            400: {$ref: '#/components/responses/400'}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+            404: {$ref: '#/components/responses/404'}
+            409: {$ref: '#/components/responses/409'}
+            413: {$ref: '#/components/responses/413'}
+        """
+        attachment = evidence.save_upload(g.user, pk, request.files.get("file"))
+        return self.response(201, id=attachment.id, result=attachment_dict(attachment, svc.actor_for(g.user)))
+
     # --- the OpenAPI document --------------------------------------------------------------
 
     def add_apispec_components(self, api_spec):
         super().add_apispec_components(api_spec)
         api_spec.components.response("complaint", {"description": "The complaint", **COMPLAINT_ANSWER})
+        api_spec.components.schema(f"{type(self).__name__}.attachment", component=ATTACHMENT)
+        api_spec.components.response("attachment_file", {
+            "description": "The file, with the content type of its kind",
+            "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in ATTACHMENT_TYPES}})
         for name in PAYLOADS:
             api_spec.components.schema(f"{type(self).__name__}.transition.{name}", schema=transition_body(name))
 

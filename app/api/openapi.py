@@ -27,10 +27,16 @@ from marshmallow import fields
 from ..security import permissions as p
 
 ERROR_ANSWERS = ("400", "401", "403", "404")
-CONFLICT = {
-    "description": "Not allowed in the current state, or a stale version",
-    "content": {"application/json": {"schema": {"type": "object", "properties": {"message": {}}}}},
-}
+
+
+def _error_answer(description: str) -> dict:
+    """An error answer of the contract: ``{"message": ...}`` (``MESSAGE``, set by ``finish``)."""
+    return {"description": description,
+            "content": {"application/json": {"schema": {"type": "object", "properties": {"message": {}}}}}}
+
+
+CONFLICT = _error_answer("Not allowed in the current state, or a stale version")
+TOO_LARGE = _error_answer("The request is larger than the server accepts (MAX_CONTENT_LENGTH)")
 # Error answers carry ``{"message": text}`` or, for validation, ``{"message": {field: [texts]}}``.
 MESSAGE = {"oneOf": [{"type": "string"}, {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}]}
 
@@ -103,13 +109,14 @@ def build_document(version: str):
 
 def finish(document: dict) -> dict:
     """Fit FAB's document to this application: tokens only (API keys are off), the contract's
-    error bodies, 409 where an answer can be a conflict."""
+    error bodies, 409 where an answer can be a conflict, 413 where a body can be too large."""
     components = document.setdefault("components", {})
     schemes = components.setdefault("securitySchemes", {})
     schemes.pop("api_key", None)
     schemes["jwt"] = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     responses = components.setdefault("responses", {})
     responses["409"] = CONFLICT
+    responses["413"] = TOO_LARGE
     for answer in responses.values():
         for content in (answer.get("content") or {}).values():
             properties = content.get("schema", {}).get("properties")

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import OrgUnit, Staff
 from ..models.complaint import Complaint, ComplaintEvent
 from ..models.reminder import Reminder
-from ..security.scope import all_units, clauses_for_ruled_staff
+from ..security.scope import all_units, clauses_for_ruled_staff, complaint_clause
 from ..services import complaints as svc
 from ..services import committee, deadlines, story
 from ..services.calendar import load_calendar
@@ -65,7 +65,8 @@ QUEUE_LIMIT = 500
 
 QUEUES = {
     # name: (condition for the acting user, order)
-    "rulings": (lambda actor: Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None),
+    "rulings": (lambda actor: Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None)
+                & Complaint.duplicate_of_id.is_(None),
                 lambda: Complaint.received_at),
     # §17: the requests addressed to the user's unit (the higher ruling body).
     "rerulings": (lambda actor: (Complaint.reruling_status == s.RERULING_REQUESTED)
@@ -240,8 +241,9 @@ class Work:
 
 
 HANDLING = ("transfer", "request_extension", "reply", "record_receipt", "close")
-# Transitions no to-do list offers: an appeal is recorded when the customer applies (§14).
-NOT_TODO = ("appeal",)
+# Transitions no to-do list offers: an appeal is recorded when the customer applies (§14); a
+# duplicate is marked (and the mark undone) when the discipline office finds one (issue 23).
+NOT_TODO = ("appeal", "mark_duplicate", "unmark_duplicate")
 
 
 def _units(actor):
@@ -253,6 +255,7 @@ TODO_WORK = (
     # that day (someone on no roster cannot sit, so nothing waits for them).
     Work(("rule",), lambda a: a.acts(t.COMMITTEE) and a.staff_id is not None,
          lambda a, today: (Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None)
+                           & Complaint.duplicate_of_id.is_(None)
                            & Complaint.branch_id.in_(sorted(committee.units_served(a.staff_id, today, COMMITTEE)))),
          (DATED, CLOSED)),
     # §17: a member of a higher ruling body decides the requests addressed to its unit.
@@ -283,7 +286,8 @@ TODO_WORK = (
     Work(HANDLING, lambda a: a.acts(t.DISCIPLINE_OFFICE),
          lambda a, today: (Complaint.level == "union") & Complaint.status.in_(ACTIVE), OPEN),
     Work(("follow_up",), lambda a: a.acts(t.DISCIPLINE_OFFICE),
-         lambda a, today: (Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None),
+         lambda a, today: ((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None)
+                           & Complaint.duplicate_of_id.is_(None)),
          (CLOSED,)),
     # §11, §12, §15: a branch head handles, accepts and follows up the cases of its units.
     Work(HANDLING, lambda a: a.acts(t.BRANCH_HEAD) and bool(a.unit_ids),
@@ -292,7 +296,7 @@ TODO_WORK = (
          lambda a, today: (Complaint.status == s.REGISTERED) & Complaint.branch_id.in_(_units(a)), (UNDATED,)),
     Work(("follow_up",), lambda a: a.acts(t.BRANCH_HEAD) and bool(a.unit_ids),
          lambda a, today: ((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None)
-                           & Complaint.handling_unit_id.in_(_units(a))),
+                           & Complaint.duplicate_of_id.is_(None) & Complaint.handling_unit_id.in_(_units(a))),
          (CLOSED,)),
 )
 
@@ -323,7 +327,9 @@ def todo_candidates(user, actor, today, depth):
              for work in _works_of(actor) for stream in work.streams]
     if not parts:
         return [], False
-    scope = svc.scoped_select(user).whereclause
+    # Each stream walks its own index in the to-do order and tests each case it meets against the
+    # scope (``ordered_scan``), instead of collecting every id of a large scope once per stream.
+    scope = complaint_clause(user, Complaint, ordered_scan=True)
     ids = union_all(*[
         select(Complaint.id.label("id"), literal(n).label("part")).where(scope, condition)
         .order_by(*order).limit(depth).subquery().select()

@@ -237,6 +237,13 @@ def keyword(actor, term: str):
     return or_(*parts), searched_identity
 
 
+def keyword_by_index(actor, term: str) -> bool:
+    """Whether the search box finds ``term``'s cases through an index only (number, phone, name),
+    not by reading the words of the facts (``keyword``)."""
+    in_number = could_be_in_number(term)
+    return in_number or (looks_like_phone(term) and may_search_identity(actor))
+
+
 # --- FAB filters -------------------------------------------------------------------------------
 
 def _terms(value, ids=False) -> List[str]:
@@ -258,6 +265,7 @@ class SearchFilter(BaseFilter):
     every API. ``api/complaint.py`` looks the operators up per column instead."""
 
     identity = False  # searches by phone number or name
+    by_index = False  # finds its few cases through an index (phone, name, case number, same caller)
 
     def __init__(self, column_name, datamodel, is_related_view=False):
         self.column_name = column_name
@@ -284,10 +292,27 @@ class SearchFilter(BaseFilter):
     def condition(self, actor, term):
         raise NotImplementedError
 
+    def narrows_by_index(self, value) -> bool:
+        """Whether this search, with ``value``, finds its cases through an index: then the list
+        tests each found case against the scope rather than collecting the scope's ids
+        (``ComplaintInterface``)."""
+        try:
+            (term,) = _terms(value, ids=True)
+        except (InvalidFilter, ValueError):
+            return False
+        return bool(term) and self.by_index
+
 
 class FilterKeyword(SearchFilter):
     name = _l("Keyword")
     arg_name = "search"
+
+    def narrows_by_index(self, value) -> bool:
+        try:
+            (term,) = _terms(value)
+        except (InvalidFilter, ValueError):
+            return False
+        return bool(term) and keyword_by_index(_actor(), term)
 
     def apply(self, query, value):
         (term,) = _terms(value)
@@ -303,21 +328,22 @@ def name_is(actor, term: str):
     return and_(Complaint.complainant_name == term, identity_clause(actor, Complaint))
 
 
-def _filter(class_name: str, label, operator: str, search, doc: str, identity=False):
+def _filter(class_name: str, label, operator: str, search, doc: str, identity=False, by_index=False):
     """A filter of this module whose condition is ``search(actor, term)``."""
     return type(class_name, (SearchFilter,), {
         "__doc__": doc, "__module__": __name__, "name": label, "arg_name": operator, "identity": identity,
-        "condition": lambda self, actor, term: search(actor, term),
+        "by_index": by_index, "condition": lambda self, actor, term: search(actor, term),
     })
 
 
 FilterNumberContains = _filter("FilterNumberContains", _l("Contains"), "ct", lambda actor, term: number_contains(term),
-                               "Any part of the case number.")
+                               "Any part of the case number.", by_index=True)
 FilterPhoneEqual = _filter("FilterPhoneEqual", _l("Is (spaces and dashes ignored)"), "eq", phone_is,
-                           "The phone number, both sides in the normal form.", identity=True)
-FilterNameEqual = _filter("FilterNameEqual", _l("Equal to"), "eq", name_is, "The complainant's name.", identity=True)
+                           "The phone number, both sides in the normal form.", identity=True, by_index=True)
+FilterNameEqual = _filter("FilterNameEqual", _l("Equal to"), "eq", name_is, "The complainant's name.", identity=True,
+                          by_index=True)
 FilterNameStartsWith = _filter("FilterNameStartsWith", _l("Starts with"), "sw", name_starts,
-                               "The complainant's name or its first characters.", identity=True)
+                               "The complainant's name or its first characters.", identity=True, by_index=True)
 FilterTextContains = _filter("FilterTextContains", _l("Facts, request or reply contain"), "ct",
                              lambda actor, term: text_contains(term), "Words of the facts, the request or the reply.")
 
@@ -328,6 +354,7 @@ class FilterSameCaller(SearchFilter):
 
     name = _l("Same caller as case (ID)")
     arg_name = "same"
+    by_index = True
 
     def check_value(self, value) -> None:
         for term in _terms(value, ids=True):
@@ -369,9 +396,11 @@ def parse_repeat_period(term: str) -> Optional[RepeatPeriod]:
 
 def repeat_conditions(user, model, period: RepeatPeriod) -> list:
     """The cases ``reports.statistics`` counts for the repeat complainants of ``period``: in the
-    user's scope, received in the period, of the unit's subtree, marked as sharing their number."""
+    user's scope, received in the period, of the unit's subtree, marked as sharing their number, not
+    a duplicate (issue 23: its matter is counted with the original's)."""
     conditions = [
         complaint_clause(user, model), model.phone_shared == true(), model.complainant_phone.isnot(None),
+        model.duplicate_of_id.is_(None),
         model.received_at >= datetime.combine(period.start, time.min),
         model.received_at < datetime.combine(period.end + timedelta(days=1), time.min),
     ]

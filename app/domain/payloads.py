@@ -542,6 +542,36 @@ class DecideRerulingSchema(_Strict):
         _check_ruling(data, require_verified=False)
 
 
+# Issue 23: the discipline office merges a second complaint about the same matter into the first.
+CASE_NUMBER = re.compile(r"TS\d{8}-\d{4,}")
+
+
+class CaseNumber(fields.String):
+    """A case number as a clerk knows it (``TS20261128-0007``): spaces dropped, letters in capitals."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = "".join(super()._deserialize(value, attr, data, **kwargs).split()).upper()
+        if not CASE_NUMBER.fullmatch(number):
+            raise ValidationError(N_("Enter a case number such as TS20261128-0007."))
+        return number
+
+
+class MarkDuplicateSchema(_Strict):
+    """The case this one duplicates (the same caller, the same matter) and why."""
+
+    original_number = CaseNumber(required=True, error_messages=REQUIRED, validate=_short(24), metadata=form(
+        N_("Original case number"),
+        help=N_("The case this complaint repeats (the same caller, the same matter), e.g. TS20261128-0007. "
+                "This case is closed with a link to it and counted once in the statistics; the mark can be undone.")))
+    reason = _long_text(N_("Reason"), grounds=True)
+
+
+class UnmarkDuplicateSchema(_Strict):
+    """Why the mark is undone: the case returns to the status it had before."""
+
+    reason = _long_text(N_("Reason"), grounds=True)
+
+
 def __getattr__(name):
     """``PAYLOADS`` (transition name → schema) is derived from the transition table, which names
     the schemas above and so imports this module: it is read from there on first use."""

@@ -46,3 +46,6 @@ RERULING_DECIDED = "decided"
 RERULING_STATUSES = (RERULING_NONE, RERULING_REQUESTED, RERULING_DECIDED)
 APPEAL_DECISIONS = ("upheld", "changed")
 RULEABLE = (PROCESSING, REPLIED, CLOSED)
+# Issue 23: a case still being worked on may be closed as a duplicate; not a closed or rejected one
+# (final), nor one under appeal (§14: the appeal body owes the applicant its decision first).
+DUPLICABLE = (REGISTERED, PROCESSING, REPLIED)

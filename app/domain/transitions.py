@@ -235,12 +235,32 @@ def guard_decide_appeal(case, actor, today):
     return None
 
 
+def guard_mark_duplicate(case, actor, today):
+    """Issue 23: the discipline office itself (no capability of a custom role carries it) closes a
+    second complaint about the same matter as a duplicate; a case with a responsibility ruling is
+    not one (its ruling counts in the statistics, §17–§19)."""
+    if not actor.has_role(DISCIPLINE_OFFICE):
+        return Refusal(FORBIDDEN, N_("Only the discipline office may mark a complaint as a duplicate."))
+    if case.ruling_result is not None:
+        return Refusal(CONFLICT, N_("A case with a responsibility ruling cannot be marked as a duplicate."))
+    return None
+
+
+def guard_unmark_duplicate(case, actor, today):
+    """Issue 23: the discipline office undoes its mark; the case returns to the status it had."""
+    if not actor.has_role(DISCIPLINE_OFFICE):
+        return Refusal(FORBIDDEN, N_("Only the discipline office may undo a duplicate mark."))
+    if getattr(case, "duplicate_of_id", None) is None:
+        return Refusal(CONFLICT, N_("This case is not marked as a duplicate."))
+    return None
+
+
 @dataclass(frozen=True)
 class Transition:
     name: str
     label: str
     sources: Tuple[str, ...]
-    target: Optional[str]  # None: the status stays as it is
+    target: Optional[str]  # None: the status stays as it is (or, undoing a duplicate, as it was before)
     permission: str  # FAB permission "can_<permission>" on the Complaint resource
     guard: Optional[Callable]
     payload: Type[Schema]  # its JSON body (the API) and its form (the pages); the handler checks the rest
@@ -262,6 +282,8 @@ TRANSITIONS = (
     Transition("rule",              N_("Record ruling"),                s.RULEABLE,                 None,           "rule",               guard_rule,              p.RuleSchema),
     Transition("request_reruling",  N_("Request re-ruling"),            s.RULEABLE + (s.APPEALED,), None,           "request_reruling",   guard_request_reruling,  p.RequestRerulingSchema),
     Transition("decide_reruling",   N_("Decide re-ruling"),             s.RULEABLE + (s.APPEALED,), None,           "decide_reruling",    guard_decide_reruling,   p.DecideRerulingSchema),
+    Transition("mark_duplicate",    N_("Mark as duplicate"),            s.DUPLICABLE,               s.CLOSED,       "mark_duplicate",     guard_mark_duplicate,    p.MarkDuplicateSchema),
+    Transition("unmark_duplicate",  N_("Undo duplicate mark"),          (s.CLOSED,),                None,           "unmark_duplicate",   guard_unmark_duplicate,  p.UnmarkDuplicateSchema),
 )
 
 BY_NAME = {t.name: t for t in TRANSITIONS}
@@ -288,6 +310,11 @@ CONFIRM_FIRST = {
 }
 
 
+# Issue 23: a case marked as a duplicate is closed with its link; the only step left is undoing it
+# (it is never followed up, ruled on, appealed or edited: the original carries the matter).
+ON_A_DUPLICATE = ("unmark_duplicate",)
+
+
 def per_transition(mapping: Mapping[str, object], what: str) -> Mapping[str, object]:
     """``mapping`` (transition name → ``what``) when it has exactly one entry per declared
     transition; ValueError naming the missing and the undeclared names otherwise."""
@@ -309,6 +336,8 @@ def check(transition: Transition, case, actor: Actor, today: date) -> Optional[R
         return Refusal(FORBIDDEN, N_("Your role does not have this permission."))
     if case.status not in transition.sources:
         return Refusal(CONFLICT, N_("This action is not allowed in the case's current status."))
+    if getattr(case, "duplicate_of_id", None) is not None and transition.name not in ON_A_DUPLICATE:
+        return Refusal(CONFLICT, N_("This case is marked as a duplicate of another case; undo the mark first."))
     if transition.guard is not None:
         return transition.guard(case, actor, today)
     return None
@@ -319,5 +348,5 @@ def available(case, actor: Actor, today: date):
     return [t for t in TRANSITIONS if check(t, case, actor, today) is None]
 
 
-for _name in CONFIRM_FIRST:
-    declared(_name)  # a step asking for confirmation is a declared transition
+for _name in (*CONFIRM_FIRST, *ON_A_DUPLICATE):
+    declared(_name)  # a step named here is a declared transition

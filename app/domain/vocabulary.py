@@ -89,6 +89,11 @@ EVENTS = {
     "rule": N_("Ruling recorded"),
     "request_reruling": N_("Re-ruling requested"),
     "decide_reruling": N_("Re-ruling decided (final)"),
+    "mark_duplicate": N_("Marked as a duplicate"),
+    "unmark_duplicate": N_("Duplicate mark undone"),
+    # Issue 23: written on the original when a duplicate is merged into it or taken out again.
+    "duplicate_added": N_("Duplicate merged into this case"),
+    "duplicate_removed": N_("Duplicate separated from this case"),
     "recompute_deadline": N_("Deadline recomputed"),
     "remind": N_("Reminder"),
 }
@@ -246,6 +251,7 @@ TRANSITION_FIELD_LABELS = {
     "due_date": N_("New due date"),
     "fee_borne": N_("Fee borne by the responsible person (yuan)"),
     "applied_at": N_("Date of the application"),
+    "original_number": N_("Original case number"),
     "file": N_("File"),
 }
 

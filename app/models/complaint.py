@@ -37,9 +37,10 @@ REPORT_COLUMNS = (
     "received_at", "branch_id", "status", "category", "channel", "level", "replied_at", "due_date",
     "extension_status", "ruling_result", "ruling_category", "ruling_final", "reruling_status",
     "followed_up_at", "follow_up_satisfied", "appeal_applied_on", "appeal_decision", "handler_id",
-    "handling_unit_id", "respondent_staff_id", "complainant_phone",
+    "handling_unit_id", "respondent_staff_id", "complainant_phone", "duplicate_of_id",
 )
-OPEN_LATE_COLUMNS = ("status", "due_date", "received_at", "branch_id", "replied_at", "extension_status")
+OPEN_LATE_COLUMNS = ("status", "due_date", "received_at", "branch_id", "replied_at", "extension_status",
+                     "duplicate_of_id")
 
 
 class Complaint(Model):
@@ -183,6 +184,14 @@ class Complaint(Model):
         secondaryjoin="Staff.id == ruling_staff.c.staff_id",
         viewonly=True,
     )
+
+    # Issue 23: the case this one duplicates (the same caller, the same matter), set by
+    # ``mark_duplicate`` and cleared by ``unmark_duplicate``; the reports count the matter once
+    # (a duplicate is left out of every figure). Never a chain: the original is no duplicate.
+    # (Unnamed and without ON DELETE, as SQLite's in-place ADD COLUMN … REFERENCES reflects it,
+    # migration 0021; complaints are never deleted anyway.)
+    duplicate_of_id = Column(Integer, ForeignKey("complaint.id"), index=True)
+    duplicate_of = relationship("Complaint", remote_side=[id], foreign_keys=[duplicate_of_id])
 
     created_at = Column(DateTime, nullable=False, default=lambda: clock.now())
     created_by_id = Column(Integer, ForeignKey("ab_user.id", ondelete="RESTRICT"), index=True)

@@ -134,11 +134,19 @@ def _period_lines(sheet, period, today):
     sheet.plain([gettext("Figures as of"), today.isoformat()])
 
 
+def _duplicates_line(sheet, data):
+    """Issue 23: how many duplicates the figures leave out (merged into their originals)."""
+    if data.get("duplicates"):
+        sheet.plain([gettext("Another %(count)d duplicate complaints were merged into their originals and counted "
+                             "once: they are not counted separately in these figures.", count=data["duplicates"])])
+
+
 def write_summary(workbook, data, period, today):
     """汇总: key figures and every breakdown of ``statistics.summary``."""
     sheet = Sheet(workbook, gettext("Summary"), [28, 14, 12, 12, 12, 12, 12, 12, 14, 12, 12])
     sheet.title(gettext("Customer complaint statistics"))
     _period_lines(sheet, period, today)
+    _duplicates_line(sheet, data)
 
     sheet.section(gettext("Key figures"))
     sheet.header([gettext("Figure"), gettext("Value")])
@@ -184,6 +192,7 @@ def write_assessment(workbook, data, period, today):
     sheet = Sheet(workbook, gettext("Assessment by branch"), [8, 24, 10, 10] + [10] * len(categories) + [12, 12, 12, 14, 10])
     sheet.title(gettext("Assessment report (by branch)"))
     _period_lines(sheet, period, today)
+    _duplicates_line(sheet, data)
     sheet.section(gettext("Scoring rules"))
     sheet.header([gettext("Rule"), gettext("Article"), gettext("Points per occurrence"), gettext("Active")])
     for rule in data["rules"]:

@@ -39,8 +39,14 @@ def count_where(condition):
     return func.count().filter(condition)
 
 
-def base_conditions(user, period: Period) -> list:
-    """The caller's scope, the period of receipt and the unit's subtree."""
+def counted():
+    """Issue 23: the matter of a duplicate is counted with its original: a case marked as a
+    duplicate is left out of every figure (the pages say how many were merged)."""
+    return Complaint.duplicate_of_id.is_(None)
+
+
+def period_conditions(user, period: Period) -> list:
+    """The caller's scope, the period of receipt and the unit's subtree, duplicates included."""
     conditions = [
         complaint_clause(user, Complaint),
         Complaint.received_at >= period.starts_at,
@@ -49,6 +55,17 @@ def base_conditions(user, period: Period) -> list:
     if period.unit_ids is not None:
         conditions.append(Complaint.branch_id.in_(sorted(period.unit_ids)) if period.unit_ids else false())
     return conditions
+
+
+def base_conditions(user, period: Period) -> list:
+    """The cases the figures count: ``period_conditions`` without the duplicates."""
+    return [*period_conditions(user, period), counted()]
+
+
+def merged_duplicates(user, period: Period) -> int:
+    """How many cases of the period are duplicates merged into another (not counted)."""
+    return db.session.execute(select(func.count()).select_from(Complaint).where(
+        *period_conditions(user, period), Complaint.duplicate_of_id.isnot(None))).scalar_one()
 
 
 def replied():

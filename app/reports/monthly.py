@@ -69,8 +69,9 @@ Key = Tuple[date, int]
 def version() -> str:
     """The definition of the kept counts: their names (a new or renamed figure changes it).
     Bump the leading number when the meaning of an existing count or the form of a kept column
-    changes (2: counts as a list in the order of the names; reply days and staff kept)."""
-    return "2:" + hashlib.sha256(",".join(fig.COUNT_NAMES).encode()).hexdigest()[:12]
+    changes (2: counts as a list in the order of the names; reply days and staff kept; 3: duplicates
+    left out, issue 23)."""
+    return "3:" + hashlib.sha256(",".join(fig.COUNT_NAMES).encode()).hexdigest()[:12]
 
 
 # --- months ---------------------------------------------------------------------------------
@@ -165,7 +166,12 @@ def kept(first: date, last: date, unit_ids) -> Figures:
         query = query.where(kept_month.branch_id.in_(sorted(unit_ids)))
     loads = json.loads
     for month, branch_id, counts, fees, reply_days, staff in db.session.execute(query):
-        out.grouped.add(branch_id, month.year, month.month, loads(counts))
+        counts = loads(counts)
+        if not counts:
+            # A row whose cases all left it (the last one marked as a duplicate, issue 23): nothing
+            # to count, and no branch row of zeros that a count case by case would not have either.
+            continue
+        out.grouped.add(branch_id, month.year, month.month, counts)
         if fees:
             out.fees[branch_id] = out.fees.get(branch_id, Decimal("0.00")) + Decimal(fees)
         out.reply_days.add_kept(month, loads(reply_days))
@@ -186,7 +192,8 @@ def decoded(row: ComplaintMonth) -> dict:
 # --- writing ----------------------------------------------------------------------------------
 
 def _stored(session, conditions) -> Dict[Key, dict]:
-    """The kept columns of the cases matching ``conditions``, by (month, branch)."""
+    """The kept columns of the cases matching ``conditions`` (duplicates left out), by (month, branch)."""
+    conditions = [*conditions, fig.counted()]
     out: Dict[Key, dict] = {}
 
     def key_of(row) -> Key:

@@ -31,7 +31,8 @@ from ..services import deadlines
 from ..services.calendar import load_calendar
 from . import monthly
 from .figures import (
-    RESPONSIBLE_CATEGORIES, RULING_CATEGORIES, base_conditions, count_where, money, rate, ruling_key,
+    RESPONSIBLE_CATEGORIES, RULING_CATEGORIES, base_conditions, count_where, merged_duplicates, money, rate,
+    ruling_key,
 )
 from .period import Period
 
@@ -244,6 +245,8 @@ def summary(user, period: Period, today: date) -> dict:
             "satisfaction_rate": rate(satisfied, follow_up_done),
         },
         "repeat_complainants": {"complainants": repeat_people, "complaints": repeat_complaints},
+        # Issue 23: the period's duplicates, merged into their originals and left out of every figure.
+        "duplicates": merged_duplicates(user, period),
     }
 
 
@@ -347,4 +350,5 @@ def assessment(user, period: Period, today: date, rules) -> dict:
         ],
         "branches": branches,
         "staff": staff,
+        "duplicates": merged_duplicates(user, period),
     }

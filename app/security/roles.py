@@ -100,6 +100,8 @@ ROLE_PERMISSIONS = {
         # handles union-level cases, replies, closes, follows up.
         *_complaint("read", "edit", "register", "accept", "reject", "transfer", "decide_extension",
                     "reply", "record_receipt", "close", "follow_up", "appeal", "decide_appeal"),
+        # Issue 23: merges a second complaint about the same matter into the first, and undoes it.
+        *_complaint("mark_duplicate", "unmark_duplicate"),
         *COMPLAINT_MENUS,
         *RULINGS_READ,
         *RULINGS_EXPORT,

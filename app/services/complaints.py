@@ -24,7 +24,7 @@ from ..extensions import db
 from ..ids import row_id
 from ..models import OrgUnit, Staff
 from ..domain.phones import normal_phone
-from ..models.complaint import Complaint, NumberCounter
+from ..models.complaint import Complaint, ComplaintEvent, NumberCounter
 from ..security import permissions as p
 from ..models.ruling import Ruling, RulingStaff
 from ..security.scope import (
@@ -87,7 +87,7 @@ def scoped_select(user):
 
 
 # The case page shows these with the case: loaded in the case's own statement.
-CASE_PAGE_RELATIONS = ("branch", "handling_unit", "handler", "respondent_staff", "appeal_unit")
+CASE_PAGE_RELATIONS = ("branch", "handling_unit", "handler", "respondent_staff", "appeal_unit", "duplicate_of")
 
 
 def get_for(user, complaint_id, for_update=False, for_page=False) -> Complaint:
@@ -855,6 +855,78 @@ def _apply_decide_reruling(complaint, payload, actor, user, now):
     complaint.ruling_final = True
     complaint.reruling_status = s.RERULING_DECIDED
     return payload["basis"]
+
+
+# --- duplicates (issue 23) ------------------------------------------------------------------------
+
+def _original(user, complaint, number):
+    """The case ``complaint`` duplicates, by its number, among those ``user`` may see; the same
+    answer for a number that does not exist and for one outside the scope (never reveal it)."""
+    original = db.session.execute(
+        scoped_select(user).where(Complaint.number == number)).scalar_one_or_none()
+    if original is None:
+        _field("original_number", gettext("No complaint with this number among those you may see."))
+    if original.id == complaint.id:
+        _field("original_number", gettext("A complaint cannot be a duplicate of itself."))
+    if original.duplicate_of_id is not None:
+        # No chains: the clerk is pointed to the original's own original when it may see it.
+        first = db.session.execute(
+            scoped_select(user).where(Complaint.id == original.duplicate_of_id)).scalar_one_or_none()
+        if first is None:
+            _field("original_number", gettext("%(number)s is itself marked as a duplicate; choose the complaint it "
+                                              "duplicates.", number=original.number))
+        _field("original_number", gettext("%(number)s is itself marked as a duplicate of %(original)s; mark this "
+                                          "complaint as a duplicate of %(original)s.",
+                                          number=original.number, original=first.number))
+    return original
+
+
+def _link(complaint, original, linked, event, user, now, reason):
+    """Set (``linked``) or clear ``complaint``'s link to ``original`` and tell the original's timeline
+    (``event``). The original's version moves too, so a concurrent mark of the original itself (a
+    chain) or of the same pair loses with 409."""
+    complaint.duplicate_of_id = original.id if linked else None
+    complaint.duplicate_of = original if linked else None
+    original.version = (original.version or 0) + 1
+    record_event(original, event, user, now, original.status, original.status, note=reason,
+                 payload={"duplicate_id": complaint.id, "duplicate_number": complaint.number})
+
+
+@handles("mark_duplicate")
+def _apply_mark_duplicate(complaint, payload, actor, user, now):
+    """Issue 23: close a second complaint about the same matter with a link to the first; both
+    stay, and the statistics count the matter once. What the undo restores is kept in the event:
+    the status before (its ``from_status``) and the closing time before (``closed_at_before``)."""
+    original = _original(user, complaint, payload["original_number"])
+    if db.session.execute(select(Complaint.id).where(Complaint.duplicate_of_id == complaint.id).limit(1)).first():
+        raise Conflict(gettext("Other complaints are marked as duplicates of this one; undo those marks first."))
+    payload["original_id"] = original.id
+    payload["closed_at_before"] = complaint.closed_at
+    complaint.closed_at = now
+    _link(complaint, original, True, "duplicate_added", user, now, payload["reason"])
+    return payload["reason"]
+
+
+def _last_mark(complaint):
+    return db.session.execute(
+        select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id,
+                                     ComplaintEvent.name == "mark_duplicate")
+        .order_by(ComplaintEvent.id.desc()).limit(1)).scalar_one()
+
+
+@handles("unmark_duplicate")
+def _apply_unmark_duplicate(complaint, payload, actor, user, now):
+    """Issue 23: the case returns to exactly the status and closing time it had before the mark
+    (its deadlines were never touched); the link is cleared, both timelines say so."""
+    mark = _last_mark(complaint)
+    original = db.session.get(Complaint, complaint.duplicate_of_id)
+    closed_before = (mark.payload or {}).get("closed_at_before")
+    payload["original_id"] = original.id
+    payload["original_number"] = original.number
+    complaint.status = mark.from_status
+    complaint.closed_at = dt.datetime.fromisoformat(closed_before) if closed_before else None
+    _link(complaint, original, False, "duplicate_removed", user, now, payload["reason"])
+    return payload["reason"]
 
 
 # Every declared transition has its handler, and no handler names another (checked at import).

@@ -1,6 +1,8 @@
 """How a complaint looks to a viewer: masked identity, derived fields (api.md field names)."""
 from ..security.masking import IDENTITY_FIELDS, identity, mask_text, sees_identity, shown
 from . import complaints as svc
+from .attachments import shown_filename
+from .timeline import actor_display_name
 
 
 def _dt(value):
@@ -59,6 +61,9 @@ def complaint_dict(complaint, actor, today, masked=False) -> dict:
         "ruling_final": bool(getattr(complaint, "ruling_final", False)),
         "reruling_status": getattr(complaint, "reruling_status", None) or "none",
         "reruling_unit_id": complaint.reruling_unit_id,
+        # Issue 23 (an addition to api.md): the case this one duplicates, or null.
+        "duplicate_of": ({"id": complaint.duplicate_of_id, "number": complaint.duplicate_of.number}
+                         if complaint.duplicate_of_id is not None else None),
         "created_at": _dt(complaint.created_at),
         "version": complaint.version,
     }
@@ -106,3 +111,16 @@ def event_dict(event, full_identity: bool = False) -> dict:
     if changes:
         data["changes"] = changes
     return data
+
+
+def attachment_dict(attachment, actor) -> dict:
+    """One evidence file as the API gives it out to ``actor``: its name as the case page shows it
+    (identity inside it masked per viewer, §16), and who added it as the timeline names them."""
+    return {
+        "id": attachment.id,
+        "filename": shown_filename(actor, attachment),
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "uploaded_at": _dt(attachment.uploaded_at),
+        "uploaded_by": actor_display_name(attachment.uploaded_by) if attachment.uploaded_by is not None else None,
+    }

@@ -176,6 +176,10 @@ class _Teller:
             add(N_("Staff held responsible"), "、".join(staff))
             add(v.TRANSITION_FIELD_LABELS["fee_borne"], payload.get("fee_borne"))
             add(N_("Committee members present"), self.members(payload))
+        elif name in ("mark_duplicate", "unmark_duplicate"):
+            add(N_("Duplicate of"), payload.get("original_number"))
+        elif name in ("duplicate_added", "duplicate_removed"):
+            add(N_("Duplicate complaint"), payload.get("duplicate_number"))
         elif name == "edit":
             for change in event_changes(event, self.full, self.case):
                 field = change["field"]
@@ -195,7 +199,8 @@ class _Teller:
 
 # How each event's note is labelled: a reason, a basis, a file's name, or a note; the notes the
 # system writes itself (reminders, recomputed deadlines) stand unlabelled.
-NOTE_LABELS = (dict.fromkeys(("transfer", "request_extension", "request_reruling"), N_("Reason"))
+NOTE_LABELS = (dict.fromkeys(("transfer", "request_extension", "request_reruling", "mark_duplicate", "unmark_duplicate",
+                               "duplicate_added", "duplicate_removed"), N_("Reason"))
                | dict.fromkeys(("rule", "decide_reruling"), N_("Basis")) | {"attach": N_("File")})
 UNLABELLED_NOTES = ("register", "remind", "recompute_deadline")
 
@@ -204,6 +209,20 @@ def timeline(events, case, full_identity: bool, names: Names = NO_NAMES) -> List
     """``events`` (oldest first) with their details as ``case``'s viewer may read them."""
     teller = _Teller(case, names, full_identity)
     return [Entry(event, teller.tell(event)) for event in events]
+
+
+def merged_duplicates(events) -> List[Tuple[int, str]]:
+    """Issue 23: the duplicates merged into a case now, ``[(id, number)]`` in the order they were
+    merged, told by its own timeline (each mark and undo writes one event on the original), so the
+    case page reads them without a statement of its own."""
+    merged = {}
+    for event in events:
+        payload = event.payload or {}
+        if event.name == "duplicate_added":
+            merged[payload.get("duplicate_id")] = payload.get("duplicate_number")
+        elif event.name == "duplicate_removed":
+            merged.pop(payload.get("duplicate_id"), None)
+    return list(merged.items())
 
 
 class ExtensionRequest(NamedTuple):

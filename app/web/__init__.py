@@ -128,6 +128,16 @@ def register(appbuilder) -> None:
 ID_ARGUMENTS = ("pk", "role_id", "attachment_id")
 
 
+def refuse_unnamed_form_parts():
+    """400 (translated) for a form part without a readable name, before any other hook
+    (``app.input_checks.refuse_unnamed_form_parts``)."""
+    from flask import request
+
+    from ..input_checks import refuse_unnamed_form_parts as refuse
+
+    refuse(request)
+
+
 def refuse_impossible_requests():
     """Answer 404, before any view runs, to what no row or action can match.
 

@@ -19,7 +19,7 @@ from ..domain import transitions as t
 from ..domain import vocabulary as labels
 from ..domain.letters import split_greeting
 from ..domain.payloads import EARLIEST, LATEST
-from ..errors import DomainError, ValidationFailed
+from ..errors import DomainError
 from ..extensions import db
 from ..i18n import lazy_labels, vocab as c
 from ..security import permissions as p
@@ -317,6 +317,7 @@ class ComplaintView(ModelView):
             gettext=gettext,
             title=gettext("Complaint %(number)s", number=complaint.number),
             same_caller=same_caller,
+            duplicates=story.merged_duplicates(events),
             same_caller_list=url_for(".list", **{search.SAME_CALLER_ARGUMENT: complaint.id}) if more_same_caller else None,
         )
         if full_identity:
@@ -515,11 +516,8 @@ class ComplaintView(ModelView):
     @expose("/upload/<int:pk>", methods=["POST"])
     @has_access
     def upload(self, pk):
-        upload = request.files.get("file")
         try:
-            if upload is None:
-                raise ValidationFailed(gettext("Choose a file to attach."), field="file")
-            attachments.save(g.user, pk, upload.filename, upload.stream)
+            attachments.save_upload(g.user, pk, request.files.get("file"))
         except DomainError as error:
             if error.status == 404:
                 abort(404)
@@ -535,7 +533,8 @@ class ComplaintView(ModelView):
             item, path = attachments.open_for(g.user, pk, attachment_id)
         except DomainError:
             abort(404)
-        response = send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.filename)
+        response = send_file(path, mimetype=item.content_type, as_attachment=True,
+                             download_name=attachments.shown_filename(svc.actor_for(g.user), item))
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -32,7 +32,7 @@ def test_happy_path_registered_to_follow_up(client, users, api, body, org):
     assert result["status"] == "registered" and result["number"].startswith("TS")
     assert result["complainant_phone"] == "13912345678"  # the registrant is the first handler
 
-    assert [t["name"] for t in client.get(f"/api/v1/complaint/{cid}/transitions", headers=office).get_json()["result"]] == ["accept", "reject"]
+    assert [t["name"] for t in client.get(f"/api/v1/complaint/{cid}/transitions", headers=office).get_json()["result"]] == ["accept", "reject", "mark_duplicate"]
     response = post(client, office, f"/api/v1/complaint/{cid}/transitions/accept", {"level": "branch"})
     assert response.status_code == 200 and response.get_json()["result"]["status"] == "processing"
     assert response.get_json()["result"]["due_date"]

@@ -32,7 +32,7 @@ def test_list_page_in_chinese_with_quick_filters(client, users, login, case):
 
 
 @pytest.mark.parametrize("username, expected", [
-    ("discipline", ["accept", "reject"]),
+    ("discipline", ["accept", "reject", "mark_duplicate"]),
     ("branchhead", ["accept"]),
     ("counter", []),
     ("committee", []),
@@ -223,6 +223,35 @@ def test_attachment_upload_and_scoped_download(client, users, login, case, make_
     login("branchhead")
     other = make_complaint(users[r.DISCIPLINE_OFFICE], branch_id=org["b1"].id)
     assert client.get(f"/complaints/attachment/{other.id}/{attachment.id}").status_code == 404
+
+
+def test_evidence_file_names_are_masked_on_the_page_and_its_download(client, users, login, case, app, tmp_path):
+    """The page lists a file name masked for a masked viewer; its download carries the same name."""
+    import io
+    from urllib.parse import quote
+
+    from app.services import attachments
+
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    item = attachments.save(users[r.COUNTER_STAFF], case.id, "张三丰身份证.pdf", io.BytesIO(b"%PDF-1.4 id card"))
+    login("committee")
+    assert "张**身份证.pdf" in client.get(f"/complaints/show/{case.id}").get_data(as_text=True)
+    download = client.get(f"/complaints/attachment/{case.id}/{item.id}")
+    assert download.status_code == 200
+    assert f"filename*=UTF-8''{quote('张**身份证.pdf')}" in download.headers["Content-Disposition"]
+
+
+def test_an_upload_without_a_chosen_file_asks_for_one(client, users, login, case, app, tmp_path):
+    """A browser sends the file field with an empty name when no file was chosen."""
+    import io
+
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    login("counter")
+    token = csrf_token(client, f"/complaints/show/{case.id}")
+    response = client.post(f"/complaints/upload/{case.id}", data={"csrf_token": token, "file": (io.BytesIO(b""), "")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert "请选择要上传的文件。" in response.get_data(as_text=True)
+    assert case.attachments == [] and list(tmp_path.iterdir()) == []
 
 
 def test_list_and_case_page_statement_counts_are_constant(client, users, login, make_complaint):

@@ -162,8 +162,15 @@ def check_submissions(client, page, form, label):
     return problems
 
 
-def test_every_transition_form_refuses_bad_values_beside_the_field_in_chinese(client, login, cases):
-    forms_found = transition_forms(client, login, cases)
+def test_every_transition_form_refuses_bad_values_beside_the_field_in_chinese(client, login, cases, users,
+                                                                             make_complaint):
+    # A case marked as a duplicate (issue 23): the undo's form is on its page.
+    from app.services import complaints as svc
+
+    marked = make_complaint(users[r.COUNTER_STAFF])
+    svc.apply(users[r.DISCIPLINE_OFFICE], marked.id, "mark_duplicate",
+              {"original_number": cases["closed"].number, "reason": "同一客户就同一事项再次投诉。"}, now=NOW)
+    forms_found = transition_forms(client, login, {**cases, "duplicate": marked})
     assert set(forms_found) == set(t.BY_NAME), sorted(set(t.BY_NAME) - set(forms_found))
     before = (db.session.query(ComplaintEvent).count(), [c.version for c in db.session.query(Complaint).order_by(Complaint.id)])
     problems = []

@@ -108,6 +108,15 @@ TRANSITION_FORMS = {
         ("basis", "textarea", True, "Basis", GROUNDS_HELP, None),
         ("members", "roster", True, "Members present", ROSTER_HELP, "roster"),
     ],
+    "mark_duplicate": [
+        ("original_number", "text", True, "Original case number",
+         "The case this complaint repeats (the same caller, the same matter), e.g. TS20261128-0007. This case is "
+         "closed with a link to it and counted once in the statistics; the mark can be undone.", None),
+        ("reason", "textarea", True, "Reason", GROUNDS_HELP, None),
+    ],
+    "unmark_duplicate": [
+        ("reason", "textarea", True, "Reason", GROUNDS_HELP, None),
+    ],
 }
 
 REGISTER_FORM = [

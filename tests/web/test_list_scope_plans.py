@@ -188,3 +188,41 @@ def test_candidate_pages_equal_the_fetched_pages(client, users, api, make_compla
     # the page read each way's first cases (an ordered, limited select per way)
     assert any("UNION ALL" in st and "ORDER BY complaint.received_at" in st.split("UNION ALL")[0]
                for st in statements)
+
+
+@pytest.mark.parametrize("search", ["phone_box", "phone_filter", "name", "number"])
+def test_a_search_by_index_tests_each_found_case_against_the_scope(client, users, login, api, make_complaint, org,
+                                                                   monkeypatch, search):
+    """Issue 22: a phone, name or case-number search finds few cases through its index; count and
+    page then test each found case against the scope (no list of the scope's ids, which at a
+    million cases is a branch head's 15k) and find exactly what the plain scope clause finds."""
+    from app.data.interfaces import ComplaintInterface
+
+    # The counter clerk's cases of 甲一分社 (whose identity the branch head sees), the office's of 乙一分社.
+    made = [make_complaint(users[r.COUNTER_STAFF] if i % 3 else users[r.DISCIPLINE_OFFICE],
+                           branch_id=(org["a1"] if i % 3 else org["b1"]).id,
+                           complainant_phone="13912345678", complainant_name="王小明",
+                           received_at=f"2026-11-{10 + i:02d}T09:00:00") for i in range(9)]
+    term = {"phone_box": "_flt_0_number=139%201234%205678", "phone_filter": "_flt_0_complainant_phone=13912345678",
+            "name": "_flt_0_complainant_name=%E7%8E%8B%E5%B0%8F%E6%98%8E",
+            "number": f"_flt_0_number={made[4].number[-9:]}"}[search]
+    login("branchhead")
+
+    def shown(narrowing):
+        monkeypatch.setattr(ComplaintInterface, "_narrowed_by_index", staticmethod(lambda filters: narrowing))
+        with count_queries() as q:
+            page, _ = _numbers(client, f"/complaints/list/?{term}")
+        return page, q.statements
+
+    plain, plain_statements = shown(False)
+    monkeypatch.undo()
+    with count_queries() as q:
+        narrowed, _ = _numbers(client, f"/complaints/list/?{term}")
+    assert narrowed == plain and narrowed  # the same cases of coop A, in the same order
+    expected = {c.number for c in made if c.branch_id == org["a1"].id}
+    if search == "number":
+        expected = {made[4].number} & expected
+    assert set(narrowed) == expected
+    collected = [st for st in q.statements if "complaint.id IN (SELECT complaint.id" in st]
+    assert not collected, collected  # neither the count nor the page collects the scope's ids
+    assert any("complaint.id IN (SELECT complaint.id" in st for st in plain_statements)
