@@ -65,3 +65,37 @@ def test_list_and_stock_as_multiples_of_the_render_floor(bench):
     verdicts = {row[0]: row[2] for row in bench.targets(result, None) if "render floor" in row[0]}
     assert verdicts == {"our list page ≤ 3× the render floor (discipline; target at 1M)": "PASS",
                         "our list page ≤ 3× the render floor (branchhead; target at 1M)": "FAIL"}
+
+
+def test_to_do_search_remind_and_two_server_targets(bench):
+    """Issue 22's targets: the to-do within 1.5× the list of the same role and its growth, the
+    phone/name/number searches within 2× the list, `flask remind` within 5 s, and zero errors for
+    each load profile on one server and on two."""
+    def item(median, errors=0):
+        return {"median_ms": median, "p95_ms": median, "errors": errors}
+
+    def load(failures):
+        return {"requests": {"Aggregated": {"requests": 100, "failures": failures}}}
+
+    small = {"complaints": 10_000, "items": {"todo_discipline": item(20.0), "todo_branchhead": item(20.0),
+                                              "list_discipline": item(20.0), "list_branchhead": item(20.0)}}
+    result = {"complaints": 1_000_000, "items": {
+        "list_discipline": item(20.0), "list_branchhead": item(40.0),
+        "todo_discipline": item(29.0), "todo_branchhead": item(61.0),
+        "search_phone_discipline": item(39.0), "search_phone_branchhead": item(81.0),
+        "search_name_discipline": item(30.0), "search_number_discipline": item(10.0, errors=1)},
+        "remind": {"seconds": 4.9, "open_cases": 26_000},
+        "load": {"county": load(0), "province": load(0)},
+        "load_two_servers": {"county": load(0), "province": load(2)}}
+    verdicts = {row[0]: row[2] for row in bench.targets(result, small)}
+    assert verdicts["to-do ≤ 1.5× the list page (discipline; target at 1M)"] == "PASS"
+    assert verdicts["to-do ≤ 1.5× the list page (branchhead; target at 1M)"] == "FAIL"
+    assert verdicts["list search box: phone typed with spaces · DisciplineOffice ≤ 2× the plain list"] == "PASS"
+    assert verdicts["list search box: phone typed with spaces · BranchHead ≤ 2× the plain list"] == "FAIL"
+    assert verdicts["list search box: part of a case number (mmdd-NNNN) · DisciplineOffice ≤ 2× the plain list"] == "FAIL"
+    assert verdicts["`flask remind` ≤ 5 s, start-up included (target at 1M)"] == "PASS"
+    assert verdicts["to-do median at 1,000,000 ≤ 1.5× at 10,000 (discipline)"] == "PASS"
+    assert verdicts["to-do median at 1,000,000 ≤ 1.5× at 10,000 (branchhead)"] == "FAIL"
+    assert verdicts["load province: zero errors"] == "PASS"
+    assert verdicts["load province, two app servers: zero errors"] == "FAIL"
+    assert verdicts["load county, two app servers: zero errors"] == "PASS"
