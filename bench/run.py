@@ -1254,26 +1254,24 @@ def targets(result: dict, smallest: dict):
             rows.append((f"ours/stock median ratio ({key.split('_')[1]}) ≤ {MAX_STOCK_RATIO}",
                          f"{ratio:.2f} ({fmt(items[key]['median_ms'])} / {fmt(stock['median_ms'])} ms)",
                          verdict(ratio <= MAX_STOCK_RATIO)))
+    def ratio_row(target, ours, base, limit):
+        """(target, measured, verdict) for ``ours`` ÷ ``base`` (medians) at most ``limit``; both
+        measured without errors."""
+        if not ours or not base or not base["median_ms"]:
+            return
+        ratio = ours["median_ms"] / base["median_ms"]
+        rows.append((target, f"{ratio:.2f}× ({fmt(ours['median_ms'])} / {fmt(base['median_ms'])} ms)",
+                     verdict(ratio <= limit and ours["errors"] == 0 and base["errors"] == 0)))
+
     for role in ("discipline", "branchhead"):
-        floor, ours = items.get(f"render_floor_{role}"), items.get(f"list_{role}")
-        if floor and ours and floor["median_ms"]:
-            ratio = ours["median_ms"] / floor["median_ms"]
-            rows.append((f"our list page ≤ {MAX_FLOOR_RATIO:g}× the render floor ({role}; target at 1M)",
-                         f"{ratio:.2f}× ({fmt(ours['median_ms'])} / {fmt(floor['median_ms'])} ms)",
-                         verdict(ratio <= MAX_FLOOR_RATIO and ours["errors"] == 0 and floor["errors"] == 0)))
+        ratio_row(f"our list page ≤ {MAX_FLOOR_RATIO:g}× the render floor ({role}; target at 1M)",
+                  items.get(f"list_{role}"), items.get(f"render_floor_{role}"), MAX_FLOOR_RATIO)
     for role in ("discipline", "branchhead"):
-        todo, listing = items.get(f"todo_{role}"), items.get(f"list_{role}")
-        if todo and listing and listing["median_ms"]:
-            ratio = todo["median_ms"] / listing["median_ms"]
-            rows.append((f"to-do ≤ {MAX_TODO_RATIO:g}× the list page ({role}; target at 1M)",
-                         f"{ratio:.2f}× ({fmt(todo['median_ms'])} / {fmt(listing['median_ms'])} ms)",
-                         verdict(ratio <= MAX_TODO_RATIO and todo["errors"] == 0)))
+        ratio_row(f"to-do ≤ {MAX_TODO_RATIO:g}× the list page ({role}; target at 1M)",
+                  items.get(f"todo_{role}"), items.get(f"list_{role}"), MAX_TODO_RATIO)
     for key, listing in SEARCH_COMPARED:
-        if key in items and listing in items and items[listing]["median_ms"]:
-            ratio = items[key]["median_ms"] / items[listing]["median_ms"]
-            rows.append((f"{ITEM_LABELS[key]} ≤ {MAX_SEARCH_RATIO:g}× the plain list",
-                         f"{ratio:.2f}× ({fmt(items[key]['median_ms'])} / {fmt(items[listing]['median_ms'])} ms)",
-                         verdict(ratio <= MAX_SEARCH_RATIO and items[key]["errors"] == 0)))
+        ratio_row(f"{ITEM_LABELS[key]} ≤ {MAX_SEARCH_RATIO:g}× the plain list", items.get(key), items.get(listing),
+                  MAX_SEARCH_RATIO)
     for key in ("dashboard", "summary_api"):
         if key in items:
             seconds = items[key]["p95_ms"] / 1000
