@@ -15,7 +15,7 @@ from ..domain import states as s
 from ..domain import transitions as t
 from ..extensions import db
 from ..models import OrgUnit, Staff
-from ..models.complaint import Complaint, ComplaintEvent
+from ..models.complaint import Complaint, ComplaintEvent, not_a_duplicate
 from ..models.reminder import Reminder
 from ..security.scope import all_units, clauses_for_ruled_staff, complaint_clause
 from ..services import complaints as svc
@@ -66,7 +66,7 @@ QUEUE_LIMIT = 500
 QUEUES = {
     # name: (condition for the acting user, order)
     "rulings": (lambda actor: Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None)
-                & Complaint.duplicate_of_id.is_(None),
+                & not_a_duplicate(),
                 lambda: Complaint.received_at),
     # §17: the requests addressed to the user's unit (the higher ruling body).
     "rerulings": (lambda actor: (Complaint.reruling_status == s.RERULING_REQUESTED)
@@ -255,7 +255,7 @@ TODO_WORK = (
     # that day (someone on no roster cannot sit, so nothing waits for them).
     Work(("rule",), lambda a: a.acts(t.COMMITTEE) and a.staff_id is not None,
          lambda a, today: (Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None)
-                           & Complaint.duplicate_of_id.is_(None)
+                           & not_a_duplicate()
                            & Complaint.branch_id.in_(sorted(committee.units_served(a.staff_id, today, COMMITTEE)))),
          (DATED, CLOSED)),
     # §17: a member of a higher ruling body decides the requests addressed to its unit.
@@ -287,7 +287,7 @@ TODO_WORK = (
          lambda a, today: (Complaint.level == "union") & Complaint.status.in_(ACTIVE), OPEN),
     Work(("follow_up",), lambda a: a.acts(t.DISCIPLINE_OFFICE),
          lambda a, today: ((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None)
-                           & Complaint.duplicate_of_id.is_(None)),
+                           & not_a_duplicate()),
          (CLOSED,)),
     # §11, §12, §15: a branch head handles, accepts and follows up the cases of its units.
     Work(HANDLING, lambda a: a.acts(t.BRANCH_HEAD) and bool(a.unit_ids),
@@ -296,7 +296,7 @@ TODO_WORK = (
          lambda a, today: (Complaint.status == s.REGISTERED) & Complaint.branch_id.in_(_units(a)), (UNDATED,)),
     Work(("follow_up",), lambda a: a.acts(t.BRANCH_HEAD) and bool(a.unit_ids),
          lambda a, today: ((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None)
-                           & Complaint.duplicate_of_id.is_(None) & Complaint.handling_unit_id.in_(_units(a))),
+                           & not_a_duplicate() & Complaint.handling_unit_id.in_(_units(a))),
          (CLOSED,)),
 )
 

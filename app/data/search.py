@@ -46,7 +46,7 @@ from ..domain.phones import looks_like_phone, normal_phone
 from ..extensions import db
 from ..fab_filters import InvalidFilter
 from ..ids import row_id
-from ..models.complaint import Complaint, NumberCounter
+from ..models.complaint import Complaint, NumberCounter, not_a_duplicate
 from ..security.masking import identity_clause, may_search_identity
 from ..security.request_cache import request_cache
 from ..security.scope import complaint_clause, subtree_ids
@@ -400,7 +400,7 @@ def repeat_conditions(user, model, period: RepeatPeriod) -> list:
     a duplicate (issue 23: its matter is counted with the original's)."""
     conditions = [
         complaint_clause(user, model), model.phone_shared == true(), model.complainant_phone.isnot(None),
-        model.duplicate_of_id.is_(None),
+        not_a_duplicate(model),
         model.received_at >= datetime.combine(period.start, time.min),
         model.received_at < datetime.combine(period.end + timedelta(days=1), time.min),
     ]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..models import OrgUnit, Staff
-from ..models.complaint import Complaint
+from ..models.complaint import Complaint, not_a_duplicate
 from ..models.ruling import Ruling, RulingStaff
 from ..security.scope import complaint_clause
 from ..services.deadlines import day_of
@@ -42,7 +42,7 @@ def count_where(condition):
 def counted():
     """Issue 23: the matter of a duplicate is counted with its original: a case marked as a
     duplicate is left out of every figure (the pages say how many were merged)."""
-    return Complaint.duplicate_of_id.is_(None)
+    return not_a_duplicate()
 
 
 def period_conditions(user, period: Period) -> list:
