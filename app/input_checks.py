@@ -103,8 +103,8 @@ def _carries(request, body, bad) -> bool:
     if body is not _MISSING:
         return walk(body)
     if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.is_json:
-        # A multipart part whose name cannot be read (a line break inside it) has the key None.
-        return any(bad(k or "") or bad(v or "") for k, v in request.form.items(multi=True))
+        # (A part whose name cannot be read, key None, was refused first: refuse_unnamed_form_parts.)
+        return any(bad(k) or bad(v) for k, v in request.form.items(multi=True))
     return False
 
 

@@ -231,17 +231,16 @@ def keyword(actor, term: str):
         parts.append(phone_is(actor, term))
     if not in_number and not phone and identity:
         parts.append(name_starts(actor, term))
-    if not in_number and not (phone and identity):
+    if not keyword_by_index(actor, term):
         parts.append(text_contains(term))
     searched_identity = identity and (phone or not in_number)
     return or_(*parts), searched_identity
 
 
 def keyword_by_index(actor, term: str) -> bool:
-    """Whether the search box finds ``term``'s cases through an index only (number, phone, name),
-    not by reading the words of the facts (``keyword``)."""
-    in_number = could_be_in_number(term)
-    return in_number or (looks_like_phone(term) and may_search_identity(actor))
+    """Whether the search box finds ``term``'s cases through an index only (part of a number, or a
+    phone number for a role that may search it), not by reading the words of the facts."""
+    return could_be_in_number(term) or (looks_like_phone(term) and may_search_identity(actor))
 
 
 # --- FAB filters -------------------------------------------------------------------------------
@@ -300,19 +299,18 @@ class SearchFilter(BaseFilter):
             (term,) = _terms(value, ids=True)
         except (InvalidFilter, ValueError):
             return False
-        return bool(term) and self.by_index
+        return bool(term) and self.finds_by_index(term)
+
+    def finds_by_index(self, term) -> bool:
+        return self.by_index
 
 
 class FilterKeyword(SearchFilter):
     name = _l("Keyword")
     arg_name = "search"
 
-    def narrows_by_index(self, value) -> bool:
-        try:
-            (term,) = _terms(value)
-        except (InvalidFilter, ValueError):
-            return False
-        return bool(term) and keyword_by_index(_actor(), term)
+    def finds_by_index(self, term) -> bool:
+        return keyword_by_index(_actor(), term)
 
     def apply(self, query, value):
         (term,) = _terms(value)
