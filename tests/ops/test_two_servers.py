@@ -84,8 +84,20 @@ def servers(empty_database, tmp_path):
             assert problem not in server.log(), server.log()[-3000:]
 
 
-def env_of(server):
-    return server.env
+def _at_once(count, call):
+    """``call(n)`` for n in 0…count−1, each in its own thread, released together; their answers."""
+    answers, barrier = [], threading.Barrier(count)
+
+    def run(n):
+        barrier.wait()
+        answers.append(call(n))
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(90)
+    return answers
 
 
 def _kept_months(connection):
@@ -123,20 +135,14 @@ def test_two_servers_share_limits_sessions_and_the_database(servers):
             case_id = connection.execute(text(
                 "SELECT id FROM complaint WHERE status = 'registered' ORDER BY id LIMIT 1")).scalar_one()
         tokens = [_api_token(base, "demo_discipline", "10.1.0.2") for base in bases]
-        answers, barrier = [], threading.Barrier(20)
 
         def accept(n):
-            barrier.wait()
             response = requests.post(
                 f"{bases[n % 2]}/api/v1/complaint/{case_id}/transitions/accept", timeout=60,
                 headers={"Authorization": f"Bearer {tokens[n % 2]}"}, json={"level": "branch"})
-            answers.append((response.status_code, response.text[:200]) if response.status_code not in (200, 409) else response.status_code)
+            return (response.status_code, response.text[:200]) if response.status_code not in (200, 409) else response.status_code
 
-        threads = [threading.Thread(target=accept, args=(n,)) for n in range(20)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(90)
+        answers = _at_once(20, accept)
         assert sorted(answers) == [200] + [409] * 19, answers
         with engine.connect() as connection:
             assert connection.execute(text(
@@ -144,43 +150,36 @@ def test_two_servers_share_limits_sessions_and_the_database(servers):
             assert connection.execute(text(
                 "SELECT count(*) FROM complaint_event WHERE complaint_id = :id AND name = 'accept'"),
                 {"id": case_id}).scalar_one() == 1
-    finally:
-        engine.dispose()
 
-    # Parallel registrations over both servers: distinct, consecutive numbers of the day; and the
-    # report months both servers kept meanwhile equal a recount from the cases.
-    with engine.connect() as connection:
-        branch_id = connection.execute(text(
-            "SELECT staff.unit_id FROM staff JOIN ab_user ON ab_user.id = staff.user_id "
-            "WHERE ab_user.username = 'demo_counter'")).scalar_one()
-    counter_tokens = [_api_token(base, "demo_counter", "10.1.0.4") for base in bases]
-    numbers, barrier = [], threading.Barrier(20)
+        # Parallel registrations over both servers: distinct, consecutive numbers of the day; and the
+        # report months both servers kept meanwhile equal a recount from the cases.
+        with engine.connect() as connection:
+            branch_id = connection.execute(text(
+                "SELECT staff.unit_id FROM staff JOIN ab_user ON ab_user.id = staff.user_id "
+                "WHERE ab_user.username = 'demo_counter'")).scalar_one()
+        counter_tokens = [_api_token(base, "demo_counter", "10.1.0.4") for base in bases]
 
-    def register(n):
-        barrier.wait()
-        response = requests.post(
-            f"{bases[n % 2]}/api/v1/complaint/", timeout=60, headers={"Authorization": f"Bearer {counter_tokens[n % 2]}"},
-            json={"channel": "phone", "complainant_name": "并发客户", "complainant_phone": f"1391234{n:04d}",
-                  "branch_id": branch_id, "category": "attitude", "facts": "两台服务器同时登记。"})
-        numbers.append(response.json()["result"]["number"] if response.status_code == 201 else (response.status_code, response.text[:200]))
+        def register(n):
+            response = requests.post(
+                f"{bases[n % 2]}/api/v1/complaint/", timeout=60,
+                headers={"Authorization": f"Bearer {counter_tokens[n % 2]}"},
+                json={"channel": "phone", "complainant_name": "并发客户", "complainant_phone": f"1391234{n:04d}",
+                      "branch_id": branch_id, "category": "attitude", "facts": "两台服务器同时登记。"})
+            return (response.json()["result"]["number"] if response.status_code == 201
+                    else (response.status_code, response.text[:200]))
 
-    threads = [threading.Thread(target=register, args=(n,)) for n in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(90)
-    assert len(numbers) == 20 and all(isinstance(number, str) for number in numbers), numbers
-    days = {number.split("-")[0] for number in numbers}
-    assert len(days) == 1, numbers
-    sequence = sorted(int(number.split("-")[1]) for number in numbers)
-    assert sequence == list(range(sequence[0], sequence[0] + 20)), sequence
-    try:
+        numbers = _at_once(20, register)
+        assert len(numbers) == 20 and all(isinstance(number, str) for number in numbers), numbers
+        days = {number.split("-")[0] for number in numbers}
+        assert len(days) == 1, numbers
+        sequence = sorted(int(number.split("-")[1]) for number in numbers)
+        assert sequence == list(range(sequence[0], sequence[0] + 20)), sequence
         with engine.connect() as connection:
             last = connection.execute(text("SELECT last FROM number_counter WHERE day = :day"),
                                       {"day": days.pop()[2:]}).scalar_one()
             assert last == sequence[-1]
             kept_by_servers = _kept_months(connection)
-        done = flask(env_of(first), "report", "rebuild-months")
+        done = flask(first.env, "report", "rebuild-months")
         assert done.returncode == 0, done.stderr[-3000:]
         with engine.connect() as connection:
             assert _kept_months(connection) == kept_by_servers
