@@ -6,7 +6,7 @@ from flask_appbuilder import AppBuilder
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .extensions import csrf, db, migrate
+from .extensions import csrf, db, migrate, render_sqlite_hints
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ def create_app(config=None) -> Flask:
     csrf.init_app(app)
     with app.app_context():
         db.init_app(app)
+        render_sqlite_hints(db.engine)
         migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
         from . import models  # noqa: F401  (register mappers before AppBuilder)
 

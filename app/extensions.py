@@ -7,8 +7,24 @@ from flask_appbuilder import Model
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 
 # One metadata for FAB's tables and ours, so Alembic and create_all see everything.
 db = SQLAlchemy(metadata=Model.metadata)
 migrate = Migrate()
 csrf = CSRFProtect()
+
+
+class SQLiteHintCompiler(SQLiteCompiler):
+    """SQLite's statement compiler, rendering a table hint given for SQLite
+    (``Select.with_hint(table, "INDEXED BY ix", dialect_name="sqlite")``) after the table's name,
+    which SQLAlchemy's own SQLite compiler leaves out. Used by ``data.plans.read_by_index``."""
+
+    def get_from_hint_text(self, table, text):
+        return text
+
+
+def render_sqlite_hints(engine) -> None:
+    """Let ``engine`` render SQLite table hints (a SQLite engine only; others are left alone)."""
+    if engine.dialect.name == "sqlite":
+        engine.dialect.statement_compiler = SQLiteHintCompiler

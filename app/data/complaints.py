@@ -2,10 +2,10 @@
 overdue-accountability page and a case's timeline. Each read is scoped (``scoped_select``) and
 shaped to be served by an index at a million cases; the views and the API call these and render.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, List, NamedTuple, Optional, Tuple
 
-from sqlalchemy import func, inspect, literal, select, union_all
+from sqlalchemy import func, inspect, literal, or_, select, true, union_all
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import OrgUnit, Staff
 from ..models.complaint import Complaint, ComplaintEvent, not_a_duplicate
 from ..models.reminder import Reminder
+from .plans import read_by_index
 from ..security.scope import all_units, clauses_for_ruled_staff, complaint_clause
 from ..services import complaints as svc
 from ..services import committee, deadlines, story
@@ -143,6 +144,7 @@ class TodoPage(NamedTuple):
 TODO_PAGE_SIZE = 25
 TODO_MAX_PAGE_SIZE = 100
 TODO_MAX_ITEMS = 1000  # how deep pages may reach (page × size + size); deeper is refused (400)
+TODO_SLACK = 8  # cases loaded beyond the page at first, for those the transition table turns down
 
 
 def todo(user, today, due_soon_days: int, page: int = 0, page_size: int = TODO_PAGE_SIZE) -> TodoPage:
@@ -183,8 +185,9 @@ def _available_in_order(rows, actor, today, wanted):
     the actor something, with those transitions: the cases are loaded in batches as the walk
     goes."""
     ordered = sorted(rows, key=lambda row: todo_order(row, today))
-    # A first batch with room for the few the table turns down: usually one load for the page.
-    found, looked, batch = [], 0, 2 * wanted
+    # A first batch with room for the few the table turns down: usually one load for the page
+    # (every case loaded is a wide row and its staff: loading twice the page cost a third of it).
+    found, looked, batch = [], 0, wanted + TODO_SLACK
     while looked < len(ordered) and len(found) < wanted:
         ids = [row.id for row in ordered[looked:looked + batch]]
         looked += len(ids)
@@ -215,16 +218,16 @@ ACTIVE = (s.REGISTERED, s.PROCESSING, s.REPLIED, s.APPEALED)
 # The streams a kind of work's cases fall in, each read in an order that is the to-do order
 # restricted to it (``todo_order``): open cases with a deadline (due date, then receipt), open
 # cases without one yet (oldest receipt first: the deadline runs from receipt) and closed cases
-# (most recently closed first).
+# (most recently closed first). An open stream is read one status at a time (``_parts``): with
+# the status fixed, every index that starts with it (and the work's own columns) walks the stream
+# in its order, so each part reads about as many rows as the page needs, whatever the database's
+# statistics say; the statuses together would have to be sorted as a whole.
 DATED, UNDATED, CLOSED = "dated", "undated", "closed"
 OPEN = (DATED, UNDATED)
 STREAMS = {
-    DATED: (lambda: Complaint.status.in_(ACTIVE) & Complaint.due_date.isnot(None),
-            lambda: (Complaint.due_date, Complaint.received_at, Complaint.id)),
-    UNDATED: (lambda: Complaint.status.in_(ACTIVE) & Complaint.due_date.is_(None),
-              lambda: (Complaint.received_at, Complaint.id)),
-    CLOSED: (lambda: Complaint.status == s.CLOSED,
-             lambda: (Complaint.closed_at.desc(), Complaint.id.desc())),
+    DATED: (lambda: Complaint.due_date.isnot(None), lambda: (Complaint.due_date, Complaint.received_at, Complaint.id)),
+    UNDATED: (lambda: Complaint.due_date.is_(None), lambda: (Complaint.received_at, Complaint.id)),
+    CLOSED: (lambda: Complaint.status == s.CLOSED, lambda: (Complaint.closed_at.desc(), Complaint.id.desc())),
 }
 
 
@@ -232,12 +235,41 @@ STREAMS = {
 class Work:
     """One kind of work of the to-do list: the transitions it leads to, who may have it, the cases
     that may need it (a superset: the transition table then decides exactly what each case
-    offers) and the streams (``STREAMS``) those cases fall in."""
+    offers; the status aside, which the transitions' sources give) and the streams
+    (``STREAMS``) those cases fall in."""
 
     transitions: Tuple[str, ...]
     who: Callable  # (actor) -> bool
-    where: Callable  # (actor, today) -> SQL condition
+    where: Callable  # (actor, today) -> SQL condition, the status aside
     streams: Tuple[str, ...]
+    # The index each stream's parts walk (``plans.read_by_index``): the one whose columns are the
+    # part's equalities and then its order; none: the database's planner chooses.
+    indexes: dict = field(default_factory=dict)
+
+    @property
+    def statuses(self):
+        """The statuses a case may have for one of the work's transitions (their sources)."""
+        return {status for name in self.transitions for status in t.BY_NAME[name].sources}
+
+    def condition(self, actor, today):
+        """All the cases this work brings to ``actor``, as one condition (its parts together)."""
+        return or_(*[condition for condition, _order, _index in self.parts(actor, today)])
+
+    def parts(self, actor, today):
+        """(condition, order, index) of each part this work is read in: per open stream one part
+        per open status the work's transitions start from, the closed stream as one part."""
+        where = self.where(actor, today)
+        found = []
+        for stream in self.streams:
+            condition, order = STREAMS[stream]
+            index = self.indexes.get(stream)
+            if stream == CLOSED:
+                if s.CLOSED in self.statuses:
+                    found.append((where & condition(), order(), index))
+                continue
+            found.extend((where & (Complaint.status == status) & condition(), order(), index)
+                         for status in ACTIVE if status in self.statuses)
+        return found
 
 
 HANDLING = ("transfer", "request_extension", "reply", "record_receipt", "close")
@@ -254,10 +286,9 @@ TODO_WORK = (
     # §17: a committee member rules on the cases awaiting a ruling of the committees they serve on
     # that day (someone on no roster cannot sit, so nothing waits for them).
     Work(("rule",), lambda a: a.acts(t.COMMITTEE) and a.staff_id is not None,
-         lambda a, today: (Complaint.status.in_(s.RULEABLE) & Complaint.ruling_result.is_(None)
-                           & not_a_duplicate()
+         lambda a, today: (Complaint.ruling_result.is_(None) & not_a_duplicate()
                            & Complaint.branch_id.in_(sorted(committee.units_served(a.staff_id, today, COMMITTEE)))),
-         (DATED, CLOSED)),
+         (DATED, CLOSED), {DATED: "ix_complaint_status_due"}),
     # §17: a member of a higher ruling body decides the requests addressed to its unit.
     Work(("decide_reruling",), lambda a: a.acts(t.RERULING_BODY) and a.staff_id is not None,
          lambda a, today: ((Complaint.reruling_status == s.RERULING_REQUESTED)
@@ -265,8 +296,7 @@ TODO_WORK = (
          (DATED, CLOSED)),
     # §14: an appeal waits for its appeal unit.
     Work(("decide_appeal",), lambda a: a.unit_id is not None,
-         lambda a, today: (Complaint.status == s.APPEALED) & (Complaint.appeal_unit_id == a.unit_id),
-         (DATED,)),
+         lambda a, today: Complaint.appeal_unit_id == a.unit_id, (DATED,), {DATED: "ix_complaint_status_due"}),
     # §17: a staff member held responsible may still ask for a re-ruling.
     Work(("request_reruling",), lambda a: a.staff_id is not None,
          lambda a, today: ((Complaint.reruling_status == s.RERULING_NONE) & Complaint.ruling_result.isnot(None)
@@ -275,29 +305,32 @@ TODO_WORK = (
          (DATED, CLOSED)),
     # §11: the handler's open cases.
     Work(HANDLING, lambda a: a.staff_id is not None,
-         lambda a, today: (Complaint.handler_id == a.staff_id) & Complaint.status.in_(ACTIVE), OPEN),
+         lambda a, today: Complaint.handler_id == a.staff_id, OPEN,
+         {DATED: "ix_complaint_handler_status_due", UNDATED: "ix_complaint_handler_status_due"}),
     # §7, §13, §15: the discipline office accepts, decides extensions, handles union-level cases and
     # follows up.
     Work(("accept", "reject"), lambda a: a.acts(t.DISCIPLINE_OFFICE),
-         lambda a, today: Complaint.status == s.REGISTERED, (UNDATED,)),
+         lambda a, today: true(), (UNDATED,), {UNDATED: "ix_complaint_open_late"}),
     Work(("decide_extension",), lambda a: a.acts(t.DISCIPLINE_OFFICE),
-         lambda a, today: (Complaint.extension_status == s.EXT_REQUESTED) & (Complaint.status == s.PROCESSING),
-         (DATED,)),
+         lambda a, today: Complaint.extension_status == s.EXT_REQUESTED, (DATED,),
+         {DATED: "ix_complaint_status_extension_due"}),
     Work(HANDLING, lambda a: a.acts(t.DISCIPLINE_OFFICE),
-         lambda a, today: (Complaint.level == "union") & Complaint.status.in_(ACTIVE), OPEN),
+         lambda a, today: Complaint.level == "union", OPEN,
+         {DATED: "ix_complaint_status_level_due", UNDATED: "ix_complaint_status_level_due"}),
     Work(("follow_up",), lambda a: a.acts(t.DISCIPLINE_OFFICE),
-         lambda a, today: ((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None)
-                           & not_a_duplicate()),
-         (CLOSED,)),
+         lambda a, today: Complaint.followed_up_at.is_(None) & not_a_duplicate(), (CLOSED,),
+         {CLOSED: "ix_complaint_followup"}),
     # §11, §12, §15: a branch head handles, accepts and follows up the cases of its units.
     Work(HANDLING, lambda a: a.acts(t.BRANCH_HEAD) and bool(a.unit_ids),
-         lambda a, today: Complaint.handling_unit_id.in_(_units(a)) & Complaint.status.in_(ACTIVE), OPEN),
+         lambda a, today: Complaint.handling_unit_id.in_(_units(a)), OPEN,
+         {DATED: "ix_complaint_handling_status_due", UNDATED: "ix_complaint_handling_status_due"}),
     Work(("accept",), lambda a: a.acts(t.BRANCH_HEAD) and bool(a.unit_ids),
-         lambda a, today: (Complaint.status == s.REGISTERED) & Complaint.branch_id.in_(_units(a)), (UNDATED,)),
+         # the registrations walked by receipt, the branch read from the same index
+         lambda a, today: Complaint.branch_id.in_(_units(a)), (UNDATED,), {UNDATED: "ix_complaint_open_late"}),
     Work(("follow_up",), lambda a: a.acts(t.BRANCH_HEAD) and bool(a.unit_ids),
-         lambda a, today: ((Complaint.status == s.CLOSED) & Complaint.followed_up_at.is_(None)
-                           & not_a_duplicate() & Complaint.handling_unit_id.in_(_units(a))),
-         (CLOSED,)),
+         lambda a, today: (Complaint.followed_up_at.is_(None) & not_a_duplicate()
+                           & Complaint.handling_unit_id.in_(_units(a))),
+         (CLOSED,), {CLOSED: "ix_complaint_handling_followup"}),
 )
 
 
@@ -323,17 +356,16 @@ def todo_candidates(user, actor, today, depth):
     ``depth`` ids of each stream of each kind of work (each on its own index-friendly order),
     a second reads their order columns. Returns (rows, saturated): saturated when some stream
     gave ``depth`` ids (it may hold more)."""
-    parts = [(work.where(actor, today) & STREAMS[stream][0](), STREAMS[stream][1]())
-             for work in _works_of(actor) for stream in work.streams]
+    parts = [part for work in _works_of(actor) for part in work.parts(actor, today)]
     if not parts:
         return [], False
     # Each stream walks its own index in the to-do order and tests each case it meets against the
     # scope (``ordered_scan``), instead of collecting every id of a large scope once per stream.
     scope = complaint_clause(user, Complaint, ordered_scan=True)
     ids = union_all(*[
-        select(Complaint.id.label("id"), literal(n).label("part")).where(scope, condition)
-        .order_by(*order).limit(depth).subquery().select()
-        for n, (condition, order) in enumerate(parts)
+        read_by_index(select(Complaint.id.label("id"), literal(n).label("part")).where(scope, condition)
+                      .order_by(*order).limit(depth), index).subquery().select()
+        for n, (condition, order, index) in enumerate(parts)
     ]).subquery()
     picked = db.session.execute(select(ids.c.id, ids.c.part)).all()
     per_part = {}

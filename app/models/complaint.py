@@ -62,7 +62,10 @@ class Complaint(Model):
         # newest_candidates): the respondent is what "not about the branch head" tests.
         Index("ix_complaint_branch_received", "branch_id", "received_at", "respondent_staff_id"),
         Index("ix_complaint_handling_received", "handling_unit_id", "received_at", "respondent_staff_id"),
-        Index("ix_complaint_handling_status", "handling_unit_id", "status"),
+        # A branch head's open cases of its units by due date and its follow-ups newest closed
+        # first (我的待办, data/complaints.py TODO_WORK).
+        Index("ix_complaint_handling_status_due", "handling_unit_id", "status", "due_date"),
+        Index("ix_complaint_handling_followup", "handling_unit_id", "status", "followed_up_at", "closed_at", "id"),
         # The to-do's kinds of work, each read in its own order (data/complaints.py _todo_parts).
         Index("ix_complaint_status_level_due", "status", "level", "due_date"),
         Index("ix_complaint_status_extension_due", "status", "extension_status", "due_date"),

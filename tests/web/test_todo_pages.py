@@ -68,7 +68,7 @@ def _reference(user):
     (one condition over all of them, no streams, no limits) on which the table offers a step,
     sorted by ``todo_order``."""
     actor = svc.actor_for(user)
-    conditions = [work.where(actor, TODAY) for work in reads._works_of(actor)]
+    conditions = [work.condition(actor, TODAY) for work in reads._works_of(actor)]
     if not conditions:
         return []
     rows = db.session.execute(svc.scoped_select(user).where(or_(*conditions))).scalars().all()
