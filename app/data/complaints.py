@@ -255,10 +255,17 @@ class Work:
         """All the cases this work brings to ``actor``, as one condition (its parts together)."""
         return or_(*[condition for condition, _order, _index in self.parts(actor, today)])
 
-    def parts(self, actor, today):
-        """(condition, order, index) of each part this work is read in: per open stream one part
-        per open status the work's transitions start from, the closed stream as one part."""
+    def parts(self, actor, today, one_status_each=None):
+        """(condition, order, index) of each part this work is read in: the closed stream as one
+        part; an open stream as one part per open status the work's transitions start from, each
+        through the index the work names, on SQLite (``one_status_each``: by default, whether the
+        session's database is SQLite); as one part of those statuses together on PostgreSQL,
+        whose planner chooses the index from per-column statistics (measured at 1M: the split
+        made its discipline office's to-do slower, the same plan as before is kept there)."""
+        if one_status_each is None:
+            one_status_each = db.session.get_bind().dialect.name == "sqlite"
         where = self.where(actor, today)
+        opened = [status for status in ACTIVE if status in self.statuses]
         found = []
         for stream in self.streams:
             condition, order = STREAMS[stream]
@@ -266,9 +273,11 @@ class Work:
             if stream == CLOSED:
                 if s.CLOSED in self.statuses:
                     found.append((where & condition(), order(), index))
-                continue
-            found.extend((where & (Complaint.status == status) & condition(), order(), index)
-                         for status in ACTIVE if status in self.statuses)
+            elif one_status_each:
+                found.extend((where & (Complaint.status == status) & condition(), order(), index)
+                             for status in opened)
+            elif opened:
+                found.append((where & Complaint.status.in_(opened) & condition(), order(), None))
         return found
 
 
