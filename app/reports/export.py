@@ -658,14 +658,14 @@ def regulatory_workbook(data, today):
         sheet.plain([line])
 
     sheet.section(gettext("By handling time"))
-    sheet.header([gettext("Item"), "", gettext("Complaints")])
+    sheet.header([gettext("Item"), "", gettext("Number of complaints")])
     for caption, value in handling_rows(data):
         sheet.row([caption, "", value])
 
     for dimension in jrt0169.DIMENSIONS:
         table = data["dimensions"][dimension]
         sheet.section(gettext(jrt0169.DIMENSION_LABELS[dimension]))
-        sheet.header([gettext("Code"), gettext("Name"), gettext("Complaints"), gettext("Of which confirmed")])
+        sheet.header([gettext("Code"), gettext("Name"), gettext("Number of complaints"), gettext("Of which confirmed")])
         for row in table["rows"]:
             values = [row["code"], "　" * row["depth"] + row["name"], row["count"], row["confirmed"]]
             if row["subtotal"]:
@@ -682,7 +682,7 @@ def regulatory_workbook(data, today):
     cube.ws.append([])
     cube.header([gettext("Channel code"), gettext("Business channel (A)"), gettext("Type code"),
                  gettext("Business type (B)"), gettext("Reason code"), gettext("Complaint reason (C)"),
-                 gettext("Complaints"), gettext("Of which confirmed")])
+                 gettext("Number of complaints"), gettext("Of which confirmed")])
     for row in regulatory.layout(data):
         values = cube_values(row)
         if row["kind"] == "item":
@@ -725,7 +725,7 @@ def handling_rows(data) -> list:
         (gettext("Replied within 10 working days"), handling["within_10"]),
         (gettext("Replied within 11 to 20 working days"), handling["within_20"]),
         (gettext("Replied after more than 20 working days"), handling["beyond_20"]),
-        (gettext("Not replied yet"), handling["not_replied"]),
+        (gettext("Not yet replied"), handling["not_replied"]),
         (gettext("Replied by the deadline"), handling["on_time"]),
         (gettext("Overdue (replied late or still open past the deadline)"), handling["overdue"]),
         (gettext("Of which still open"), handling["overdue_open"]),

@@ -340,6 +340,8 @@ class ComplaintView(ModelView):
         with the values as sent and each message beside its field."""
         if name not in t.BY_NAME:
             abort(404)
+        if name in t.OWN_PAGE:  # its form is on a page of its own, which answers the same POST
+            return getattr(self, name)(pk)
         fields = None
         try:
             complaint = svc.get_for(g.user, pk)

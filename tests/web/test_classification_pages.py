@@ -65,7 +65,7 @@ def test_who_may_confirm_on_the_page(client, login, cases, role, allowed):
     response = post_classify(client, case)
     assert response.status_code == 302
     cell = classification_cell(client.get(f"/complaints/show/{case.id}").get_data(as_text=True))
-    assert "A010303 移动客户端" in cell and "经办人已确认" in cell
+    assert "A010303 移动客户端" in cell and "分类已确认" in cell
 
 
 def test_a_case_the_user_may_not_classify_now_goes_back_to_the_case_page(app, client, login, cases, factory, org):
@@ -179,3 +179,18 @@ def test_a_bad_entry_is_refused_beside_the_field(app, users):
     assert "已有其他代码使用该编码。" in unescape(response.get_data(as_text=True))
     assert db.session.execute(select(AdminAudit).where(AdminAudit.target_type == "jrt_code")).first() is None
     assert db.session.execute(select(JrtCode).where(JrtCode.code == "C0101")).first() is None
+
+
+def test_the_case_pages_transition_route_answers_as_the_own_page(client, login, cases):
+    case = cases["processing"]
+    login("branchhead")
+    token = csrf_token(client, f"/complaints/classify/{case.id}")
+    response = client.post(f"/complaints/transition/{case.id}/classify",
+                           data={"csrf_token": token, "version": case.version, **BODY, "channel_code": "A9"})
+    assert response.status_code == 400
+    assert "JR/T 0169 代码表中没有代码 A9。" in field_block(response.get_data(as_text=True), "channel_code")
+    response = client.post(f"/complaints/transition/{case.id}/classify",
+                           data={"csrf_token": token, "version": case.version, **BODY})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Complaint, case.id).jrt_confirmed is True
