@@ -184,10 +184,26 @@ def _populate(url: str) -> None:
         monthly.mark_built()  # what `flask deploy` does (no cases yet: nothing to count)
         db.session.commit()
         ensure_default_rules()  # what `flask deploy` does
+        load_jrt_codes()  # the code table migration 0022 loads
         sync_roles(template.appbuilder)
         db.session.remove()
         db.engine.dispose()
     release(template)
+
+
+def load_jrt_codes() -> None:
+    """The JR/T 0169 code table as migration 0022 loads it (the defaults, parents first)."""
+    from app.domain.jrt0169 import DEFAULT_CODES
+    from app.models.classification import JrtCode
+
+    ids = {}
+    for entry in DEFAULT_CODES:
+        row = JrtCode(code=entry.code, name=entry.name, dimension=entry.dimension, parent_id=ids.get(entry.parent),
+                      valid_from=entry.valid_from, valid_to=entry.valid_to, position=entry.position)
+        db.session.add(row)
+        db.session.flush()
+        ids[entry.code] = row.id
+    db.session.commit()
 
 
 def build_template(tmp_dir: str) -> Template:

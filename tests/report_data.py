@@ -209,3 +209,34 @@ def check_summary(data, expected, staff_names):
     assert rulings == expected["rulings"]
     assert {staff_names[row["staff_id"]]: row["fee_borne"] for row in by_staff} == expected["staff_fees"]
     assert sum(row["received"] for row in data["by_month"]) == expected["received"]
+
+
+def build_quarter(users, factory, org, make_complaint):
+    """Issue 23, the quarterly regulatory report: ``build``'s cases, and JR/T 0169 classifications
+    confirmed (c4) or corrected (c1, c3, c5), c11 a duplicate of c7, and c12 registered on 11-27
+    after the administrator ended A0101 on 11-26 (no channel code: unclassified). Hand counts in
+    tests/services/test_regulatory_report.py."""
+    from app.services import classification
+
+    cases = build(users, factory, org, make_complaint)
+    office, head, counter = users[r.DISCIPLINE_OFFICE], users[r.BRANCH_HEAD], users[r.COUNTER_STAFF]
+
+    def classify(user, case, a, b, c):
+        svc.apply(user, case.id, "classify", {"channel_code": a, "business_code": b, "reason_code": c},
+                  now=at("2026-11-30T12:00:00"))
+
+    classify(counter, cases["c1"], "A0102", "B03", "C01")
+    classify(head, cases["c3"], "A010303", "B03", "C02")
+    classify(office, cases["c4"], "A0101", "B01", "C01")
+    classify(office, cases["c5"], "A0104", "B02", "C04")
+    cases["c11"] = make_complaint(office, now=at("2026-11-26T09:00:00"), received_at="2026-11-26T09:00:00",
+                                  channel="hotline", category="attitude", branch_id=org["a2"].id,
+                                  complainant_phone="13900000005")
+    svc.apply(office, cases["c11"].id, "mark_duplicate", {"original_number": cases["c7"].number,
+                                                         "reason": "同一客户就同一事项再次来电投诉。"},
+              now=at("2026-11-26T10:00:00"))
+    a0101 = next(row for row in classification.rows() if row.code == "A0101")
+    classification.update_code(a0101.id, {"valid_to": "2026-11-26"}, users[r.ADMIN])
+    cases["c12"] = make_complaint(counter, now=at("2026-11-27T09:00:00"), received_at="2026-11-27T09:00:00",
+                                  channel="phone", category="fee", complainant_phone="13900000009")
+    return cases

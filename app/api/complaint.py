@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models.complaint import Complaint
 from ..security import permissions as p
 from ..security.filters import ComplaintScopeFilter
-from ..services import attachments as evidence, complaints as svc, settings
+from ..services import attachments as evidence, classification, complaints as svc, settings
 from ..security.masking import may_search_identity, sees_identity
 from ..services.pii import log_identity_search, log_identity_views
 from ..services.presenter import attachment_dict, carries_identity, complaint_dict, event_dict
@@ -56,6 +56,7 @@ class ComplaintApi(PerColumnFilters, DomainApi):
         "apply_transition": "read",
         "events": "read",
         "todo": "read",
+        "classification_codes": "read",
         # Evidence: the case page's permissions (web/case.py "attachment", "upload").
         "attachments": "read",
         "attachment": "read",
@@ -307,6 +308,46 @@ class ComplaintApi(PerColumnFilters, DomainApi):
                    "due_soon": item.due_soon, "beyond_ceiling": item.beyond_ceiling,
                    "reminded_today": item.reminded_today} for item in page.items]
         return self.response(200, result=result, page=page.page, page_size=page.page_size, has_next=page.has_next)
+
+    @expose("/classification_codes", methods=["GET"])
+    @protect()
+    @safe
+    def classification_codes(self):
+        """The JR/T 0169 code table (issue 23): the codes the classify step takes.
+        ---
+        get:
+          description: Every code of the JR/T 0169-2018 code table in the table's order (a code after the
+            one above it) — business channel (A), business type (B), complaint reason (C) — with its
+            parent, the days it is in force, whether it is in force today and whether a complaint received
+            today may carry it (in force, the most detailed level). The classify step takes, for a case,
+            the codes selectable on its day of receipt.
+          responses:
+            200:
+              description: The code table
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      result:
+                        type: array
+                        items:
+                          type: object
+                          properties:
+                            id: {type: integer}
+                            code: {type: string}
+                            name: {type: string}
+                            dimension: {type: string, enum: [A, B, C]}
+                            parent: {type: string, nullable: true}
+                            valid_from: {type: string, format: date, nullable: true}
+                            valid_to: {type: string, format: date, nullable: true}
+                            position: {type: integer}
+                            in_force: {type: boolean}
+                            selectable: {type: boolean}
+            401: {$ref: '#/components/responses/401'}
+            403: {$ref: '#/components/responses/403'}
+        """
+        return self.response(200, result=classification.table_values(svc.today()))
 
     @expose("/<int:pk>/events", methods=["GET"])
     @protect()

@@ -194,7 +194,9 @@ def _available_in_order(rows, actor, today, wanted):
         by_id = {complaint.id: complaint for complaint in _load_for_todo(ids)}
         for complaint_id in ids:
             complaint = by_id.get(complaint_id)
-            actions = t.available(complaint, actor, today) if complaint is not None else []
+            # A correction (``t.CORRECTIONS``: the JR/T 0169 classification) makes nothing a to-do.
+            actions = [action for action in t.available(complaint, actor, today)
+                       if action.name not in t.CORRECTIONS] if complaint is not None else []
             if actions:
                 found.append((complaint, actions))
                 if len(found) == wanted:
@@ -283,8 +285,9 @@ class Work:
 
 HANDLING = ("transfer", "request_extension", "reply", "record_receipt", "close")
 # Transitions no to-do list offers: an appeal is recorded when the customer applies (§14); a
-# duplicate is marked (and the mark undone) when the discipline office finds one (issue 23).
-NOT_TODO = ("appeal", "mark_duplicate", "unmark_duplicate")
+# duplicate is marked (and the mark undone) when the discipline office finds one (issue 23); the
+# JR/T 0169 classification is confirmed on the case page (issue 23: a correction, ``t.CORRECTIONS``).
+NOT_TODO = ("appeal", "mark_duplicate", "unmark_duplicate", *t.CORRECTIONS)
 
 
 def _units(actor):

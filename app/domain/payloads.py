@@ -130,8 +130,13 @@ HANDLERS = "handlers"
 STAFF_OF_BRANCH = "staff_of_branch"  # staff of the branch complained about (§18)
 BODY_ROSTER = "body_roster"  # the ruling body's members serving today, recused ones marked (§17)
 LEVELS_FOR_ACTOR = "levels_for_actor"  # both levels for the discipline office, branch level for others (§12)
+# Issue 23: the JR/T 0169 codes a case may carry in each dimension (in force on its day of receipt,
+# the most detailed level), from the code table.
+JRT_CHANNEL_CODES = "jrt_channel_codes"
+JRT_BUSINESS_CODES = "jrt_business_codes"
+JRT_REASON_CODES = "jrt_reason_codes"
 CHOICE_SOURCES = (UNITS_IN_SCOPE, TRANSFER_UNITS, BRANCHES_IN_SCOPE, STAFF_IN_SCOPE, HANDLERS, STAFF_OF_BRANCH, BODY_ROSTER,
-                  LEVELS_FOR_ACTOR)
+                  LEVELS_FOR_ACTOR, JRT_CHANNEL_CODES, JRT_BUSINESS_CODES, JRT_REASON_CODES)
 
 # The two answers of a yes/no question, as its form words them (``yesno``).
 APPROVE_OR_REFUSE = {"true": N_("Approve"), "false": N_("Refuse")}
@@ -570,6 +575,24 @@ class UnmarkDuplicateSchema(_Strict):
     """Why the mark is undone: the case returns to the status it had before."""
 
     reason = _long_text(N_("Reason"), grounds=True)
+
+
+# Issue 23: the handler confirms (or corrects) the JR/T 0169 classification registration suggested.
+def _jrt_code(label, source, help):
+    """A code of the JR/T 0169 table (text such as ``A0101``); the service checks it against the table."""
+    return fields.String(required=True, error_messages=REQUIRED, validate=validate.Length(min=1, max=16),
+                         metadata=form(label, "select", choices=source, help=help))
+
+
+class ClassifySchema(_Strict):
+    """The three codes of JR/T 0169-2018, each the most detailed one in force on the day the
+    complaint was received; sending the codes the case carries confirms them."""
+
+    channel_code = _jrt_code(N_("Business channel (A)"), JRT_CHANNEL_CODES,
+                             N_("Where the disputed business was done (not how the complaint reached us)."))
+    business_code = _jrt_code(N_("Business type (B)"), JRT_BUSINESS_CODES,
+                              N_("The kind of business the complaint is about."))
+    reason_code = _jrt_code(N_("Complaint reason (C)"), JRT_REASON_CODES, N_("What caused the complaint."))
 
 
 def __getattr__(name):

@@ -49,3 +49,6 @@ RULEABLE = (PROCESSING, REPLIED, CLOSED)
 # Issue 23: a case still being worked on may be closed as a duplicate; not a closed or rejected one
 # (final), nor one under appeal (§14: the appeal body owes the applicant its decision first).
 DUPLICABLE = (REGISTERED, PROCESSING, REPLIED)
+# Issue 23 (JR/T 0169): the handler confirms or corrects the classification once the complaint is
+# accepted, and may correct it until the statistics are sent (a closed case too).
+CLASSIFIABLE = (PROCESSING, REPLIED, APPEALED, CLOSED)

@@ -255,6 +255,15 @@ def guard_unmark_duplicate(case, actor, today):
     return None
 
 
+def guard_classify(case, actor, today):
+    """Issue 23 (JR/T 0169): whoever handles the case — its handler, the branch head over it or the
+    discipline office — confirms or corrects the classification registration suggested."""
+    if is_discipline_office(case, actor) or heads_case(case, actor) or is_handler(case, actor):
+        return None
+    return Refusal(FORBIDDEN, N_("Only the discipline office, the branch head or the handler of this case may "
+                                 "confirm its classification."))
+
+
 @dataclass(frozen=True)
 class Transition:
     name: str
@@ -284,6 +293,7 @@ TRANSITIONS = (
     Transition("decide_reruling",   N_("Decide re-ruling"),             s.RULEABLE + (s.APPEALED,), None,           "decide_reruling",    guard_decide_reruling,   p.DecideRerulingSchema),
     Transition("mark_duplicate",    N_("Mark as duplicate"),            s.DUPLICABLE,               s.CLOSED,       "mark_duplicate",     guard_mark_duplicate,    p.MarkDuplicateSchema),
     Transition("unmark_duplicate",  N_("Undo duplicate mark"),          (s.CLOSED,),                None,           "unmark_duplicate",   guard_unmark_duplicate,  p.UnmarkDuplicateSchema),
+    Transition("classify",          N_("Confirm classification"),       s.CLASSIFIABLE,             None,           "classify",           guard_classify,          p.ClassifySchema),
 )
 
 BY_NAME = {t.name: t for t in TRANSITIONS}
@@ -313,6 +323,13 @@ CONFIRM_FIRST = {
 # Issue 23: a case marked as a duplicate is closed with its link; the only step left is undoing it
 # (it is never followed up, ruled on, appealed or edited: the original carries the matter).
 ON_A_DUPLICATE = ("unmark_duplicate",)
+
+
+# Issue 23: steps that correct the record rather than move the case on. They are offered on the case
+# page and over the API, but never make a case a to-do nor show among its to-do steps (the quarterly
+# report counts what is still unconfirmed); the case page opens their form on a page of its own.
+CORRECTIONS = ("classify",)
+OWN_PAGE = ("classify",)
 
 
 def per_transition(mapping: Mapping[str, object], what: str) -> Mapping[str, object]:
@@ -348,5 +365,5 @@ def available(case, actor: Actor, today: date):
     return [t for t in TRANSITIONS if check(t, case, actor, today) is None]
 
 
-for _name in (*CONFIRM_FIRST, *ON_A_DUPLICATE):
+for _name in (*CONFIRM_FIRST, *ON_A_DUPLICATE, *CORRECTIONS, *OWN_PAGE):
     declared(_name)  # a step named here is a declared transition

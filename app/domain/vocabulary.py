@@ -91,6 +91,7 @@ EVENTS = {
     "decide_reruling": N_("Re-ruling decided (final)"),
     "mark_duplicate": N_("Marked as a duplicate"),
     "unmark_duplicate": N_("Duplicate mark undone"),
+    "classify": N_("Classification confirmed (JR/T 0169)"),
     # Issue 23: written on the original when a duplicate is merged into it or taken out again.
     "duplicate_added": N_("Duplicate merged into this case"),
     "duplicate_removed": N_("Duplicate separated from this case"),
@@ -204,6 +205,11 @@ COMPLAINT_LABELS = {
     "created_at": N_("Registered at"),
     "created_by": N_("Registered by"),
     "version": N_("Version"),
+    # Issue 23: the JR/T 0169 classification.
+    "jrt_channel": N_("Business channel (A)"),
+    "jrt_business": N_("Business type (B)"),
+    "jrt_reason": N_("Complaint reason (C)"),
+    "jrt_confirmed": N_("Classification confirmed"),
 }
 
 # The rulings list (责任认定记录) and its API.
@@ -252,7 +258,24 @@ TRANSITION_FIELD_LABELS = {
     "fee_borne": N_("Fee borne by the responsible person (yuan)"),
     "applied_at": N_("Date of the application"),
     "original_number": N_("Original case number"),
+    "channel_code": N_("Business channel (A)"),
+    "business_code": N_("Business type (B)"),
+    "reason_code": N_("Complaint reason (C)"),
     "file": N_("File"),
+}
+
+# The JR/T 0169 code table (issue 23) and its page.
+JRT_CODE_LABELS = {
+    "id": N_("ID"),
+    "code": N_("Code"),
+    "name": N_("Name"),
+    "dimension": N_("Dimension"),
+    "parent": N_("Parent code"),
+    "parent_id": N_("Parent code"),
+    "valid_from": N_("In force from"),
+    "valid_to": N_("In force until"),
+    "position": N_("Order"),
+    "in_force": N_("In force today"),
 }
 
 PII_LOG_LABELS = {

@@ -196,6 +196,19 @@ class Complaint(Model):
     duplicate_of_id = Column(Integer, ForeignKey("complaint.id"), index=True)
     duplicate_of = relationship("Complaint", remote_side=[id], foreign_keys=[duplicate_of_id])
 
+    # Issue 23: JR/T 0169-2018 — business channel (A), business type (B) and complaint reason (C),
+    # rows of the code table. Registration suggests them from the channel and category
+    # (``services/classification.suggest``); the handler confirms or corrects them (``classify``),
+    # which sets ``jrt_confirmed``. Added in place, without names, as SQLite's ADD COLUMN …
+    # REFERENCES reflects them (migration 0022); codes are never deleted.
+    jrt_channel_id = Column(Integer, ForeignKey("jrt_code.id"))
+    jrt_business_id = Column(Integer, ForeignKey("jrt_code.id"))
+    jrt_reason_id = Column(Integer, ForeignKey("jrt_code.id"))
+    jrt_confirmed = Column(Boolean, nullable=False, default=False, server_default=false())
+    jrt_channel = relationship("JrtCode", foreign_keys=[jrt_channel_id])
+    jrt_business = relationship("JrtCode", foreign_keys=[jrt_business_id])
+    jrt_reason = relationship("JrtCode", foreign_keys=[jrt_reason_id])
+
     created_at = Column(DateTime, nullable=False, default=lambda: clock.now())
     created_by_id = Column(Integer, ForeignKey("ab_user.id", ondelete="RESTRICT"), index=True)
     created_by = relationship(User, foreign_keys=[created_by_id])

@@ -634,3 +634,120 @@ def table_workbook(title, headers, rows, formats=None):
         raise
     handle.seek(0)
     return handle
+
+
+# --- the quarterly regulatory report of JR/T 0169 (issue 23) ----------------------------------------
+
+_BOLD = Font(bold=True)
+
+
+def regulatory_workbook(data, today):
+    """The quarterly regulatory report (``regulatory.quarterly``'s ``data``) as a workbook: the
+    counts, the handling time and one table per dimension on the first sheet, the A × B × C rows with
+    their subtotals on the second — the same rows as the page. Counts only: no complainant data."""
+    from . import regulatory
+    from ..domain import jrt0169
+
+    workbook = Workbook(write_only=True)
+    sheet = Sheet(workbook, gettext("Quarterly report"), [16, 40, 14, 16])
+    sheet.title(gettext("Financial consumer complaints by JR/T 0169-2018: quarterly report"))
+    sheet.plain([gettext("Quarter"), f"{data['quarter']} ({data['period']['start']} — {data['period']['end']})"])
+    sheet.plain([gettext("Unit"), data["period"]["unit"] or gettext("All units in your scope")])
+    sheet.plain([gettext("Figures as of"), today.isoformat()])
+    for line in regulatory_notes(data):
+        sheet.plain([line])
+
+    sheet.section(gettext("By handling time"))
+    sheet.header([gettext("Item"), "", gettext("Number of complaints")])
+    for caption, value in handling_rows(data):
+        sheet.row([caption, "", value])
+
+    for dimension in jrt0169.DIMENSIONS:
+        table = data["dimensions"][dimension]
+        sheet.section(gettext(jrt0169.DIMENSION_LABELS[dimension]))
+        sheet.header([gettext("Code"), gettext("Name"), gettext("Number of complaints"), gettext("Of which confirmed")])
+        for row in table["rows"]:
+            values = [row["code"], "　" * row["depth"] + row["name"], row["count"], row["confirmed"]]
+            if row["subtotal"]:
+                sheet.ws.append([sheet.cell(value, font=_BOLD, border=True) for value in values])
+            else:
+                sheet.row(values)
+        sheet.row(["", gettext("Not classified in this dimension"), table["unclassified"], ""])
+        sheet.ws.append([sheet.cell(value, font=_BOLD, border=True)
+                         for value in ("", gettext("Total"), table["total"] + table["unclassified"], "")])
+
+    cube = Sheet(workbook, gettext("A × B × C"), [10, 20, 10, 18, 10, 24, 12, 14])
+    cube.title(gettext("Complaints by channel, business type and reason (A × B × C)"))
+    cube.plain([gettext("Quarter"), data["quarter"]])
+    cube.ws.append([])
+    cube.header([gettext("Channel code"), gettext("Business channel (A)"), gettext("Type code"),
+                 gettext("Business type (B)"), gettext("Reason code"), gettext("Complaint reason (C)"),
+                 gettext("Number of complaints"), gettext("Of which confirmed")])
+    for row in regulatory.layout(data):
+        values = cube_values(row)
+        if row["kind"] == "item":
+            cube.row(values)
+        else:
+            cube.ws.append([cube.cell(value, font=_BOLD, border=True) for value in values])
+    cube.plain([gettext("Only the complaints classified in all three dimensions are in this table.")])
+    handle = tempfile.TemporaryFile(suffix=".xlsx")
+    try:
+        workbook.save(handle)
+    except Exception:
+        handle.close()
+        raise
+    handle.seek(0)
+    return handle
+
+
+def regulatory_notes(data) -> list:
+    """What the quarterly report counts and leaves out, in words (page and workbook alike)."""
+    lines = [gettext("%(counted)d complaints received in the quarter are counted: %(confirmed)d with the "
+                     "classification confirmed by their handler, %(unconfirmed)d not yet confirmed (counted "
+                     "under the codes registration suggested), %(unclassified)d of these without a code in "
+                     "every dimension.", counted=data["counted"], confirmed=data["confirmed"],
+                     unconfirmed=data["unconfirmed"], unclassified=data["unclassified"])]
+    left_out = data["left_out"]
+    if left_out["duplicates"]:
+        lines.append(gettext("Another %(count)d duplicate complaints were merged into their originals and counted "
+                             "once: they are not counted separately in these figures.", count=left_out["duplicates"]))
+    if left_out["rejected"]:
+        lines.append(gettext("%(count)d complaints not accepted (§4, §8) are not counted.", count=left_out["rejected"]))
+    return lines
+
+
+def handling_rows(data) -> list:
+    """``[(caption, value)]`` of the handling-time figures, in the report's order."""
+    handling = data["handling"]
+    average = handling["average_working_days_to_reply"]
+    return [
+        (gettext("Replied"), handling["replied"]),
+        (gettext("Replied within 10 working days"), handling["within_10"]),
+        (gettext("Replied within 11 to 20 working days"), handling["within_20"]),
+        (gettext("Replied after more than 20 working days"), handling["beyond_20"]),
+        (gettext("Not yet replied"), handling["not_replied"]),
+        (gettext("Replied by the deadline"), handling["on_time"]),
+        (gettext("Overdue (replied late or still open past the deadline)"), handling["overdue"]),
+        (gettext("Of which still open"), handling["overdue_open"]),
+        (gettext("With an approved extension"), handling["extended"]),
+        (gettext("Average working days to reply"), "—" if average is None else average),
+    ]
+
+
+def cube_values(row) -> list:
+    """One row of the A × B × C table: codes and names, a subtotal named as such."""
+    def parts(code):
+        return (code["code"], code["name"]) if code else ("", "")
+
+    channel, business, reason = parts(row["channel"]), parts(row["business"]), parts(row["reason"])
+    if row["kind"] == "subtotal_b":
+        reason = ("", gettext("Subtotal"))
+    elif row["kind"] == "subtotal_a":
+        business = ("", gettext("Subtotal"))
+    elif row["kind"] == "total":
+        channel = ("", gettext("Total"))
+    return [*channel, *business, *reason, row["count"], row["confirmed"]]
+
+
+def regulatory_download_name(data) -> str:
+    return f"{gettext('Quarterly regulatory report')}_{data['quarter']}.xlsx"

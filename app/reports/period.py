@@ -4,6 +4,7 @@ A period is [start, end] of the date of receipt, both days included. Bad input r
 ``ValidationFailed`` (400, translated); a unit outside the caller's scope raises ``NotFound``
 (404: never reveal that it exists).
 """
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import FrozenSet, Optional
@@ -17,7 +18,7 @@ from ..extensions import db
 from ..ids import row_id
 from ..models import OrgUnit
 from ..security.scope import scope_of, staff_of, subtree_ids
-from ..domain.payloads import OUT_OF_RANGE, BeijingDate
+from ..domain.payloads import EARLIEST, LATEST, OUT_OF_RANGE, BeijingDate
 
 DEFAULT_MAX_YEARS = 3
 
@@ -116,6 +117,63 @@ def parse_period(user, args, today: date) -> Period:
     if unit is None and not scope.everything:
         unit_ids = frozenset()
     return Period(start=start, end=end, unit=unit, unit_ids=unit_ids)
+
+
+# --- a quarter (issue 23: the quarterly regulatory report) -----------------------------------------
+
+_QUARTER = re.compile(r"([0-9]{4})\s*-?\s*Q\s*([1-4])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """A calendar quarter of receipt (``year``, ``number`` 1–4) as a reporting ``period``."""
+
+    year: int
+    number: int
+    period: Period
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-Q{self.number}"
+
+    def query_args(self) -> dict:
+        args = {"quarter": self.label}
+        if self.period.unit is not None:
+            args["unit_id"] = self.period.unit.id
+        return args
+
+
+def quarter_bounds(year: int, number: int):
+    """The first and last day of quarter ``number`` of ``year``."""
+    first = date(year, 3 * number - 2, 1)
+    after = date(year + 1, 1, 1) if number == 4 else date(year, 3 * number + 1, 1)
+    return first, after - timedelta(days=1)
+
+
+def previous_quarter(today: date):
+    """(year, number) of the last whole quarter before ``today``'s: the one to report."""
+    number = (today.month - 1) // 3 + 1
+    return (today.year - 1, 4) if number == 1 else (today.year, number - 1)
+
+
+def parse_quarter(user, args, today: date) -> Quarter:
+    """``quarter`` (``YYYY-Qn``, e.g. ``2026-Q3``; default the last whole quarter) and ``unit_id`` from
+    ``args``, as ``parse_period`` takes a unit: a text that is not a quarter, or a year outside
+    1900–2100, is refused (400, translated, on the field ``quarter``)."""
+    raw = (args.get("quarter") or "").strip()
+    if not raw:
+        year, number = previous_quarter(today)
+    else:
+        found = _QUARTER.fullmatch(raw)
+        if found is None:
+            raise ValidationFailed(gettext("Enter a quarter as YYYY-Qn, for example 2026-Q3."), field="quarter")
+        year, number = int(found.group(1)), int(found.group(2))
+        if not EARLIEST.year <= year <= LATEST.year:
+            raise ValidationFailed(gettext(OUT_OF_RANGE), field="quarter")
+    start, end = quarter_bounds(year, number)
+    period = parse_period(user, {"start": start.isoformat(), "end": end.isoformat(), "unit_id": args.get("unit_id")},
+                          today)
+    return Quarter(year, number, period)
 
 
 def units_for_picker(user):

@@ -107,12 +107,18 @@ REPORT = "Report"
 REPORT_READ = "read"
 REPORT_ASSESS = "assess"
 REPORT_EXPORT = "export"
-REPORT_PERMISSIONS = [f"can_{name}" for name in (REPORT_READ, REPORT_ASSESS, REPORT_EXPORT)]
+# Issue 23: the quarterly regulatory report of JR/T 0169 (page, workbook and API).
+REPORT_REGULATORY = "regulatory"
+REPORT_PERMISSIONS = [f"can_{name}" for name in (REPORT_READ, REPORT_ASSESS, REPORT_EXPORT, REPORT_REGULATORY)]
 ASSESSMENT_RULE = "AssessmentRule"
 MENU_REPORTS = "Reports"
 MENU_DASHBOARD = "Dashboard"
 MENU_ASSESSMENT = "Assessment report"
 MENU_ASSESSMENT_RULES = "Assessment rules"
+MENU_REGULATORY = "Quarterly regulatory report"
+# Issue 23: the JR/T 0169 code table (read and write, Admin only: page alike).
+JRT_CODE = "JrtCode"
+MENU_JRT_CODES = "JR/T 0169 codes"
 
 # The union's business settings (issue 20): read and write, Admin only (page and API alike).
 SETTINGS = "UnionSettings"

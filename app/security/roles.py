@@ -102,6 +102,8 @@ ROLE_PERMISSIONS = {
                     "reply", "record_receipt", "close", "follow_up", "appeal", "decide_appeal"),
         # Issue 23: merges a second complaint about the same matter into the first, and undoes it.
         *_complaint("mark_duplicate", "unmark_duplicate"),
+        # Issue 23: confirms or corrects the JR/T 0169 classification of the cases it handles.
+        *_complaint("classify"),
         *COMPLAINT_MENUS,
         *RULINGS_READ,
         *RULINGS_EXPORT,
@@ -127,7 +129,7 @@ ROLE_PERMISSIONS = {
     BRANCH_HEAD: [
         *p.SELF_SERVICE,
         *_complaint("read", "edit", "register", "accept", "transfer", "request_extension", "reply",
-                    "record_receipt", "close", "follow_up", "request_reruling"),
+                    "record_receipt", "close", "follow_up", "request_reruling", "classify"),
         *COMPLAINT_MENUS,
         *RULINGS_READ,
         *RULINGS_EXPORT,
@@ -139,7 +141,7 @@ ROLE_PERMISSIONS = {
     COUNTER_STAFF: [
         *p.SELF_SERVICE,
         *_complaint("read", "edit", "register", "transfer", "request_extension", "reply", "record_receipt",
-                    "close", "request_reruling"),
+                    "close", "request_reruling", "classify"),
         *COMPLAINT_MENUS,
         *RULINGS_READ,
         _menu(p.MENU_REGISTER),
@@ -161,10 +163,13 @@ def _report(*names: str):
 
 
 REPORT_MENUS = [_menu(p.MENU_REPORTS), _menu(p.MENU_DASHBOARD)]
+# Issue 23: the quarterly regulatory report (JR/T 0169): the discipline office sends it up,
+# leadership reads it, a branch head sees its own unit's figures.
+REGULATORY = [*_report(p.REPORT_REGULATORY), _menu(p.MENU_REGULATORY)]
 REPORT_GRANTS = {
-    DISCIPLINE_OFFICE: [*_report("read", "assess", "export"), *REPORT_MENUS, _menu(p.MENU_ASSESSMENT)],
-    LEADERSHIP: [*_report("read", "assess", "export"), *REPORT_MENUS, _menu(p.MENU_ASSESSMENT)],
-    BRANCH_HEAD: [*_report("read", "export"), *REPORT_MENUS],
+    DISCIPLINE_OFFICE: [*_report("read", "assess", "export"), *REPORT_MENUS, _menu(p.MENU_ASSESSMENT), *REGULATORY],
+    LEADERSHIP: [*_report("read", "assess", "export"), *REPORT_MENUS, _menu(p.MENU_ASSESSMENT), *REGULATORY],
+    BRANCH_HEAD: [*_report("read", "export"), *REPORT_MENUS, *REGULATORY],
     COMMITTEE: [*_report("read"), *REPORT_MENUS],
 }
 for _role, _pairs in REPORT_GRANTS.items():

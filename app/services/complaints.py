@@ -35,7 +35,7 @@ from ..domain import states as s
 from ..domain import transitions as t
 from ..domain.payloads import PAYLOADS, REQUIRED, EditSchema, RegisterSchema, version_field
 from .. import clock
-from . import committee, settings, totals
+from . import classification, committee, settings, totals
 from .calendar import load_calendar
 from .timeline import record_event
 
@@ -87,7 +87,8 @@ def scoped_select(user):
 
 
 # The case page shows these with the case: loaded in the case's own statement.
-CASE_PAGE_RELATIONS = ("branch", "handling_unit", "handler", "respondent_staff", "appeal_unit", "duplicate_of")
+CASE_PAGE_RELATIONS = ("branch", "handling_unit", "handler", "respondent_staff", "appeal_unit", "duplicate_of",
+                       "jrt_channel", "jrt_business", "jrt_reason")
 
 
 def get_for(user, complaint_id, for_update=False, for_page=False) -> Complaint:
@@ -253,6 +254,9 @@ def register(user, data, now=None):
         created_at=now,
         created_by_id=getattr(user, "id", None),
     )
+    # Issue 23: the JR/T 0169 codes the channel and category suggest, unconfirmed until the handler
+    # confirms them (the ``classify`` step).
+    classification.suggest(complaint)
     db.session.add(complaint)
     totals.add(1)
     record_event(
@@ -927,6 +931,16 @@ def _apply_unmark_duplicate(complaint, payload, actor, user, now):
     complaint.closed_at = dt.datetime.fromisoformat(closed_before) if closed_before else None
     _link(complaint, original, False, "duplicate_removed", user, now, payload["reason"])
     return payload["reason"]
+
+
+# --- the JR/T 0169 classification (issue 23) ------------------------------------------------------
+
+@handles("classify")
+def _apply_classify(complaint, payload, actor, user, now):
+    """Issue 23: the handler confirms (or corrects) the three codes registration suggested; each the
+    most detailed code in force on the day of receipt (``services/classification.py``)."""
+    classification.classify(complaint, payload)
+    return None
 
 
 # Every declared transition has its handler, and no handler names another (checked at import).

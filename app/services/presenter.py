@@ -1,5 +1,6 @@
 """How a complaint looks to a viewer: masked identity, derived fields (api.md field names)."""
 from ..security.masking import IDENTITY_FIELDS, identity, mask_text, sees_identity, shown
+from . import classification
 from . import complaints as svc
 from .attachments import shown_filename
 from .timeline import actor_display_name
@@ -64,6 +65,9 @@ def complaint_dict(complaint, actor, today, masked=False) -> dict:
         # Issue 23 (an addition to api.md): the case this one duplicates, or null.
         "duplicate_of": ({"id": complaint.duplicate_of_id, "number": complaint.duplicate_of.number}
                          if complaint.duplicate_of_id is not None else None),
+        # Issue 23 (an addition to api.md): the JR/T 0169 codes with their names, and whether the
+        # handler confirmed them (unconfirmed: as registration suggested them).
+        "classification": classification_dict(complaint),
         "created_at": _dt(complaint.created_at),
         "version": complaint.version,
     }
@@ -73,6 +77,18 @@ def complaint_dict(complaint, actor, today, masked=False) -> dict:
     for name in ("facts", "customer_request", "reply_content"):
         data[name] = mask_text(data[name], complaint, full)
     return data
+
+
+def classification_dict(complaint) -> dict:
+    """``{"channel", "business", "reason"}`` (each ``{"code", "name"}`` or null) and ``confirmed``;
+    the codes from the table read once per request, whatever the number of complaints answered."""
+    table = {row.id: row for row in classification.rows()}
+    return {
+        "channel": classification.describe(table.get(complaint.jrt_channel_id)),
+        "business": classification.describe(table.get(complaint.jrt_business_id)),
+        "reason": classification.describe(table.get(complaint.jrt_reason_id)),
+        "confirmed": bool(complaint.jrt_confirmed),
+    }
 
 
 def event_changes(event, full_identity: bool, case=None) -> list:

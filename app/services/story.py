@@ -13,6 +13,7 @@ from typing import List, NamedTuple, Optional, Tuple
 
 from flask_babel import gettext
 
+from ..domain import jrt0169
 from ..domain import vocabulary as v
 from ..domain.vocabulary import N_
 from ..i18n import label
@@ -180,6 +181,17 @@ class _Teller:
             add(N_("Duplicate of"), payload.get("original_number"))
         elif name in ("duplicate_added", "duplicate_removed"):
             add(N_("Duplicate complaint"), payload.get("duplicate_number"))
+        elif name == "classify":
+            # Issue 23: each dimension's code (old → new where the handler corrected it).
+            names, before = payload.get("code_names") or {}, payload.get("previous_codes") or {}
+
+            def shown(code):
+                return f"{code} {names.get(code, '')}".strip() if code else "—"
+
+            for dimension in jrt0169.DIMENSIONS:
+                field = jrt0169.FIELDS[dimension]
+                new, old = payload.get(field), before.get(field)
+                add(jrt0169.DIMENSION_LABELS[dimension], shown(new) if old == new else f"{shown(old)} → {shown(new)}")
         elif name == "edit":
             for change in event_changes(event, self.full, self.case):
                 field = change["field"]

@@ -118,6 +118,13 @@ def register(appbuilder) -> None:
                         icon="fa-check-square-o", category=p.MENU_REPORTS)
     appbuilder.add_view(AssessmentRuleView, p.MENU_ASSESSMENT_RULES, label=_l("Assessment rules"),
                         icon="fa-sliders", category=p.MENU_REPORTS)
+    # Issue 23: the quarterly regulatory report (JR/T 0169) and the Admin's code table.
+    from .classification import JrtCodeView
+
+    appbuilder.add_link(p.MENU_REGULATORY, href="/reports/regulatory", label=_l("Quarterly regulatory report"),
+                        icon="fa-university", category=p.MENU_REPORTS)
+    appbuilder.add_view(JrtCodeView, p.MENU_JRT_CODES, label=_l("JR/T 0169 code table"), icon="fa-tags",
+                        category=p.MENU_REPORTS)
     # Administration (issue 20): roles by capability and the admin audit log, in FAB's Security menu.
     appbuilder.add_view(RoleAdminView, p.MENU_ROLE_ADMIN, label=_l("Roles"), icon="fa-id-badge",
                         category=p.MENU_SECURITY)

@@ -11,7 +11,8 @@ from ..models.admin_audit import AdminAudit
 from ..security import capabilities as caps
 from ..security import permissions as p
 
-TARGET_TYPES = {"user": _l("User"), "role": _l("Role"), "group": _l("Group"), "body": _l("Ruling body")}
+TARGET_TYPES = {"user": _l("User"), "role": _l("Role"), "group": _l("Group"), "body": _l("Ruling body"),
+                "jrt_code": _l("JR/T 0169 code")}
 ACTIONS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
 FIELDS = {
     "username": _l("Username"), "active": _l("Active"), "name": _l("Name"), "label": _l("Label"),
@@ -23,6 +24,9 @@ FIELDS = {
     # Ruling bodies (issue 21): a body's fields and its members' terms.
     "kind": _l("Kind"), "unit": _l("Unit"), "quorum_percent": _l("Quorum percentage"),
     "chair_required": _l("Chair or deputy chair must be present"), "member": _l("Member"),
+    # The JR/T 0169 code table (issue 23).
+    "code": _l("Code"), "dimension": _l("Dimension"), "parent": _l("Parent code"),
+    "valid_from": _l("In force from"), "valid_to": _l("In force until"), "position": _l("Order"),
 }
 
 

@@ -27,7 +27,7 @@ from ..security.filters import ComplaintScopeFilter
 from ..security.masking import identity, mask_name, mask_phone, mask_text, may_search_identity, sees_identity
 from ..security.request_cache import request_cache
 from ..security.scope import all_units
-from ..services import attachments, deadlines, story
+from ..services import attachments, classification, deadlines, story
 from ..services import complaints as svc
 from ..services.calendar import load_calendar
 from ..services.pii import log_identity_search, log_identity_views
@@ -49,6 +49,8 @@ COMPLAINT_METHODS = {
     "print_extension": "read",
     "upload": "edit",
     "attachment": "read",
+    # Issue 23: the classification's own page (the ``classify`` transition's form).
+    "classify": t.declared("classify").permission,
 }
 
 
@@ -287,8 +289,9 @@ class ComplaintView(ModelView):
         today = svc.today()
         allowed = svc.available_transitions(g.user, complaint, today)
         events = reads.events_of(complaint)
+        # A step with a page of its own (``OWN_PAGE``) is a link: its form is not built here.
         action_forms = [
-            (tr, forms.transition_fields(tr.name, actor, complaint)) for tr in allowed
+            (tr, None if tr.name in t.OWN_PAGE else forms.transition_fields(tr.name, actor, complaint)) for tr in allowed
         ]
         # A refused transition form comes back open, as it was sent, with its messages (transition()).
         refused_form = g.pop("refused_form", None) or {}
@@ -309,6 +312,7 @@ class ComplaintView(ModelView):
             form_values={refused_form["name"]: refused_form["values"]} if refused_form else {},
             form_errors={refused_form["name"]: refused_form["errors"]} if refused_form else {},
             confirm_first=t.CONFIRM_FIRST,
+            own_page=t.OWN_PAGE,
             can_edit=svc.edit_refusal(actor, complaint) is None,
             text=lambda value: mask_text(value, complaint, full_identity),
             ceiling=ceiling,
@@ -336,6 +340,8 @@ class ComplaintView(ModelView):
         with the values as sent and each message beside its field."""
         if name not in t.BY_NAME:
             abort(404)
+        if name in t.OWN_PAGE:  # its form is on a page of its own, which answers the same POST
+            return getattr(self, name)(pk)
         fields = None
         try:
             complaint = svc.get_for(g.user, pk)
@@ -377,6 +383,43 @@ class ComplaintView(ModelView):
             gettext=gettext,
             title=gettext("Confirm: %(action)s", action=gettext(transition.label)),
         )
+
+    # --- the JR/T 0169 classification (issue 23) ------------------------------------------------
+
+    @expose("/classify/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def classify(self, pk):
+        """确认分类: the handler confirms (or corrects) the three JR/T 0169 codes registration
+        suggested — the ``classify`` transition, on a page of its own. A refused form comes back
+        with each message beside its field and the values as sent; a step the user may not take
+        now is explained on the case page."""
+        actor = svc.actor_for(g.user)
+        try:
+            complaint = svc.get_for(g.user, pk, for_page=True)
+        except DomainError:
+            abort(404)
+        refusal = t.check(t.declared("classify"), complaint, actor, svc.today())
+        if refusal is not None:
+            flash(gettext(refusal.message), "danger")
+            return redirect(url_for(".show", pk=pk))
+        fields = forms.transition_fields("classify", actor, complaint)
+        values, errors, status = classification.codes_of(complaint), forms.FormErrors(), 200
+        if request.method == "POST":
+            data = forms.parse(fields, request.form)
+            data["version"] = forms.form_version(request.form.get("version"))
+            try:
+                svc.apply(g.user, pk, "classify", data)
+            except DomainError as error:
+                status = refused(error)
+                errors, values = forms.errors_of(error, fields), request.form
+                complaint = svc.get_for(g.user, pk, for_page=True)
+            else:
+                flash(gettext("%(action)s: done.", action=gettext(t.declared("classify").label)), "success")
+                return redirect(url_for(".show", pk=pk))
+        return self.render_template(
+            "complaint/classify.html", complaint=complaint, fields=fields, values=values, errors=errors,
+            title=gettext("Classification of complaint %(number)s (JR/T 0169)", number=complaint.number), c=c,
+        ), status
 
     # --- register and edit ------------------------------------------------------------------
 

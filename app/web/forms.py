@@ -23,7 +23,7 @@ from .. import clock
 from ..domain import committee as c
 from ..extensions import db
 from ..models import Staff
-from ..services import committee
+from ..services import classification, committee
 from ..security.request_cache import request_cache
 from ..security.scope import all_units, county_ids
 from ..services.complaints import EDITABLE_IDENTITY, FieldErrors
@@ -123,6 +123,10 @@ SOURCES = {
     p.STAFF_OF_BRANCH: lambda actor, complaint: branch_staff_choices(complaint.branch_id),
     p.LEVELS_FOR_ACTOR: lambda actor, complaint: level_choices(actor),
     p.BODY_ROSTER: lambda actor, complaint: roster_choices(complaint),
+    # Issue 23: the JR/T 0169 codes the case may carry (in force on its day of receipt, most detailed).
+    p.JRT_CHANNEL_CODES: lambda actor, complaint: classification.choices("A", complaint.received_at.date()),
+    p.JRT_BUSINESS_CODES: lambda actor, complaint: classification.choices("B", complaint.received_at.date()),
+    p.JRT_REASON_CODES: lambda actor, complaint: classification.choices("C", complaint.received_at.date()),
 }
 if set(SOURCES) != set(p.CHOICE_SOURCES):
     raise RuntimeError(f"choice sources without a resolver: {sorted(set(p.CHOICE_SOURCES) - set(SOURCES))}")

@@ -14,17 +14,19 @@ from wtforms.validators import InputRequired, Length, NumberRange
 from ..data import search
 from ..errors import DomainError, NotFound
 from ..models.assessment import AssessmentRule
-from ..reports import export, statistics
+from ..reports import export, regulatory, statistics
 from ..reports.key_figures import figure_rows
-from ..reports.period import max_years, may, parse_period, units_for_picker
+from ..reports.period import max_years, may, parse_period, parse_quarter, previous_quarter, units_for_picker
 from ..reports.rules import load_rules
 from ..security import permissions as p
 from ..services import complaints as svc
+from ..domain import jrt0169
 from ..domain import states as s
 from ..domain import vocabulary as v
 from ..i18n import label, vocab as c
 
-REPORT_METHODS = {"dashboard": p.REPORT_READ, "assessment": p.REPORT_ASSESS, "export": p.REPORT_EXPORT}
+REPORT_METHODS = {"dashboard": p.REPORT_READ, "assessment": p.REPORT_ASSESS, "export": p.REPORT_EXPORT,
+                  "regulatory": p.REPORT_REGULATORY, "regulatory_export": p.REPORT_REGULATORY}
 CHART_COLOURS = ["#305496", "#ed7d31", "#70ad47", "#ffc000", "#5b9bd5", "#a5a5a5", "#9e480e", "#264478", "#636363"]
 
 
@@ -171,6 +173,69 @@ class ReportView(BaseView):
             return redirect(url_for(".dashboard", **period.query_args()))
         return send_file(handle, mimetype=export.XLSX_MIMETYPE, as_attachment=True,
                          download_name=export.download_name(period), max_age=0)
+
+    @expose("/regulatory")
+    @has_access
+    def regulatory(self):
+        """Issue 23: the quarterly regulatory report of JR/T 0169 (counts by A × B × C and handling
+        time), scoped to the caller."""
+        return render_regulatory(self, request.args)
+
+    @expose("/regulatory/export")
+    @has_access
+    def regulatory_export(self):
+        """The quarterly regulatory report as a workbook; a bad quarter shows the page's form with
+        the message (400)."""
+        user = g.user
+        today = svc.today()
+        try:
+            quarter = parse_quarter(user, request.args, today)
+        except NotFound:
+            abort(404)
+        except DomainError:
+            return render_regulatory(self, request.args)
+        data = regulatory.quarterly(user, quarter, today)
+        return send_file(export.regulatory_workbook(data, today), mimetype=export.XLSX_MIMETYPE, as_attachment=True,
+                         download_name=export.regulatory_download_name(data), max_age=0)
+
+
+def recent_quarters(today, count=8):
+    """The last ``count`` quarters before ``today``'s, newest first (the quarter field's suggestions)."""
+    year, number = previous_quarter(today)
+    out = []
+    for _ in range(count):
+        out.append(f"{year}-Q{number}")
+        year, number = (year - 1, 4) if number == 1 else (year, number - 1)
+    return out
+
+
+def render_regulatory(view, args):
+    """The quarterly regulatory report for ``args`` (quarter, unit_id): a bad quarter shows the form
+    with the message beside the field (400); a unit outside the scope is "not found" (404)."""
+    user = g.user
+    today = svc.today()
+    context = {
+        "title": gettext("Quarterly regulatory report (JR/T 0169-2018)"),
+        "units": units_for_picker(user),
+        "args": args,
+        "quarters": recent_quarters(today),
+        "dimensions": jrt0169.DIMENSIONS,
+        "dimension_labels": jrt0169.DIMENSION_LABELS,
+        "data": None,
+        "error": None,
+        "quarter": None,
+    }
+    try:
+        quarter = parse_quarter(user, args, today)
+    except NotFound:
+        abort(404)
+    except DomainError as error:
+        context["error"] = str(error)
+        return view.render_template("reports/regulatory.html", **context), 400
+    data = regulatory.quarterly(user, quarter, today)
+    context.update(quarter=quarter, data=data, notes=export.regulatory_notes(data),
+                   handling=export.handling_rows(data), cube=regulatory.layout(data))
+    return view.render_template("reports/regulatory.html", **context), 200
 
 
 ASSESSMENT_RULE_LABELS = {

@@ -103,16 +103,19 @@ def pages_for(role, cases, users, org, app):
     own = ["/resetmypassword/form", "/userinfoeditview/form"]
     case_pages = [f"/complaints/show/{c.id}" for c in cases.values()]
     edit_pages = [f"/complaints/edit/{cases[s].id}" for s in ("registered", "processing", "replied")]
-    reports = ["/reports/dashboard", "/reports/assessment", "/complaints/list/"]
+    reports = ["/reports/dashboard", "/reports/assessment", "/complaints/list/", "/reports/regulatory"]
     staff = users[r.COUNTER_STAFF].staff_records[0]
     if role == r.ADMIN:
         return [*own, "/orgunitview/add", f"/orgunitview/edit/{org['a1'].id}", "/staffview/add",
                 f"/staffview/edit/{staff.id}", "/workdayview/add", "/calendaryearview/add", "/calendar/import",
                 "/calendar/month", "/users/add", f"/users/edit/{users[r.LEADERSHIP].id}", "/roles/add",
                 f"/roles/edit/{app.appbuilder.sm.find_role(r.LEADERSHIP).id}",
-                f"/resetpassword/form?pk={users[r.LEADERSHIP].id}", "/assessmentruleview/edit/1", "/complaints/list/"]
+                f"/resetpassword/form?pk={users[r.LEADERSHIP].id}", "/assessmentruleview/edit/1", "/complaints/list/",
+                "/jrt-codes/add", "/jrt-codes/edit/4", "/reports/regulatory"]
     if role in (r.DISCIPLINE_OFFICE, r.BRANCH_HEAD, r.COUNTER_STAFF):
-        return [*own, "/complaints/add", *edit_pages, *case_pages, *reports]
+        # Issue 23: the JR/T 0169 classification's own form page.
+        classify_pages = [f"/complaints/classify/{cases[s].id}" for s in ("processing", "closed")]
+        return [*own, "/complaints/add", *edit_pages, *case_pages, *classify_pages, *reports]
     return [*own, *case_pages, *reports]
 
 

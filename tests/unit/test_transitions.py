@@ -42,7 +42,7 @@ def test_table_covers_the_spec_and_names_are_unique():
     assert [tr.name for tr in t.TRANSITIONS] == [
         "accept", "reject", "transfer", "request_extension", "decide_extension", "reply", "record_receipt", "close",
         "follow_up", "appeal", "decide_appeal", "rule", "request_reruling", "decide_reruling",
-        "mark_duplicate", "unmark_duplicate"]
+        "mark_duplicate", "unmark_duplicate", "classify"]
     for tr in t.TRANSITIONS:
         assert set(tr.sources) <= set(s.STATUSES)
         assert tr.target is None or tr.target in s.STATUSES
