@@ -14,7 +14,7 @@ SQLite: the complaint columns and their references are added in place (``ALTER T
 refused while events, rulings and logs refer to it (as migration 0021). PostgreSQL: named foreign keys.
 
 Revision ID: 0022_jrt0169
-Revises: 0021_duplicates
+Revises: 0021b_todo_unit_indexes
 Create Date: 2026-12-10 10:00:00
 
 """
@@ -24,7 +24,7 @@ from alembic import op
 from app.domain import jrt0169
 
 revision = "0022_jrt0169"
-down_revision = "0021_duplicates"
+down_revision = "0021b_todo_unit_indexes"
 branch_labels = None
 depends_on = None
 
