@@ -1,4 +1,5 @@
-"""Audit of administrative changes to users, roles, groups and the union's settings (observability).
+"""Audit of administrative changes to users, roles, groups and the union's settings (observability),
+and of each complaint ledger imported (issue 23: who, the file, the rows imported).
 
 One row per created, changed or deleted login, role or group, and per change of the settings
 (``services/settings.py``, with each changed value before and after): who, when, what. Rows are
@@ -9,7 +10,7 @@ outlives a deleted login.
 from flask_appbuilder import Model
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Integer, String, event
 
-TARGET_TYPES = ("user", "role", "group", "settings", "body")
+TARGET_TYPES = ("user", "role", "group", "settings", "body", "ledger")
 ACTIONS = ("create", "update", "delete")
 
 
@@ -19,7 +20,8 @@ class AdminAudit(Model):
 
     __tablename__ = "admin_audit"
     __table_args__ = (
-        CheckConstraint("target_type IN ('user', 'role', 'group', 'settings', 'body')", name="ck_admin_audit_target_type"),
+        CheckConstraint("target_type IN ('user', 'role', 'group', 'settings', 'body', 'ledger')",
+                        name="ck_admin_audit_target_type"),
         CheckConstraint("action IN ('create', 'update', 'delete')", name="ck_admin_audit_action"),
     )
 

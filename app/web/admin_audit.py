@@ -11,7 +11,8 @@ from ..models.admin_audit import AdminAudit
 from ..security import capabilities as caps
 from ..security import permissions as p
 
-TARGET_TYPES = {"user": _l("User"), "role": _l("Role"), "group": _l("Group"), "body": _l("Ruling body")}
+TARGET_TYPES = {"user": _l("User"), "role": _l("Role"), "group": _l("Group"), "body": _l("Ruling body"),
+                "ledger": _l("Complaint ledger import")}
 ACTIONS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
 FIELDS = {
     "username": _l("Username"), "active": _l("Active"), "name": _l("Name"), "label": _l("Label"),
@@ -23,6 +24,9 @@ FIELDS = {
     # Ruling bodies (issue 21): a body's fields and its members' terms.
     "kind": _l("Kind"), "unit": _l("Unit"), "quorum_percent": _l("Quorum percentage"),
     "chair_required": _l("Chair or deputy chair must be present"), "member": _l("Member"),
+    # A complaint ledger import (issue 23): the file, its rows, what was imported.
+    "file": _l("File"), "sheet": _l("Sheet"), "sha256": _l("SHA-256 of the file"), "rows": _l("Rows"),
+    "imported": _l("Complaints imported"), "skipped": _l("Rows imported before"),
 }
 
 
@@ -57,6 +61,8 @@ def describe_changes(changes) -> Markup:
                     parts.append(gettext("added %(items)s", items=text) if word == "added"
                                  else gettext("removed %(items)s", items=text))
             lines.append(Markup("{}:{}").format(label, ";".join(parts)))
+        elif not isinstance(change, (dict, list)):  # a fact of the entry (a ledger import's file and rows)
+            lines.append(Markup("{}:{}").format(label, _value(change)))
         elif isinstance(change, dict):
             parts = []
             if change.get("added"):
