@@ -110,8 +110,11 @@ def pages_for(role, cases, users, org, app):
                 f"/staffview/edit/{staff.id}", "/workdayview/add", "/calendaryearview/add", "/calendar/import",
                 "/calendar/month", "/users/add", f"/users/edit/{users[r.LEADERSHIP].id}", "/roles/add",
                 f"/roles/edit/{app.appbuilder.sm.find_role(r.LEADERSHIP).id}",
-                f"/resetpassword/form?pk={users[r.LEADERSHIP].id}", "/assessmentruleview/edit/1", "/complaints/list/"]
-    if role in (r.DISCIPLINE_OFFICE, r.BRANCH_HEAD, r.COUNTER_STAFF):
+                f"/resetpassword/form?pk={users[r.LEADERSHIP].id}", "/assessmentruleview/edit/1", "/complaints/list/",
+                "/ledger/"]
+    if role == r.DISCIPLINE_OFFICE:
+        return [*own, "/complaints/add", *edit_pages, *case_pages, *reports, "/ledger/"]
+    if role in (r.BRANCH_HEAD, r.COUNTER_STAFF):
         return [*own, "/complaints/add", *edit_pages, *case_pages, *reports]
     return [*own, *case_pages, *reports]
 

@@ -242,3 +242,21 @@ def test_the_mapping_step_costs_the_same_whatever_the_ledger_size(app, demo):
             assert client.post("/ledger/mapping", data=form).status_code == 200
         counts.append(queries.count)
     assert counts[0] == counts[1] and counts[0] <= 12, counts
+
+
+BAD = ["", "0", "-1", str(2**70), "9" * 5000, "x" * 70_000, "'; DROP TABLE complaint;--", "<script>", "是", "..\\a"]
+
+
+def test_bad_values_in_every_later_step_never_answer_500(app, demo):
+    """The mapping, preview and import steps with every field given values a browser never sends."""
+    client = _client(app, "demo_discipline")
+    form = _form(_text(_upload(client)), "ledger-mapping")
+    for step in ("mapping", "preview", "run"):
+        for name in [*form, "map-999"]:
+            if name == "csrf_token":
+                continue
+            for value in BAD:
+                response = client.post(f"/ledger/{step}", data={**form, name: value})
+                assert response.status_code in (200, 302, 400), (step, name, value[:20], response.status_code)
+                assert "Traceback" not in response.get_data(as_text=True)
+    assert _count() in (0, 21)
