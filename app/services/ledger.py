@@ -144,7 +144,7 @@ def check_mapping(ledger: Ledger, mapping: Dict[str, str], default_branch: bool 
 
 def save_mapping(ledger: Ledger, mapping: Dict[str, str], user) -> None:
     """Keep the chosen field of each of the ledger's headers for the next import (commits)."""
-    now = clock.now()
+    now, user_id = clock.now(), getattr(user, "id", None)  # read before any row is pending (no autoflush)
     stored = {row.header: row for row in db.session.execute(select(LedgerColumn)).scalars()}
     for header in ledger.headers:
         key = d.normal_word(header)[:d.MAX_HEADER_LENGTH]
@@ -157,7 +157,7 @@ def save_mapping(ledger: Ledger, mapping: Dict[str, str], user) -> None:
             db.session.add(row)
             stored[key] = row
         if row.field != name or row.updated_at is None:
-            row.field, row.updated_at, row.updated_by_id = name, now, getattr(user, "id", None)
+            row.field, row.updated_at, row.updated_by_id = name, now, user_id
     db.session.commit()
 
 
@@ -278,6 +278,9 @@ def import_ledger(user, ledger: Ledger, mapping: Optional[Dict[str, str]] = None
     result = ImportResult(ledger, mapping, rows, dry_run)
     if dry_run or result.refused_rows or not result.new:
         db.session.rollback()
+        for row in rows:  # the numbers the preview allocated were rolled back with everything else
+            if row.outcome == NEW:
+                row.case_number = row.complaint_id = None
         return result
     db.session.add(AdminAudit(
         at=replay.now, actor_id=getattr(user, "id", None), actor_name=getattr(user, "username", None) or "system",

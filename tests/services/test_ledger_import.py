@@ -566,3 +566,63 @@ def test_sheets_wrong_or_empty(app):
 def test_admin_may_import(demo):
     result = service.import_ledger(demo["demo_admin"], _csv([_with({})]))
     assert result.committed and _case(result.rows[0].case_number).created_by_id == demo["demo_admin"].id
+
+
+# --- the command ---------------------------------------------------------------------------------------
+
+def _cli(app, *args):
+    return app.test_cli_runner().invoke(args=["import-ledger", *map(str, args)])
+
+
+def test_command_dry_run_import_and_reimport(app, demo):
+    path = DOCS / "ledger-example.xlsx"
+    dry = _cli(app, path, "--user", "demo_discipline", "--dry-run")
+    assert dry.exit_code == 0, dry.output + dry.stderr
+    assert "ledger-example.xlsx: 21 rows, sheet 2025-2026年" in dry.output and "登记日期 -> received_at" in dry.output
+    assert "row 6: new closed received 2025-03-03 due 2025-03-17 LATE 西岭信用社石门分社 赵** responsible 18.1" in dry.output
+    assert "would import 21, skipped 0" in dry.output and _count(Complaint) == 0
+    assert "411421" not in dry.output and "赵长海" not in dry.output  # no identity on a terminal or in a log
+    done = _cli(app, path, "--user", "demo_discipline")
+    assert done.exit_code == 0 and "imported 21, skipped 0" in done.output and _count(Complaint) == 21
+    assert "row 3: TS20250106-0001 closed" in done.output
+    again = _cli(app, DOCS / "ledger-example-gbk.csv", "--user", "demo_discipline")
+    assert again.exit_code == 0 and "GBK" in again.output and "imported 0, skipped 21" in again.output
+    assert _count(Complaint) == 21 and _count(AdminAudit) == 1 + _count_other_audit()
+
+
+def _count_other_audit():
+    return db.session.execute(select(func.count()).select_from(AdminAudit).where(AdminAudit.target_type != "ledger")).scalar()
+
+
+def test_command_lists_every_refused_row_and_writes_nothing(app, demo):
+    before = _written()
+    result = _cli(app, DOCS / "ledger-example-errors.csv", "--user", "demo_discipline")
+    assert result.exit_code == 1
+    assert "第 6 行“被投诉网点”:组织机构中没有网点“城南分社”" in result.stderr
+    assert "12 of 14 rows refused; nothing was imported" in result.stderr
+    assert _written() == before
+
+
+def test_command_options(app, demo, tmp_path):
+    headers = [h if h != "登记日期" else "来信日期" for h in examples.HEADERS if h != "被投诉网点"]
+    rows = [[cell for header, cell in zip(examples.HEADERS, _with({"编号": "C-1"})) if header != "被投诉网点"]]
+    path = tmp_path / "branch.csv"
+    path.write_bytes(examples.csv_text(rows).replace(",".join(examples.HEADERS), ",".join(headers), 1).encode("gbk"))
+    missing = _cli(app, path, "--user", "demo_discipline")
+    assert missing.exit_code == 1 and "没有任何一列对应到登记日期" in missing.stderr + missing.output
+    done = _cli(app, path, "--user", "demo_discipline", "--map", "来信日期=received_at", "--branch", "XL-02")
+    assert done.exit_code == 0, done.output + done.stderr
+    assert _case(_by_ref_number("C-1")).branch.code == "XL-02"
+    assert db.session.get(LedgerColumn, "来信日期").field == "received_at"  # the import kept the mapping
+    for args, text in [(("--user", "demo_counter"), "no active login with the permission"),
+                       (("--user", "nobody"), "no active login"),
+                       (("--user", "demo_discipline", "--branch", "NOPE"), "no unit with the code"),
+                       (("--user", "demo_discipline", "--map", "来信日期"), "HEADER=FIELD"),
+                       (("--user", "demo_discipline", "--map", "来信日期=when"), "unknown field"),
+                       (("--user", "demo_discipline", "--sheet", "Sheet1"), "CSV 文件没有工作表")]:
+        refused = _cli(app, path, *args)
+        assert refused.exit_code != 0 and text in refused.output + refused.stderr, args
+
+
+def _by_ref_number(number):
+    return db.session.execute(select(Complaint.number).order_by(Complaint.id.desc()).limit(1)).scalar_one()
