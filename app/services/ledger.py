@@ -726,8 +726,8 @@ class _Replay:
                 if item.closed_at is not None:
                     step = "close"
                     svc.stage_transition(self.actor, self.user, complaint, "close", {}, item.closed_at, tag)
-            db.session.flush()
             if item.ruling is not None:
+                db.session.flush()  # the ruling's staff rows name the case by its id
                 step = "rule"
                 at = max(dt.datetime.combine(item.ruled_on, dt.time()), item.closed_at or item.replied_at
                          or item.received_at)
