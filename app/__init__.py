@@ -6,7 +6,7 @@ from flask_appbuilder import AppBuilder
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .extensions import csrf, db, migrate
+from .extensions import csrf, db, mail, migrate
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ def create_app(config=None) -> Flask:
     _ensure_sqlite_dir(app)
 
     csrf.init_app(app)
+    mail.init_app(app)
     with app.app_context():
         db.init_app(app)
         migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
