@@ -19,6 +19,7 @@ from ..models import OrgUnit
 from ..models.complaint import Complaint
 from ..models.notification import Notification
 from ..security.masking import mask_name
+from ..security.request_cache import request_cache
 from ..security.scope import complaint_clause
 from ..services.notifications import text
 
@@ -58,9 +59,10 @@ def current_header() -> Optional[Header]:
     """``header`` of the request's user, once per request (the page template asks for it)."""
     if not has_request_context():
         return None
-    if "_notification_header" not in g:
-        g._notification_header = header(getattr(g, "user", None))
-    return g._notification_header
+    memo = request_cache()
+    if "notification_header" not in memo:
+        memo["notification_header"] = header(getattr(g, "user", None))
+    return memo["notification_header"]
 
 
 class Item(NamedTuple):
