@@ -97,23 +97,26 @@ def _role_ids_granting(*transitions) -> dict:
     return found
 
 
-def _role_ids_acting_as(*roles) -> dict:
-    """{built-in role: its role id and those of the custom roles whose capabilities take its steps
-    (``capabilities.acts_as``)}."""
-    from ..security.capabilities import acts_as
+def _role_ids_acting_as(*roles):
+    """({built-in role: its role id and those of the custom roles whose capabilities take its steps
+    (``capabilities.acts_as``)}, the ids of the custom roles scoped to their own unit)."""
+    from ..security.capabilities import SCOPE_ALL, acts_as
 
-    found = {role: set() for role in roles}
+    found, unit_scoped = {role: set() for role in roles}, set()
     rows = db.session.execute(
         select(Role.id, Role.name, CustomRole.scope, CustomRole.capabilities)
         .outerjoin(CustomRole, CustomRole.role_id == Role.id)
         .where(or_(Role.name.in_(roles), CustomRole.role_id.isnot(None)))
     ).all()
     for role_id, name, scope, codes in rows:
-        held = {name} if name in ROLE_NAMES else set(acts_as(codes or (), scope))
+        custom = name not in ROLE_NAMES
+        if custom and scope != SCOPE_ALL:
+            unit_scoped.add(role_id)
+        held = set(acts_as(codes or (), scope)) if custom else {name}
         for role in roles:
             if role in held:
                 found[role].add(role_id)
-    return found
+    return found, unit_scoped
 
 
 class Roles:
@@ -122,11 +125,13 @@ class Roles:
 
     def __init__(self):
         granting = _role_ids_granting("reply", "decide_appeal")
-        acting = _role_ids_acting_as(t.BRANCH_HEAD, t.DISCIPLINE_OFFICE)
+        acting, unit_scoped = _role_ids_acting_as(t.BRANCH_HEAD, t.DISCIPLINE_OFFICE)
         self.handle = granting["reply"]
         self.head = acting[t.BRANCH_HEAD] & self.handle
-        self.office = acting[t.DISCIPLINE_OFFICE] & self.handle
-        self.decide_appeal = granting["decide_appeal"]
+        # The office hears of union-level cases, and an appeal body of the appeals sent to it: only
+        # roles that see such cases (a custom role scoped to its unit sees the cases of its subtree).
+        self.office = (acting[t.DISCIPLINE_OFFICE] & self.handle) - unit_scoped
+        self.decide_appeal = granting["decide_appeal"] - unit_scoped
 
 
 def _holds(user_id, role_ids):
