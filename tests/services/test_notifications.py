@@ -187,6 +187,7 @@ def test_every_recipient_may_see_the_case_and_nothing_stored_names_the_complaina
                                           "reruling_requested", "ruling_due"} - {"extension_decided"}
     for row in rows:
         user = db.session.get(User, row.recipient_id)
+        assert user.username not in ("admin", "leader", "head_b1", "gone"), (user.username, row.kind)  # never asked to act
         assert db.session.execute(svc.scoped_select(user).where(Complaint.id == row.complaint_id)).first(), row
         stored = " ".join(str(getattr(row, column.name)) for column in Notification.__table__.c)
         assert not any(value in stored for value in IDENTITY), stored
@@ -394,3 +395,22 @@ def test_remind_with_the_mail_server_down_still_records_everything(app, users, m
     counts = deadlines.remind(now=day)
     assert counts["emailed"] == 0 and counts["notified"] == len(_written(day.date())) > 0
     assert any("job=remind" in rec.getMessage() for rec in caplog.records if rec.name == "complaints.mail")
+
+
+def test_a_custom_role_that_handles_in_its_unit_is_a_head_there(app, users, org, factory, make_complaint):
+    """Issue 20's custom roles: 受理/转办/反馈/办结 scoped to the own unit takes the branch head's
+    steps — and hears what a branch head hears (a2 has no BranchHead); a custom role that only reads
+    does not."""
+    from app.services import roles as custom_roles
+
+    custom_roles.save("分社主任", "网点负责人(自定义)", ["handle"], "unit", True)
+    custom_roles.save("查阅员", "只读", ["read"], "unit", False)
+    head = factory.user("分社主任", "custom_head_a2", org["a2"], "branch_head")
+    factory.user("查阅员", "reader_a2", org["a2"], "other")
+    complaint = make_complaint(users[r.DISCIPLINE_OFFICE], branch_id=org["a2"].id)
+    _accept(users, complaint)
+    assert received(complaint) == {"custom_head_a2": ["assigned"]}
+    assert head.username == "custom_head_a2"
+    day = datetime(2026, 12, 31, 8, 0)  # long overdue by then: the same rule in remind's SQL
+    deadlines.remind(now=day, send_mail=False)
+    assert {(u, k) for u, c, k in _written(day.date()) if c == complaint.id} == {("custom_head_a2", "overdue")}
