@@ -41,7 +41,6 @@ A notification stores the recipient, kind, case, times and dates only: the words
 number, the branch and the complainant's name as the recipient may see it are composed when it
 is shown (``data/notifications.py``); e-mails carry the case number, kind, branch and dates only.
 """
-import datetime as dt
 from typing import Iterable, List
 
 from flask_appbuilder.security.sqla.models import Permission, PermissionView, Role, User, ViewMenu
@@ -74,8 +73,8 @@ KIND_OF_TRANSITION = {
     "request_reruling": "reruling_requested",
     "close": "ruling_due",
 }
-HANDLING_KINDS = ("due_soon", "overdue")
-APPEAL_KINDS = ("appeal_due_soon", "appeal_overdue")
+for _name in KIND_OF_TRANSITION:
+    t.declared(_name)  # a step named here is a declared transition (fails at import otherwise)
 
 
 # --- who holds which role (read once per transition or reminder run) ----------------------------
@@ -309,7 +308,7 @@ def for_reminders(today, now, first_id, last_id, roles, office_ids, returning=Fa
     (one chunk of ``deadlines.remind``): one INSERT … SELECT, in the chunk's transaction. Once per
     recipient, case and day: ``uq_notification_remind`` with ON CONFLICT DO NOTHING (another run,
     another server). Returns how many were written, or with ``returning`` their ids (for the
-    e-mail: only when mail is configured, so a run without mail reads no row back)."""
+    e-mail)."""
     chunk = and_(Complaint.id >= first_id, Complaint.id <= last_id)
     handling = and_(chunk, Complaint.status == s.PROCESSING)
     # The heads hear of an overdue case, and of one due soon that has no handler to tell.
@@ -328,9 +327,10 @@ def for_reminders(today, now, first_id, last_id, roles, office_ids, returning=Fa
     statement = _dialect_insert(table).from_select(
         ["recipient_id", "complaint_id", "kind", "due", "created_at", "remind_day"], rows,
     ).on_conflict_do_nothing(index_elements=[table.c.recipient_id, table.c.complaint_id, table.c.remind_day])
-    if returning:
-        return list(db.session.execute(statement.returning(table.c.id)).scalars())
-    return db.session.execute(statement).rowcount or 0
+    # RETURNING the ids written: the count of an INSERT … SELECT … ON CONFLICT is not reported on
+    # every driver (psycopg answers -1); the ids are a column of integers, read in one fetch.
+    written = db.session.execute(statement.returning(table.c.id)).scalars().all()
+    return written if returning else len(written)
 
 
 def case_due():

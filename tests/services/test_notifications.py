@@ -17,7 +17,6 @@ from app.models.notification import Notification
 from app.security import roles as r
 from app.services import complaints as svc
 from app.services import deadlines, notifications
-from tests.conftest import present
 
 NOW = datetime(2026, 12, 1, 10, 0)
 IDENTITY = ("张三丰", "13812345678", "330102199001011234", "文三路")
