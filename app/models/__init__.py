@@ -14,3 +14,4 @@ from .assessment import AssessmentRule  # noqa: F401
 from .admin_audit import AdminAudit  # noqa: F401
 from .settings import UnionSettings  # noqa: F401
 from .custom_role import CustomRole  # noqa: F401
+from .identity import IdentityPass  # noqa: F401
