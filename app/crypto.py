@@ -106,11 +106,10 @@ class Keyring:
         keys: Dict[str, bytes] = {}
         index_key = None
         current = None
-        entries = [entry.strip() for entry in re.split(r"[\n;\s]+", text or "")]
+        lines = [line.partition("#")[0] for line in (text or "").splitlines()]
+        entries = [entry for line in lines for entry in re.split(r"[;\s]+", line) if entry]
         number = 0
         for entry in entries:
-            if not entry or entry.startswith("#"):
-                continue
             number += 1
             name, separator, encoded = entry.partition(":")
             if not separator:
