@@ -1169,8 +1169,8 @@ def server_env(url: str, workdir: Path) -> dict:
     env.update(
         DATABASE_URL=url,
         SECRET_KEY=secrets.token_hex(32),
-        # The complainant identity's keyring (issue 24), made for this run (bench_keyring).
-        IDENTITY_KEYS_FILE=str(workdir / "identity_keys"),
+        # The complainant identity's keyring (issue 24), made for this run.
+        IDENTITY_KEYS_FILE=bench_keyring(workdir),
         PRODUCTION="1",
         BENCH_MODE="1",
         AUTH_RATE_LIMIT="1000000 per 1 minute",
