@@ -83,6 +83,7 @@ def test_deploy_encrypts_plain_identity_and_decrypt_existing_leads_back(empty_da
         db.session.remove()
         downgrade(revision="0021_duplicates")
         assert db.session.execute(text("SELECT complainant_phone FROM complaint WHERE id = 1")).scalar() == "13800138000"
+        db.session.remove()
         upgrade()  # and up again
 
 
