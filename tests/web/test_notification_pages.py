@@ -22,7 +22,7 @@ def _assigned_to_counter(users, make_complaint, registered_by=r.COUNTER_STAFF):
 
 
 def _badge(html):
-    found = re.search(r'class="badge notification-badge">([^<]+)<', html)
+    found = re.search(r'class="badge notification-badge"[^>]*>([^<]+)<', html)
     return found.group(1) if found else None
 
 
