@@ -52,7 +52,7 @@ from ..security import permissions as p
 from ..security.scope import staff_of
 from . import complaints as svc
 from .complaints import FieldErrors
-from .ledger_file import Ledger, LedgerFileError, read_ledger  # noqa: F401 (read_ledger: the callers' entry)
+from .ledger_file import Ledger, read_ledger  # noqa: F401 (read_ledger: the callers' entry)
 from .timeline import record_event
 
 UPLOAD_HOURS = 2  # an uploaded ledger waits this long for its next step on the page

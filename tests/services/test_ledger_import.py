@@ -612,7 +612,7 @@ def test_command_options(app, demo, tmp_path):
     assert missing.exit_code == 1 and "没有任何一列对应到登记日期" in missing.stderr + missing.output
     done = _cli(app, path, "--user", "demo_discipline", "--map", "来信日期=received_at", "--branch", "XL-02")
     assert done.exit_code == 0, done.output + done.stderr
-    assert _case(_by_ref_number("C-1")).branch.code == "XL-02"
+    assert _latest_case().branch.code == "XL-02"
     assert db.session.get(LedgerColumn, "来信日期").field == "received_at"  # the import kept the mapping
     for args, text in [(("--user", "demo_counter"), "no active login with the permission"),
                        (("--user", "nobody"), "no active login"),
@@ -624,5 +624,5 @@ def test_command_options(app, demo, tmp_path):
         assert refused.exit_code != 0 and text in refused.output + refused.stderr, args
 
 
-def _by_ref_number(number):
-    return db.session.execute(select(Complaint.number).order_by(Complaint.id.desc()).limit(1)).scalar_one()
+def _latest_case():
+    return db.session.execute(select(Complaint).order_by(Complaint.id.desc()).limit(1)).scalar_one()
