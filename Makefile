@@ -48,11 +48,15 @@ seed: deploy
 run: seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# pytest-xdist processes for make test and make test-postgres (the CI machine has 2 cores; a serial
+# run takes about four times as long); 0 = serial.
+TEST_WORKERS ?= 2
+
 # The suite runs under scripts/redis-throwaway.sh: a Redis of its own on a free loopback port
 # (installed from Debian when missing, as root), the shared rate-limit store of the two-server
 # tests (issue 22); stopped and removed afterwards.
 test: catalogs test-install
-	PYTHON=$(PYTHON) scripts/redis-throwaway.sh $(VENV)/bin/pytest
+	PYTHON=$(PYTHON) scripts/redis-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
@@ -106,7 +110,6 @@ screenshots:
 # TEST_DATABASE_URL pointing at it (and a throwaway Redis, as for make test), then stops and removes the server. Installs the Debian
 # postgresql package when the server binaries are missing (as root). TEST_WORKERS pytest-xdist
 # processes share the machine's cores (each with its own template and databases); 0 = serial.
-TEST_WORKERS ?= 2
 test-postgres: catalogs test-install
 	@start=$$(date +%s); rc=0; \
 	PYTHON=$(PYTHON) scripts/pg-throwaway.sh scripts/redis-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) || rc=$$?; \

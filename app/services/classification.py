@@ -114,25 +114,38 @@ def _field_errors(messages):
     raise FieldErrors(messages)
 
 
+def _normal(value) -> str:
+    return "".join(str(value).split()).upper()
+
+
+def refusals(complaint, data) -> Dict[str, list]:
+    """Every code in ``data`` (the classify body, as sent or as loaded) the table refuses for the
+    case's day of receipt: ``{field: [message]}``. A field not sent is left to the schema, so a form
+    with a missing code and a wrong one gets both messages at once."""
+    day = complaint.received_at.date()
+    table = entries()
+    errors = {}
+    for dimension in j.DIMENSIONS:
+        field = j.FIELDS[dimension]
+        value = data.get(field)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        code = _normal(value)
+        why = j.refusal(table, dimension, code, day)
+        if why is not None:
+            errors[field] = [Message(why, code=code, day=day.isoformat())]
+    return errors
+
+
 def resolve(complaint, payload) -> Dict[str, JrtCode]:
     """The rows of the codes in ``payload`` (the classify body: ``channel_code`` …), each checked
     against the table for the case's day of receipt; every bad code refused beside its field, in
     the user's language, and nothing changed."""
-    day = complaint.received_at.date()
-    table = entries()
-    found = by_code()
-    chosen, errors = {}, {}
-    for dimension in j.DIMENSIONS:
-        field = j.FIELDS[dimension]
-        code = "".join(str(payload[field]).split()).upper()
-        why = j.refusal(table, dimension, code, day)
-        if why is not None:
-            errors[field] = [Message(why, code=code, day=day.isoformat())]
-        else:
-            chosen[dimension] = found[code]
+    errors = refusals(complaint, payload)
     if errors:
         _field_errors(errors)
-    return chosen
+    found = by_code()
+    return {dimension: found[_normal(payload[j.FIELDS[dimension]])] for dimension in j.DIMENSIONS}
 
 
 def classify(complaint, payload) -> None:

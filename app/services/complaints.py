@@ -136,15 +136,18 @@ def available_transitions(user, complaint, on=None):
 
 # --- registration ----------------------------------------------------------------------------
 
-def _load(schema_class, data, require=()):
+def _load(schema_class, data, require=(), check=None):
     """``data`` loaded by its payload schema, no date before ``RECEIVED_AT_FLOOR``; the fields named in
-    ``require`` must be there even where the schema leaves them optional (one error for all)."""
+    ``require`` must be there even where the schema leaves them optional (one error for all).
+    ``check``: the rule's own field checks (``data`` → ``{field: [messages]}``), run on what was sent
+    when the schema refuses something, so every bad field is named at once (the handler runs them
+    again on the loaded payload)."""
     data = data or {}
     missing = {name: [REQUIRED["required"]] for name in require if data.get(name) in (None, "")}
     try:
         payload = schema_class(floor=received_at_floor()).load(data)
     except ValidationError as error:
-        raise FieldErrors({**error.messages, **missing})
+        raise FieldErrors({**(check(data) if check else {}), **error.messages, **missing})
     if missing:
         raise FieldErrors(missing)
     return payload
@@ -387,6 +390,10 @@ def commit_change(complaint=None):
 
 # --- transitions -----------------------------------------------------------------------------
 
+# Field checks of a step that need the database (the code table), run beside the schema's.
+_FIELD_CHECKS = {"classify": classification.refusals}
+
+
 def apply(user, complaint_id, name, data, now=None, dry_run=False):
     """Apply transition ``name`` with ``data`` (its JSON body) as ``user``: one transaction.
 
@@ -406,7 +413,8 @@ def apply(user, complaint_id, name, data, now=None, dry_run=False):
         error = PermissionDenied if refusal.kind == t.FORBIDDEN else Conflict
         raise error(gettext(refusal.message))
     _check_version(complaint, expected_version)
-    payload = _load(PAYLOADS[name], data)
+    check = _FIELD_CHECKS.get(name)
+    payload = _load(PAYLOADS[name], data, check=check and (lambda sent: check(complaint, sent)))
     before = complaint.status
     holder = (complaint.handling_unit_id, complaint.handler_id)
     due = complaint.due_date

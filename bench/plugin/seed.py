@@ -73,6 +73,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.models import OrgUnit, Staff
 from app.models.calendar import CalendarYear
+from app.models.classification import JrtCode
 from app.models.complaint import Complaint, ComplaintEvent, ComplaintTotal, NumberCounter
 from app.domain import committee as committee_rules
 from app.models.committee import RulingMember
@@ -622,8 +623,10 @@ class Generator:
     """Builds complaint rows, their timelines and rulings; ids and numbers assigned here."""
 
     def __init__(self, org: Org, deadlines: Deadlines, now: datetime, rng: random.Random,
-                 notices: Dict[str, str], counters: Dict[str, int], reruling_window: int, last_ruling_id: int):
+                 notices: Dict[str, str], counters: Dict[str, int], reruling_window: int, last_ruling_id: int,
+                 codes: Optional["JrtSuggestions"] = None):
         self.org = org
+        self.codes = codes
         self.next_ruling_id = last_ruling_id
         self.deadlines = deadlines
         self.now = now
@@ -738,6 +741,8 @@ class Generator:
             due_date_provisional=False, extension_status=s.EXT_NONE, ruling_final=False, phone_shared=False,
             reruling_status=s.RERULING_NONE, created_at=created, created_by_id=None,
             appeal_decision_due_provisional=False,
+            # registration's JR/T 0169 suggestion, unconfirmed (no classify step in the bench data)
+            jrt_confirmed=False, **(self.codes(channel, category, received.date()) if self.codes else {}),
         )
         try:
             case.emit(created, "register", registrar.name, s.REGISTERED, payload={
@@ -1077,6 +1082,40 @@ _DATE_SLOT = "\x00date\x00"
 # The order event rows are built in (``_Producer.batches``): the table's column order.
 EVENT_COLUMNS = ("id", "complaint_id", "at", "actor_id", "actor_name", "name", "from_status", "to_status",
                  "note", "payload")
+
+
+class JrtSuggestions:
+    """The JR/T 0169 codes registration suggests (``services/classification.suggest``) as column
+    values, for a channel, a category and a day of receipt. The answer only changes where a code
+    comes into or goes out of force, so it is kept per stretch between those days (a handful of
+    entries for ten years of cases); no random numbers are drawn, so the data stay the same."""
+
+    def __init__(self, rows):
+        from app.domain import jrt0169 as j
+        from app.services import classification
+
+        self._j = j
+        self._table = classification.entries(rows)
+        self._ids = {row.code: row.id for row in rows}
+        bounds = set()
+        for entry in self._table:
+            if entry.valid_from is not None:
+                bounds.add(entry.valid_from)
+            if entry.valid_to is not None:
+                bounds.add(entry.valid_to + timedelta(days=1))
+        self._bounds = sorted(bounds)
+        self._memo: Dict[tuple, dict] = {}
+
+    def __call__(self, channel: str, category: str, day: date) -> dict:
+        stretch = bisect.bisect_right(self._bounds, day)
+        key = (channel, category, stretch)
+        if key not in self._memo:
+            j = self._j
+            self._memo[key] = {
+                j.COLUMNS[dimension]: self._ids[code]
+                if code is not None and j.refusal(self._table, dimension, code, day) is None else None
+                for dimension, code in j.suggestion(channel, category).items()}
+        return self._memo[key]
 
 
 def appeal_notices(org: "Org") -> Dict[Tuple[int, bool], str]:
@@ -1424,7 +1463,8 @@ def seed(n: int, seed: int = 1, batch_size: int = DEFAULT_BATCH_SIZE, now: Optio
     log(f"Spreading over {len(org.branches)} branches.")
     counters = dict(db.session.execute(select(NumberCounter.day, NumberCounter.last)).all())
     generator = Generator(org, Deadlines(load_calendar()), now, rng, appeal_notices(org), counters,
-                          current_app.config.get("RERULING_WINDOW_DAYS", 15), _max_id(Ruling))
+                          current_app.config.get("RERULING_WINDOW_DAYS", 15), _max_id(Ruling),
+                          JrtSuggestions(db.session.execute(select(JrtCode)).scalars().all()))
     last_event_id = _max_id(ComplaintEvent)
     engine = db.engine
     tables = {t.name: _Table(t, engine.dialect) for t in (

@@ -176,6 +176,15 @@ def test_missing_fields_and_codes_typed_loosely(app, users, cases):
     assert codes(cases["processing"])[0] == {"channel_code": "A0101", "business_code": "B01", "reason_code": "C01"}
 
 
+def test_a_wrong_code_is_named_with_the_missing_ones(app, users, cases):
+    """One answer names every bad field: the code the table refuses beside the ones left empty."""
+    with pytest.raises(ValidationFailed) as refused:
+        classify(users[r.DISCIPLINE_OFFICE], cases["processing"], {"channel_code": "zzz-9", "business_code": ""})
+    found = messages(refused.value)
+    assert found["channel_code"] == ["JR/T 0169 代码表中没有代码 ZZZ-9。"]
+    assert set(found) == {"channel_code", "business_code", "reason_code"}
+
+
 def test_confirming_the_suggestion_then_correcting_it(app, users, cases):
     case = cases["replied"]
     office = users[r.DISCIPLINE_OFFICE]

@@ -110,10 +110,20 @@ def transition_forms(client, login, cases):
         log_in_as(client, login, username)
         for case in cases.values():
             page = f"/complaints/show/{case.id}"
-            for form in page_forms(client.get(page).get_data(as_text=True)):
+            shown = client.get(page).get_data(as_text=True)
+            for form in page_forms(shown):
                 match = re.search(r"/complaints/transition/\d+/([a-z_]+)$", form["action"])
                 if match and match.group(1) not in found:
                     found[match.group(1)] = (username, page, form)
+            # a step with a page of its own (the classification): opened from the link on the case page
+            for name in t.OWN_PAGE:
+                own = f"/complaints/{name}/{case.id}"
+                if name in found or f'href="{own}"' not in shown:
+                    continue
+                form = next((f for f in page_forms(client.get(own).get_data(as_text=True))
+                             if f["action"].endswith(own)), None)
+                if form is not None:
+                    found[name] = (username, own, form)
     return found
 
 

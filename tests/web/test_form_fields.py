@@ -9,6 +9,7 @@ from app.domain import transitions as t
 from app.domain import vocabulary as v
 from app.i18n import choices
 from app.security import roles as r
+from app.services import classification
 from app.services import complaints as svc
 from app.web import forms
 
@@ -117,6 +118,14 @@ TRANSITION_FORMS = {
     "unmark_duplicate": [
         ("reason", "textarea", True, "Reason", GROUNDS_HELP, None),
     ],
+    # issue 23: on a page of its own (/complaints/classify/<id>), codes in force on the day of receipt
+    "classify": [
+        ("channel_code", "select", True, "Business channel (A)",
+         "Where the disputed business was done (not how the complaint reached us).", ("jrt", "A")),
+        ("business_code", "select", True, "Business type (B)", "The kind of business the complaint is about.",
+         ("jrt", "B")),
+        ("reason_code", "select", True, "Complaint reason (C)", "What caused the complaint.", ("jrt", "C")),
+    ],
 }
 
 REGISTER_FORM = [
@@ -186,6 +195,8 @@ def _expected_choices(source, actor, complaint):
     if source == "roster":
         return [(value, label) for value, label, _ in forms.roster_choices(complaint)]
     kind, value = source
+    if kind == "jrt":
+        return classification.choices(value, complaint.received_at.date())
     if kind == "vocabulary":
         return choices(getattr(v, value))
     assert kind == "answers"
