@@ -5,6 +5,7 @@ from flask.cli import with_appcontext
 
 from . import ops as cli_ops
 from .calendar import calendar_cli
+from .ledger import import_ledger_command
 
 
 def register(app) -> None:
@@ -15,6 +16,7 @@ def register(app) -> None:
     app.cli.add_command(remind_command)
     app.cli.add_command(calendar_cli)
     app.cli.add_command(report_cli)
+    app.cli.add_command(import_ledger_command)  # issue 23: the complaint ledger kept before the system
     cli_ops.register(app)  # backup, restore, archive
     # seed-bench belongs to the bench plugin, registered by it in bench mode only (load_bench_plugin).
 

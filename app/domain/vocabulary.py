@@ -95,6 +95,8 @@ EVENTS = {
     # Issue 23: written on the original when a duplicate is merged into it or taken out again.
     "duplicate_added": N_("Duplicate merged into this case"),
     "duplicate_removed": N_("Duplicate separated from this case"),
+    # Issue 23: the last entry of a case imported from the ledger kept before the system.
+    "import": N_("Imported from the complaint ledger"),
     "recompute_deadline": N_("Deadline recomputed"),
     "remind": N_("Reminder"),
 }

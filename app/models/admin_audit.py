@@ -1,5 +1,6 @@
 """Audit of administrative changes to users, roles, groups, the union's settings, the ruling bodies
-and the JR/T 0169 code table (observability).
+and the JR/T 0169 code table (observability), and of each complaint ledger imported (issue 23: who,
+the file, the rows imported).
 
 One row per created, changed or deleted login, role or group, and per change of the settings
 (``services/settings.py``, with each changed value before and after): who, when, what. Rows are
@@ -10,7 +11,7 @@ outlives a deleted login.
 from flask_appbuilder import Model
 from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Integer, String, event
 
-TARGET_TYPES = ("user", "role", "group", "settings", "body", "jrt_code")
+TARGET_TYPES = ("user", "role", "group", "settings", "body", "jrt_code", "ledger")
 ACTIONS = ("create", "update", "delete")
 
 
@@ -20,7 +21,7 @@ class AdminAudit(Model):
 
     __tablename__ = "admin_audit"
     __table_args__ = (
-        CheckConstraint("target_type IN ('user', 'role', 'group', 'settings', 'body', 'jrt_code')",
+        CheckConstraint("target_type IN ('user', 'role', 'group', 'settings', 'body', 'jrt_code', 'ledger')",
                         name="ck_admin_audit_target_type"),
         CheckConstraint("action IN ('create', 'update', 'delete')", name="ck_admin_audit_action"),
     )

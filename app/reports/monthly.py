@@ -336,6 +336,10 @@ def _touches_reports(session) -> bool:
 
 
 def _before_commit(session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint's release (the ledger import's rows, a day's first case number): the keys
+        # stay gathered and are recounted once, when the enclosing transaction commits.
+        return
     if _touches_reports(session):
         session.flush()
     keys = session.info.pop(_MONTHS, set())

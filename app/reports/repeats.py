@@ -75,6 +75,8 @@ def _after_flush(session, flush_context) -> None:
 
 
 def _before_commit(session) -> None:
+    if session.in_nested_transaction():  # a savepoint: marked when the enclosing transaction commits
+        return
     if any(isinstance(item, Complaint) for item in chain(session.new, session.dirty)):
         session.flush()
     phones = session.info.pop(_PHONES, set())

@@ -150,3 +150,13 @@ RULING_EXPORT = "export"
 RULING_PERMISSIONS = [can(READ), can(RULING_EXPORT)]
 RULING_METHODS = {"list": READ, "export": RULING_EXPORT, "get": READ, "get_list": READ}
 MENU_RULINGS = "Ruling records"
+
+# Issue 23: importing a complaint ledger (投诉登记台账): one permission for the page's steps and the
+# command (``flask import-ledger`` checks it for the user it imports as). The discipline office holds it
+# (Admin holds every permission); no capability of a custom role carries it.
+LEDGER_IMPORT = "LedgerImport"
+LEDGER_IMPORT_PERMISSION = "import"
+LEDGER_IMPORT_METHODS = {"index": LEDGER_IMPORT_PERMISSION, "upload": LEDGER_IMPORT_PERMISSION,
+                         "mapping": LEDGER_IMPORT_PERMISSION, "preview": LEDGER_IMPORT_PERMISSION,
+                         "run": LEDGER_IMPORT_PERMISSION}
+MENU_LEDGER_IMPORT = "Import complaint ledger"

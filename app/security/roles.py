@@ -116,6 +116,9 @@ ROLE_PERMISSIONS = {
         _menu(p.MENU_PII_LOG),
         *CALENDAR_READ,
         *RULING_BODIES_WRITE,
+        # Issue 23: imports the complaint ledger kept before the system.
+        (p.can(p.LEDGER_IMPORT_PERMISSION), p.LEDGER_IMPORT),
+        _menu(p.MENU_LEDGER_IMPORT),
     ],
     # §17–§19: reads every case (identity masked) and records rulings.
     COMMITTEE: [*p.SELF_SERVICE, *_complaint("read", "rule"), *COMPLAINT_MENUS, _menu(p.MENU_RULING_QUEUE),

@@ -16,6 +16,7 @@ import chinese_calendar
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
 
+from ..domain.textfile import decode_text
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models.calendar import SOURCE_IMPORT, SOURCE_PACKAGE, CalendarYear, WorkDay
@@ -274,12 +275,10 @@ def _short(value: str) -> str:
 def _decode(content) -> str:
     if isinstance(content, str):
         return content
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise CalendarFileError([(0, gettext("The file is neither UTF-8 nor GBK text."))])
+    text = decode_text(content)
+    if text is None:
+        raise CalendarFileError([(0, gettext("The file is neither UTF-8 nor GBK text."))])
+    return text
 
 
 def parse_csv(content) -> List[DaySpec]:

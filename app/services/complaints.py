@@ -33,7 +33,7 @@ from ..security.scope import (
 from ..domain import calendar as cal
 from ..domain import states as s
 from ..domain import transitions as t
-from ..domain.payloads import PAYLOADS, REQUIRED, EditSchema, RegisterSchema, version_field
+from ..domain.payloads import PAYLOADS, REQUIRED, EditSchema, RegisterSchema, RuleSchema, version_field
 from .. import clock
 from . import classification, committee, settings, totals
 from .calendar import load_calendar
@@ -208,9 +208,29 @@ def register(user, data, now=None):
     Returns ``(complaint, created)``; a repeated ``external_ref`` returns the first complaint.
     """
     actor = actor_for(user)
+    complaint, created = stage_registration(actor, user, data, now or clock.now())
+    if not created:
+        return complaint, False
+    external_ref = complaint.external_ref
+    try:
+        commit_change()
+    except Conflict:
+        # A concurrent request registered the same external_ref first (its unique constraint
+        # refused ours, and our number was rolled back with it): answer as for a repeat.
+        existing = _registered_as(user, external_ref) if external_ref else None
+        if existing is None:
+            raise
+        return existing, False
+    return complaint, True
+
+
+def stage_registration(actor, user, data, now, tag=None):
+    """``register``'s checks and writes as ``actor``, in the caller's transaction: nothing is
+    committed (the ledger import replays a whole ledger in one transaction, issue 23; ``tag`` is
+    added to the event's payload). Returns ``(complaint, created)``; a repeated ``external_ref``
+    returns the first complaint."""
     _require(actor, t.REGISTER_PERMISSION)
     payload = _load(RegisterSchema, data)
-    now = now or clock.now()
 
     if payload.get("external_ref"):
         existing = _registered_as(user, payload["external_ref"])
@@ -265,17 +285,9 @@ def register(user, data, now=None):
     record_event(
         complaint, "register", user, now, None, s.REGISTERED,
         payload={"channel": complaint.channel, "branch_id": branch.id, "category": complaint.category,
-                 "assigned": {"unit_id": complaint.handling_unit_id, "handler_id": complaint.handler_id}},
+                 "assigned": {"unit_id": complaint.handling_unit_id, "handler_id": complaint.handler_id},
+                 **(tag or {})},
     )
-    try:
-        commit_change()
-    except Conflict:
-        # A concurrent request registered the same external_ref first (its unique constraint
-        # refused ours, and our number was rolled back with it): answer as for a repeat.
-        existing = _registered_as(user, payload["external_ref"]) if payload.get("external_ref") else None
-        if existing is None:
-            raise
-        return existing, False
     return complaint, True
 
 
@@ -408,6 +420,26 @@ def apply(user, complaint_id, name, data, now=None, dry_run=False):
     expected_version = _version(data.pop("version", None))
     actor = actor_for(user)
     now = now or clock.now()
+    _transition(transition, complaint, data, actor, user, now, expected_version)
+    if dry_run:
+        db.session.rollback()
+        return complaint
+    commit_change(complaint)
+    return complaint
+
+
+def stage_transition(actor, user, complaint, name, data, now, tag=None):
+    """``apply``'s checks and writes of transition ``name`` as ``actor`` on a case of the caller's
+    transaction, at ``now``: nothing is committed (the ledger import, issue 23). ``tag`` is added to
+    the event's payload (the ledger row it replays)."""
+    _transition(t.declared(name), complaint, dict(data or {}), actor, user, now, None, tag)
+    return complaint
+
+
+def _transition(transition, complaint, data, actor, user, now, expected_version, tag=None):
+    """Check ``transition`` for ``actor`` (permission, state, guard, version), load its payload, run
+    its handler, set the status and write the timeline event; the caller commits or rolls back."""
+    name = transition.name
     refusal = t.check(transition, complaint, actor, now.date())
     if refusal is not None:
         error = PermissionDenied if refusal.kind == t.FORBIDDEN else Conflict
@@ -434,12 +466,8 @@ def apply(user, complaint_id, name, data, now=None, dry_run=False):
         if complaint.due_date != due:
             # The deadline moved (acceptance, transfer, approved extension): old → new (§12, §13).
             recorded["deadline"] = {"old": _jsonable_value(due), "new": _jsonable_value(complaint.due_date)}
+        recorded.update(tag or {})
         record_event(complaint, name, user, now, before, complaint.status, note=note, payload=recorded)
-    if dry_run:
-        db.session.rollback()
-        return complaint
-    commit_change(complaint)
-    return complaint
 
 
 def _jsonable_value(value):
@@ -815,6 +843,49 @@ def _apply_rule(complaint, payload, actor, user, now):
     complaint.ruled_on = now.date()
     complaint.reruling_deadline = now.date() + dt.timedelta(days=settings.reruling_window_days())
     return payload["basis"]
+
+
+def stage_ruling_of_record(user, complaint, data, ruled_on, now, tag=None):
+    """Issue 23: a ruling the committee made before this system, as a ledger records it, on a case
+    of the caller's transaction (nothing is committed). The ruling's own rules hold — ``RuleSchema``
+    (the category belongs to the result, a responsible ruling is verified and names staff, a fee
+    only under §18(四)), staff of the branch complained about, the fee within the disputed fee, one
+    ruling per case on a processing, replied or closed case — but not who sat: a ledger does not
+    name them and there was no roster. Dated ``ruled_on``; recorded (and the event written) at
+    ``now``."""
+    if complaint.status not in s.RULEABLE:
+        raise Conflict(gettext("This action is not allowed in the case's current status."))
+    if complaint.ruling_result is not None:
+        raise Conflict(gettext("This case already has a ruling; it can only be changed through a re-ruling."))
+    try:
+        payload = RuleSchema(floor=received_at_floor(), exclude=("members",)).load(data)
+    except ValidationError as error:
+        raise FieldErrors(error.messages)
+    if ruled_on < complaint.received_at.date():
+        _field("ruled_on", gettext("The ruling cannot be dated before the complaint was received."))
+    members = []
+    for staff_id in dict.fromkeys(payload["staff_ids"]):
+        member = _staff(staff_id, "staff_ids")
+        if member.unit_id != complaint.branch_id:
+            _field("staff_ids", gettext("The staff held responsible must belong to the branch complained about."))
+        members.append(member)
+    _check_fee(complaint, payload["category"], payload.get("fee_borne"))
+    ruling = Ruling(
+        complaint=complaint, kind="ruling", result=payload["result"], category=payload["category"],
+        verified=payload["verified"], basis=payload["basis"], fee_borne=payload.get("fee_borne"), ruled_on=ruled_on,
+        recorded_at=now, recorded_by_id=getattr(user, "id", None),
+        links=[RulingStaff(staff_id=m.id, complaint_id=complaint.id) for m in members],
+    )
+    db.session.add(ruling)
+    complaint.ruling_result = payload["result"]
+    complaint.ruling_category = payload["category"]
+    complaint.ruling_final = False
+    complaint.ruled_on = ruled_on
+    complaint.reruling_deadline = ruled_on + dt.timedelta(days=settings.reruling_window_days())
+    recorded = {**_jsonable(payload), "ruled_on": ruled_on.isoformat(), **(tag or {})}
+    record_event(complaint, "rule", user, now, complaint.status, complaint.status, note=payload["basis"],
+                 payload=recorded)
+    return ruling
 
 
 def _seat(ruling, body, present, payload):

@@ -177,6 +177,7 @@ class _Teller:
             add(N_("Staff held responsible"), "、".join(staff))
             add(v.TRANSITION_FIELD_LABELS["fee_borne"], payload.get("fee_borne"))
             add(N_("Committee members present"), self.members(payload))
+            add(v.RULING_LABELS["ruled_on"], _day(payload.get("ruled_on")) if payload.get("ruled_on") else None)
         elif name in ("mark_duplicate", "unmark_duplicate"):
             add(N_("Duplicate of"), payload.get("original_number"))
         elif name in ("duplicate_added", "duplicate_removed"):
@@ -192,6 +193,14 @@ class _Teller:
                 field = jrt0169.FIELDS[dimension]
                 new, old = payload.get(field), before.get(field)
                 add(jrt0169.DIMENSION_LABELS[dimension], shown(new) if old == new else f"{shown(old)} → {shown(new)}")
+        elif name == "import":
+            file, row, sheet = self.text(payload.get("file")), payload.get("row"), payload.get("sheet")
+            if sheet:
+                add(None, gettext("Imported from the ledger %(file)s, sheet %(sheet)s, row %(row)s",
+                                  file=file, sheet=sheet, row=row))
+            else:
+                add(None, gettext("Imported from the ledger %(file)s, row %(row)s", file=file, row=row))
+            add(N_("Ledger number"), payload.get("ledger_number"))
         elif name == "edit":
             for change in event_changes(event, self.full, self.case):
                 field = change["field"]
@@ -203,6 +212,8 @@ class _Teller:
                 add(v.COMPLAINT_LABELS.get(field, field), f"{old} → {new}")
         if deadline:
             add(v.COMPLAINT_LABELS["due_date"], _change(deadline.get("old"), deadline.get("new")))
+        if payload.get("ledger_row") is not None:  # a step the ledger import replayed (issue 23)
+            add(N_("Recorded from"), gettext("the complaint ledger, row %(row)s", row=payload["ledger_row"]))
         add(NOTE_LABELS.get(name, None if name in UNLABELLED_NOTES else N_("Note")), self.text(event.note))
         if assigned:
             self.holder = assigned
@@ -214,7 +225,7 @@ class _Teller:
 NOTE_LABELS = (dict.fromkeys(("transfer", "request_extension", "request_reruling", "mark_duplicate", "unmark_duplicate",
                                "duplicate_added", "duplicate_removed"), N_("Reason"))
                | dict.fromkeys(("rule", "decide_reruling"), N_("Basis")) | {"attach": N_("File")})
-UNLABELLED_NOTES = ("register", "remind", "recompute_deadline")
+UNLABELLED_NOTES = ("register", "remind", "recompute_deadline", "import")
 
 
 def timeline(events, case, full_identity: bool, names: Names = NO_NAMES) -> List[Entry]:

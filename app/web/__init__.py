@@ -6,6 +6,7 @@ from .calendar import CalendarYearView, WorkCalendarView, WorkDayView
 from .accountability import AccountabilityView
 from .case import ComplaintView
 from .committee import BodyMemberView, RulingBodyView
+from .ledger import LedgerImportView
 from .pii_log import PiiAccessView
 from .queues import QueueView
 from .rulings import RulingView
@@ -58,6 +59,9 @@ def register(appbuilder) -> None:
                         icon="fa-exclamation-triangle", category=p.MENU_COMPLAINTS)
     appbuilder.add_view(PiiAccessView, p.MENU_PII_LOG, label=_l("Identity access log"),
                         icon="fa-user-secret", category=p.MENU_COMPLAINTS)
+    # Issue 23: the complaint ledger kept before the system, imported (the discipline office, Admin).
+    appbuilder.add_view(LedgerImportView, p.MENU_LEDGER_IMPORT, label=_l("Import complaint ledger"),
+                        icon="fa-file-excel-o", category=p.MENU_COMPLAINTS)
     appbuilder.add_view(
         OrgUnitView,
         p.MENU_ORG_UNITS,

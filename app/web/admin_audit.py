@@ -12,7 +12,8 @@ from ..security import capabilities as caps
 from ..security import permissions as p
 
 TARGET_TYPES = {"user": _l("User"), "role": _l("Role"), "group": _l("Group"), "body": _l("Ruling body"),
-                "jrt_code": _l("JR/T 0169 code")}
+                "jrt_code": _l("JR/T 0169 code"),
+                "ledger": _l("Complaint ledger import")}
 ACTIONS = {"create": _l("Created"), "update": _l("Changed"), "delete": _l("Deleted")}
 FIELDS = {
     "username": _l("Username"), "active": _l("Active"), "name": _l("Name"), "label": _l("Label"),
@@ -27,6 +28,9 @@ FIELDS = {
     # The JR/T 0169 code table (issue 23).
     "code": _l("Code"), "dimension": _l("Dimension"), "parent": _l("Parent code"),
     "valid_from": _l("In force from"), "valid_to": _l("In force until"), "position": _l("Order"),
+    # A complaint ledger import (issue 23): the file, its rows, what was imported.
+    "file": _l("File"), "sheet": _l("Sheet"), "sha256": _l("SHA-256 of the file"), "rows": _l("Rows"),
+    "imported": _l("Complaints imported"), "skipped": _l("Rows imported before"),
 }
 
 
@@ -61,6 +65,8 @@ def describe_changes(changes) -> Markup:
                     parts.append(gettext("added %(items)s", items=text) if word == "added"
                                  else gettext("removed %(items)s", items=text))
             lines.append(Markup("{}:{}").format(label, ";".join(parts)))
+        elif not isinstance(change, (dict, list)):  # a fact of the entry (a ledger import's file and rows)
+            lines.append(Markup("{}:{}").format(label, _value(change)))
         elif isinstance(change, dict):
             parts = []
             if change.get("added"):

@@ -29,7 +29,8 @@ BLOCKING = ("serious", "critical")
 ZOOM_200 = {"width": 683, "height": 450}  # 1366 × 900 at 200 %
 DESKTOP = {"width": 1366, "height": 900}
 # Latin words a Chinese user reads as such on these pages.
-LATIN_ALLOWED = re.compile(r"^(Excel|xlsx|PDF|TS\d*|demo_\w+|OK|ID|CSV|English|\d+px)$", re.I)
+# (GBK: the national encoding's name, as the ledger import names it.)
+LATIN_ALLOWED = re.compile(r"^(Excel|xlsx|PDF|TS\d*|demo_\w+|OK|ID|CSV|GBK|English|\d+px)$", re.I)
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z_]{2,}\w*")
 # Data written in Latin letters by design, not English: e-mail addresses, unit codes (LS-BGS) and
 # the login names the e2e scenarios create (e2e_dongmen).

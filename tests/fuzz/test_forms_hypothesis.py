@@ -111,11 +111,12 @@ def pages_for(role, cases, users, org, app):
                 "/calendar/month", "/users/add", f"/users/edit/{users[r.LEADERSHIP].id}", "/roles/add",
                 f"/roles/edit/{app.appbuilder.sm.find_role(r.LEADERSHIP).id}",
                 f"/resetpassword/form?pk={users[r.LEADERSHIP].id}", "/assessmentruleview/edit/1", "/complaints/list/",
-                "/jrt-codes/add", "/jrt-codes/edit/4", "/reports/regulatory"]
+                "/jrt-codes/add", "/jrt-codes/edit/4", "/reports/regulatory", "/ledger/"]
     if role in (r.DISCIPLINE_OFFICE, r.BRANCH_HEAD, r.COUNTER_STAFF):
-        # Issue 23: the JR/T 0169 classification's own form page.
+        # Issue 23: the JR/T 0169 classification's own form page; the ledger import (the office's).
         classify_pages = [f"/complaints/classify/{cases[s].id}" for s in ("processing", "closed")]
-        return [*own, "/complaints/add", *edit_pages, *case_pages, *classify_pages, *reports]
+        ledger = ["/ledger/"] if role == r.DISCIPLINE_OFFICE else []
+        return [*own, "/complaints/add", *edit_pages, *case_pages, *classify_pages, *reports, *ledger]
     return [*own, *case_pages, *reports]
 
 

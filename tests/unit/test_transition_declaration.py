@@ -29,7 +29,8 @@ DECLARED = set(t.BY_NAME)
 NOT_TRANSITIONS = (perm.COMPLAINT_READ, perm.COMPLAINT_EDIT, perm.COMPLAINT_REGISTER)
 # Timeline events that are not transitions: registration, an edit, evidence, a recomputed deadline, a reminder,
 # and on an original, a duplicate merged into it or separated from it again (issue 23).
-OTHER_EVENTS = {"register", "edit", "attach", "recompute_deadline", "remind", "duplicate_added", "duplicate_removed"}
+OTHER_EVENTS = {"register", "edit", "attach", "recompute_deadline", "remind", "duplicate_added", "duplicate_removed",
+                "import"}
 # Names the tests use on purpose to show that an undeclared transition is refused.
 UNDECLARED_ON_PURPOSE = {"fly"}
 
