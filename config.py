@@ -127,10 +127,13 @@ class Config:
     REGULATORY_CEILING_EXTENDED_DAYS = int(os.environ.get("REGULATORY_CEILING_EXTENDED_DAYS", "30"))
     # "Due soon" in to-do lists and reminders: within this many working days.
     DUE_SOON_WORKING_DAYS = int(os.environ.get("DUE_SOON_WORKING_DAYS", "2"))
-    # Reminder e-mails (off unless MAIL_SERVER is set).
+    # E-mail of notifications and reminders (issue 23, Flask-Mailman): off unless MAIL_SERVER is set.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") in ("1", "true", "yes")
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "0") in ("1", "true", "yes")
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))  # seconds per SMTP operation
+    MAIL_BACKEND = "smtp"  # Flask-Mailman would pick its in-memory backend in testing mode
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_FROM = os.environ.get("MAIL_FROM", "complaints@localhost")

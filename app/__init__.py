@@ -6,7 +6,7 @@ from flask_appbuilder import AppBuilder
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .extensions import csrf, db, migrate, render_sqlite_hints
+from .extensions import csrf, db, mail, migrate, render_sqlite_hints
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ def create_app(config=None) -> Flask:
     _ensure_sqlite_dir(app)
 
     csrf.init_app(app)
+    mail.init_app(app)
     with app.app_context():
         db.init_app(app)
         render_sqlite_hints(db.engine)
@@ -88,6 +89,9 @@ def create_app(config=None) -> Flask:
     from .services.committee import present_names
 
     app.jinja_env.globals["ruling_members"] = present_names  # who sat on a ruling (issue 21)
+    from .data.notifications import current_header
+
+    app.jinja_env.globals["notification_header"] = current_header  # the header's bell (issue 23)
     from .security import password_change
 
     password_change.init_app(app)

@@ -1,9 +1,10 @@
-"""Flask extensions shared by the whole application.
+"""Flask extensions shared by the whole application (database, migrations, CSRF, e-mail).
 
 AppBuilder itself is created per application inside ``create_app``: a module-level
 instance reused by a second app silently skips registering views.
 """
 from flask_appbuilder import Model
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -13,6 +14,8 @@ from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 db = SQLAlchemy(metadata=Model.metadata)
 migrate = Migrate()
 csrf = CSRFProtect()
+# E-mail (issue 23): sent only when MAIL_SERVER is set (services/mail.py).
+mail = Mail()
 
 
 class SQLiteHintCompiler(SQLiteCompiler):

@@ -241,34 +241,49 @@ def count_queries():
         event.remove(engine, "before_cursor_execute", before)
 
 
+class SmtpServer:
+    """A real SMTP server on loopback (aiosmtpd), started by a test: what it received, and how to
+    point the application at it. ``refuse`` makes it answer every message 554."""
+
+    def __init__(self):
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        self.messages = []  # email.message.EmailMessage, with ``envelope_to`` set
+        self.refuse = False
+        with socket.socket() as probe:  # a free loopback port
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes, policy
+
+        if self.refuse:
+            return "554 Transaction failed: refused by the test"
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        message.envelope_to = list(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def configure(self, app, monkeypatch):
+        """Mail on, to this server (the test's config only)."""
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", self.port)
+        monkeypatch.setitem(app.config, "MAIL_FROM", "complaints@test.invalid")
+        monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 5)
+
+
 @pytest.fixture
-def fake_smtp(monkeypatch):
-    """``smtplib.SMTP`` replaced: the messages sent (and ``("connect", host, port)`` first)."""
-    import smtplib
-
-    sent = []
-
-    class FakeSMTP:
-        def __init__(self, host, port, timeout=None):
-            sent.append(("connect", host, port))
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def starttls(self):
-            pass
-
-        def login(self, user, password):
-            pass
-
-        def send_message(self, message):
-            sent.append(message)
-
-    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
-    return sent
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port for the test; stopped afterwards."""
+    server = SmtpServer()
+    server.controller.start()
+    try:
+        yield server
+    finally:
+        server.controller.stop()
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from .calendar import WorkDayApi
 from .committee import CommitteeApi
 from .complaint import ComplaintApi
 from .openapi import OpenApiView, install as install_openapi
+from .notification import NotificationApi
 from .org import OrgUnitApi, StaffApi
 from .report import ReportApi
 from .ruling import RulingApi
@@ -21,6 +22,7 @@ def register(appbuilder) -> None:
     appbuilder.add_api(ReportApi)
     appbuilder.add_api(SettingsApi)
     appbuilder.add_api(CommitteeApi)
+    appbuilder.add_api(NotificationApi)
     # The OpenAPI document, without FAB's Swagger UI (FAB_API_SWAGGER_UI stays off).
     install_openapi()
     appbuilder.add_api(OpenApiView)

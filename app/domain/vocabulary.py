@@ -102,6 +102,39 @@ EVENTS = {
 }
 
 
+# --- notifications (issue 23; models/notification.py) --------------------------------------------
+
+# The kind of work a notification brings, as the header, the list and the API name it.
+NOTIFICATION_KINDS = {
+    "assigned": N_("Case assigned"),
+    "transferred": N_("Case transferred"),
+    "extension_requested": N_("Extension requested"),
+    "extension_decided": N_("Extension decided"),
+    "appeal_received": N_("Appeal received"),
+    "reruling_requested": N_("Re-ruling requested"),
+    "ruling_due": N_("Ruling due"),
+    "due_soon": N_("Deadline near"),
+    "overdue": N_("Overdue"),
+    "appeal_due_soon": N_("Appeal decision deadline near"),
+    "appeal_overdue": N_("Appeal decision overdue"),
+}
+# What the recipient is asked to do, composed at display time (``due``: the notification's date).
+NOTIFICATION_TEXTS = {
+    "assigned": N_("The case was accepted and is now with you (or your unit); handle it by %(due)s."),
+    "transferred": N_("The case was transferred to you (or your unit); handle it by %(due)s."),
+    "extension_requested": N_("An extension to %(due)s was requested; decide on it."),
+    "extension_approved": N_("The extension was approved: the new deadline is %(due)s."),
+    "extension_refused": N_("The extension was refused: the deadline stays %(due)s."),
+    "appeal_received": N_("An appeal was recorded; decide it by %(due)s."),
+    "reruling_requested": N_("A re-ruling was requested; decide on it."),
+    "ruling_due": N_("The case is closed without a responsibility ruling; record the ruling."),
+    "due_soon": N_("The deadline is %(due)s."),
+    "overdue": N_("The deadline was %(due)s: the case is overdue."),
+    "appeal_due_soon": N_("The appeal decision is due on %(due)s."),
+    "appeal_overdue": N_("The appeal decision was due on %(due)s: it is overdue."),
+}
+
+
 PII_CHANNELS = {"page": N_("Case page"), "api": N_("API"), "export": N_("Export"), "print": N_("Printout"),
                 "search": N_("Search by phone or name")}
 

@@ -2,7 +2,8 @@
 
 Each capability expands to exactly the FAB (permission, resource) pairs it needs, built from the
 same pieces as the role table (``roles.py``) — nothing is spelled twice. Every custom role also
-gets ``BASE`` (own profile and password, reading the work calendar and the API's description).
+gets ``BASE`` (own profile and password, reading the work calendar and the API's description, its
+own notifications).
 
 A capability renamed by a new version goes into ``RENAMED`` (old code → new code): stored custom
 roles are migrated by ``sync-roles`` instead of losing the capability.
@@ -23,6 +24,7 @@ from .roles import (
     CALENDAR_READ,
     COMPLAINT_MENUS,
     REGULATORY,
+    OWN_NOTIFICATIONS,
     REPORT_MENUS,
     RULING_BODIES_READ,
     RULING_BODIES_WRITE,
@@ -94,8 +96,9 @@ CAPABILITIES = (
 BY_CODE = {capability.code: capability for capability in CAPABILITIES}
 GROUPS = (GROUP_CASES, GROUP_RULINGS, GROUP_REPORTS, GROUP_ADMIN)
 
-# Every custom role: own profile and password, the calendar and the API's description to read.
-BASE = (*p.SELF_SERVICE, *CALENDAR_READ, *API_DESCRIPTION)
+# Every custom role: own profile and password, the calendar and the API's description to read, its
+# own notifications (issue 23).
+BASE = (*p.SELF_SERVICE, *CALENDAR_READ, *API_DESCRIPTION, *OWN_NOTIFICATIONS)
 
 # Old capability code → its code now (a new version renames; stored roles are migrated).
 RENAMED = {"reply_close": "handle", "appeals": "decide_appeal", "reports": "statistics"}

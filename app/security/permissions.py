@@ -19,6 +19,11 @@ WORK_DAY = "WorkDay"
 CALENDAR_YEAR = "CalendarYear"
 OPENAPI = "OpenApi"  # GET /api/v1/_openapi: the API's own description (read)
 RULING_BODY = "RulingBody"  # issue 21: ruling bodies and their rosters (pages and API: read, write)
+# Issue 23: one's own notifications (the header, the list page and the API): read them, open them,
+# mark them read. Everyone holds it; nobody reaches another's notifications with it.
+NOTIFICATION = "Notification"
+NOTIFICATION_METHODS = {"index": READ, "open_one": READ, "read_all": READ, "get_list": READ, "get": READ,
+                        "read_one": READ, "read_all_api": READ}
 
 # Method → permission maps for FAB ModelView and ModelRestApi.
 MODEL_VIEW_READ_WRITE = {

@@ -87,6 +87,8 @@ RULING_BODIES_WRITE = [*RULING_BODIES_READ, _write(p.RULING_BODY)]
 
 # Every API user reads the API's description (GET /api/v1/_openapi); Admin holds it anyway.
 API_DESCRIPTION = [_read(p.OPENAPI)]
+# Issue 23: everyone reads and marks their own notifications (never another's).
+OWN_NOTIFICATIONS = [_read(p.NOTIFICATION)]
 
 ROLE_PERMISSIONS = {
     DISCIPLINE_OFFICE: [
@@ -178,4 +180,4 @@ REPORT_GRANTS = {
 for _role, _pairs in REPORT_GRANTS.items():
     ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *_pairs]
 for _role in ROLE_PERMISSIONS:
-    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *API_DESCRIPTION]
+    ROLE_PERMISSIONS[_role] = [*ROLE_PERMISSIONS[_role], *API_DESCRIPTION, *OWN_NOTIFICATIONS]

@@ -2,7 +2,9 @@
 
 Only the seven built-in roles (and Public) are set. Custom roles (models/custom_role.py) are
 left as they are, except that a capability a new version renamed (``capabilities.RENAMED``) is
-migrated: the stored code follows the rename and the role keeps what it granted.
+migrated: the stored code follows the rename and the role keeps what it granted; and a pair a new
+version adds to every role's base (``capabilities.BASE``, e.g. one's own notifications, issue 23)
+is added to each custom role that lacks it. Nothing is ever taken away from a custom role.
 """
 from flask_appbuilder.security.sqla.models import PermissionView
 
@@ -51,8 +53,29 @@ def sync_roles(appbuilder) -> dict:
         role.permissions = sorted(set(permissions), key=lambda pv: pv.id)
         counts[role_name] = len(role.permissions)
     migrate_renamed_capabilities(sm)
+    add_missing_base(sm)
     db.session.commit()
     return counts
+
+
+def add_missing_base(sm) -> int:
+    """Each custom role gets the ``BASE`` pairs it lacks (a new version added them); nothing else of
+    it changes. Returns how many roles gained a pair."""
+    from sqlalchemy import select
+
+    from ..models.custom_role import CustomRole
+    from . import capabilities as caps
+
+    base = [sm.find_permission_view_menu(name, view) for name, view in caps.BASE]
+    base = [pv for pv in base if pv is not None]
+    changed = 0
+    for custom in db.session.execute(select(CustomRole)).scalars():
+        held = {pv.id for pv in custom.role.permissions}
+        missing = [pv for pv in base if pv.id not in held]
+        if missing:
+            custom.role.permissions = [*custom.role.permissions, *missing]
+            changed += 1
+    return changed
 
 
 def migrate_renamed_capabilities(sm) -> int:

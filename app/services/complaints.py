@@ -35,7 +35,7 @@ from ..domain import states as s
 from ..domain import transitions as t
 from ..domain.payloads import PAYLOADS, REQUIRED, EditSchema, RegisterSchema, RuleSchema, version_field
 from .. import clock
-from . import classification, committee, settings, totals
+from . import classification, committee, notifications, settings, totals
 from .calendar import load_calendar
 from .timeline import record_event
 
@@ -386,11 +386,16 @@ def _check_version(complaint, expected):
         raise Conflict(gettext("This complaint was modified by someone else; reload it and try again."), field="version")
 
 
-def commit_change(complaint=None):
-    """Commit the change (bumping ``complaint``'s version once); stale or conflicting → 409."""
+def commit_change(complaint=None, before_commit=None):
+    """Commit the change (bumping ``complaint``'s version once); stale or conflicting → 409.
+    ``before_commit`` runs after the change is flushed (the version compare-and-set has passed)
+    and before the commit, in the same transaction: what it writes commits with the change."""
     if complaint is not None and complaint.id is not None:
         complaint.version = (complaint.version or 0) + 1
     try:
+        if before_commit is not None:
+            db.session.flush()
+            before_commit()
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -424,7 +429,11 @@ def apply(user, complaint_id, name, data, now=None, dry_run=False):
     if dry_run:
         db.session.rollback()
         return complaint
-    commit_change(complaint)
+    # Issue 23: who must act now hears of it, in this transaction (the scope rule and the
+    # transition table read the flushed case); e-mail only once it is committed.
+    notified = []
+    commit_change(complaint, lambda: notified.extend(notifications.for_transition(name, complaint, user, now)))
+    notifications.send_mail(notified, "transition", now)
     return complaint
 
 

@@ -7,14 +7,14 @@ and each actual change is written to the case timeline. Nothing is committed her
 from datetime import timedelta
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import Date, and_, bindparam, case, exists, func, insert, or_, select, type_coerce
+from sqlalchemy import Date, and_, case, exists, func, insert, or_, select, type_coerce, update
 
 from ..extensions import db
 from ..models.complaint import Complaint, ComplaintEvent
 from ..domain import calendar as cal
 from ..domain import states as s
 from .. import clock
-from . import settings
+from . import mail, notifications, settings
 from .calendar import load_calendar
 from .timeline import actor_display_name, record_event
 
@@ -226,19 +226,21 @@ REMIND_CHUNK = 5000
 
 def remind(now=None, send_mail=True, batch=REMIND_CHUNK):
     """Record today's reminder for every case due soon or overdue, once per case per day, on the
-    timeline and in the reminder table; e-mail handlers when mail is configured.
+    timeline and in the reminder table, and notify who must act (issue 23: the handler, the heads,
+    the appeal body — ``services/notifications.py``); e-mail them when mail is configured.
 
-    Set-based: the cases are read as plain rows in one statement (handler's e-mail through joins),
-    and the reminders and events are written ``batch`` cases at a time, each chunk one
-    transaction. Once per case per day is the unique constraint's (``uq_reminder_complaint_day``):
-    reminders are inserted with ON CONFLICT DO NOTHING RETURNING the cases actually inserted, and
-    only those get a timeline event, a count and an e-mail line — so two runs at once (two app
-    servers' cron) never duplicate anything and never fail on each other's rows.
+    Set-based: the cases are read as plain rows in one statement, and the reminders, events and
+    notifications are written ``batch`` cases at a time, each chunk one transaction. Once per
+    case per day is the unique constraint's (``uq_reminder_complaint_day``): reminders are
+    inserted with ON CONFLICT DO NOTHING RETURNING the cases actually inserted, and only those get
+    a timeline event, a count and notifications (one INSERT … SELECT per chunk, itself once per
+    recipient, case and day by ``uq_notification_remind``) — so two runs at once (two app
+    servers' cron) never duplicate anything and never fail on each other's rows. E-mail goes out
+    after the last chunk is committed; a mail failure is logged and changes nothing written.
 
-    Returns counts by kind plus ``emailed``. Safe to run several times a day.
+    Returns counts by kind plus ``notified`` and ``emailed`` (messages). Safe to run several
+    times a day.
     """
-    from flask import current_app
-
     now = now or clock.now()
     today = now.date()
     calendar = load_calendar()
@@ -248,8 +250,10 @@ def remind(now=None, send_mail=True, batch=REMIND_CHUNK):
     planned = [(row, *_reminder_kind(row, today)) for row in rows]
     notes = _reminder_notes({(due, kind) for _row, kind, due in planned}, today)
 
-    counts = {"due_soon": 0, "overdue": 0, "appeal_due_soon": 0, "appeal_overdue": 0, "emailed": 0}
-    mail, reminded = {}, []
+    counts = {"due_soon": 0, "overdue": 0, "appeal_due_soon": 0, "appeal_overdue": 0, "notified": 0, "emailed": 0}
+    mailing = send_mail and mail.enabled()
+    roles = office_ids = None
+    emails = []
     for start in range(0, len(planned), batch):
         chunk = planned[start:start + batch]
         inserted = _insert_reminders(
@@ -261,33 +265,35 @@ def remind(now=None, send_mail=True, batch=REMIND_CHUNK):
                 continue  # another run reminded it since we read it
             events.append(_reminder_event(row, kind, due, now, notes[due, kind]))
             counts[kind] += 1
-            reminded.append(row.id)
-            if row.email:
-                mail.setdefault(row.email, []).append((row.number, kind, due))
         if events:
             db.session.execute(insert(ComplaintEvent.__table__), events)
-        db.session.commit()  # a chunk's reminders and events together
-    if send_mail and mail and current_app.config.get("MAIL_SERVER"):
-        counts["emailed"] = _send_reminders(mail, today, reminded, batch)
+            # Issue 23: who must act hears of it in the page header (and by e-mail below): one
+            # INSERT … SELECT for the chunk (its cases are an id range: the candidates are by id).
+            if roles is None:
+                roles = notifications.Roles()
+                office_ids = notifications.office_user_ids(roles)
+            written = notifications.for_reminders(today, now, chunk[0][0].id, chunk[-1][0].id, roles, office_ids,
+                                                  returning=mailing)
+            if mailing:
+                emails += written
+                written = len(written)
+            counts["notified"] += written
+        db.session.commit()  # a chunk's reminders, events and notifications together
+    if mailing and emails:
+        counts["emailed"] = notifications.send_mail(emails, "remind", now)
+        _mark_emailed(today)
     return counts
 
 
 def _remind_candidates(today, horizon):
-    """(id, number, status, due, email) of every case to remind on ``today``, by id: processing
-    with its due date, appealed with its decision deadline on or before ``horizon``, not reminded
-    today yet; ``email`` is the handler's login's address (None without handler, login or one)."""
-    from flask_appbuilder.security.sqla.models import User
-
+    """(id, number, status, due) of every case to remind on ``today``, by id: processing with its
+    due date, appealed with its decision deadline on or before ``horizon``, not reminded today yet."""
     from ..models.reminder import Reminder
-    from ..models.staff import Staff
 
     appeal = Complaint.status == s.APPEALED
     return db.session.execute(
         select(Complaint.id, Complaint.number, Complaint.status,
-               case((appeal, Complaint.appeal_decision_due), else_=Complaint.due_date).label("due"),
-               User.email)
-        .outerjoin(Staff, Staff.id == Complaint.handler_id)
-        .outerjoin(User, User.id == Staff.user_id)
+               case((appeal, Complaint.appeal_decision_due), else_=Complaint.due_date).label("due"))
         .where(
             or_(
                 and_(Complaint.status == s.PROCESSING, Complaint.due_date <= horizon),
@@ -346,39 +352,13 @@ def _insert_reminders(rows):
     return set(db.session.execute(statement, rows).scalars())
 
 
-def _send_reminders(mail, today, reminded, batch):
-    """One message per handler listing case numbers and deadlines (no complainant data, §16);
-    then the reminders this run recorded (``reminded``: case ids) are marked e-mailed — not a
-    concurrent run's, which sends and marks its own."""
-    import smtplib
-    from email.message import EmailMessage
-
-    from flask import current_app
-
-    config = current_app.config
-    sent = 0
-    with smtplib.SMTP(config["MAIL_SERVER"], config.get("MAIL_PORT", 25), timeout=30) as smtp:
-        if config.get("MAIL_USE_TLS"):
-            smtp.starttls()
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        for address, items in mail.items():
-            with force_locale("zh"):
-                message = EmailMessage()
-                message["Subject"] = gettext("Complaint deadlines: %(count)d case(s) need attention", count=len(items))
-                message["From"] = config.get("MAIL_FROM")
-                message["To"] = address
-                lines = [gettext("Case %(number)s: deadline %(date)s", number=number, date=due.isoformat())
-                         for number, kind, due in items]
-                message.set_content("\n".join(lines))
-            smtp.send_message(message)
-            sent += 1
+def _mark_emailed(today):
+    """The reminders of ``today`` whose case's notification went out by e-mail are marked so."""
+    from ..models.notification import Notification
     from ..models.reminder import Reminder
 
-    table = Reminder.__table__
-    mark = (table.update().where(table.c.complaint_id == bindparam("case_id"), table.c.day == today)
-            .values(emailed=True))
-    for start in range(0, len(reminded), batch):
-        db.session.execute(mark, [{"case_id": case_id} for case_id in reminded[start:start + batch]])
-        db.session.commit()
-    return sent
+    mailed = select(Notification.complaint_id).where(Notification.remind_day == today,
+                                                     Notification.emailed_at.isnot(None))
+    db.session.execute(update(Reminder.__table__).where(Reminder.day == today, Reminder.emailed.is_(False),
+                                                        Reminder.complaint_id.in_(mailed)).values(emailed=True))
+    db.session.commit()

@@ -13,6 +13,7 @@ from .rulings import RulingView
 from .todo import TodoView
 from .org import OrgUnitView, StaffView
 from .admin_audit import AdminAuditView
+from .notifications import NotificationView
 from .roles import RoleAdminView
 
 
@@ -42,6 +43,8 @@ def register(appbuilder) -> None:
         category=p.MENU_COMPLAINTS,
     )
     appbuilder.add_view_no_menu(QueueView)
+    # Issue 23: one's own notifications, reached from the bell in the header (no menu entry).
+    appbuilder.add_view_no_menu(NotificationView)
     appbuilder.add_link(p.MENU_RULING_QUEUE, href="/queues/rulings", label=_l("Cases awaiting a ruling"),
                         icon="fa-gavel", category=p.MENU_COMPLAINTS)
     appbuilder.add_link(p.MENU_RERULING_QUEUE, href="/queues/rerulings", label=_l("Re-ruling requests"),

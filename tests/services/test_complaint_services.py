@@ -318,10 +318,10 @@ def test_concurrent_change_loses_with_conflict(app, users, make_complaint):
     complaint = accepted(users, make_complaint)
     original = svc.commit_change
 
-    def racing_commit(target=None):
+    def racing_commit(target=None, before_commit=None):
         db.session.execute(update(Complaint).where(Complaint.id == complaint.id).values(version=Complaint.version + 5)
                            .execution_options(synchronize_session=False))
-        return original(target)
+        return original(target, before_commit)
 
     import app.services.complaints as module
 

@@ -82,14 +82,18 @@ def test_accountability_page(client, users, login, make_complaint):
     assert late.number in html and "超时" in html
 
 
-def test_reminder_mail_goes_to_the_handler_without_complainant_data(app, users, make_complaint, fake_smtp):
-    sent = fake_smtp
-    app.config["MAIL_SERVER"] = "mail.test.invalid"
+def test_reminder_mail_goes_to_handler_and_head_without_complainant_data(app, users, make_complaint, smtp_server,
+                                                                          monkeypatch):
+    """Delivered to a real SMTP server: the overdue case's handler and the head of its branch each
+    get one message (issue 23: the heads hear of an overdue case); no complainant data in it."""
     complaint = accepted(users, make_complaint, "2026-11-02T09:00:00")
+    smtp_server.configure(app, monkeypatch)
     counts = deadlines.remind(now=NOW)
-    assert counts["emailed"] == 1
-    message = sent[-1]
-    assert message["To"] == users[r.COUNTER_STAFF].email
-    body = message.get_content()
-    assert complaint.number in body and "13812345678" not in body and "张三丰" not in body
+    assert counts["emailed"] == 2 and counts["notified"] == 2
+    by_address = {message["To"]: message for message in smtp_server.messages}
+    assert set(by_address) == {users[r.COUNTER_STAFF].email, users[r.BRANCH_HEAD].email}
+    for message in by_address.values():
+        body = message.get_content()
+        assert complaint.number in body and "2026-11-16" in body
+        assert "13812345678" not in body and "张三丰" not in body and "张" not in body
     assert db.session.query(Reminder).filter_by(complaint_id=complaint.id).one().emailed is True
