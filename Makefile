@@ -8,7 +8,7 @@ BABEL  := $(VENV)/bin/pybabel
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-install install catalogs extract-messages deploy seed clean security-scan secret-key
+.PHONY: run test test-install install catalogs extract-messages deploy seed clean security-scan secret-key identity-keys
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,13 +39,20 @@ extract-messages: install
 secret-key:
 	@$(PYTHON) scripts/secret_key.py
 
+# The complainant identity keyring (issue 24): written once to instance/identity_keys (mode 0600,
+# or the file IDENTITY_KEYS_FILE names; nothing when IDENTITY_KEYS is set), never overwritten.
+# A development machine's first `make run` makes it; a production server is given its own
+# keyring (docs/deploy.md) and refuses to start without one.
+identity-keys:
+	@$(PYTHON) scripts/identity_keys.py
+
 deploy: catalogs secret-key
 	$(FLASK) deploy
 
-seed: deploy
+seed: identity-keys deploy
 	$(FLASK) seed-demo
 
-run: seed
+run: identity-keys seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # pytest-xdist processes for make test and make test-postgres (the CI machine has 2 cores; a serial

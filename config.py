@@ -15,6 +15,7 @@ from flask_appbuilder.const import AUTH_DB
 BASE_DIR = os.path.abspath(os.path.dirname(__file__))
 INSTANCE_DIR = os.path.join(BASE_DIR, "instance")
 DEFAULT_SECRET_KEY_FILE = os.path.join(INSTANCE_DIR, "secret_key")
+DEFAULT_IDENTITY_KEYS_FILE = os.path.join(INSTANCE_DIR, "identity_keys")
 # A production key has at least this many characters, and this many distinct ones.
 MIN_SECRET_KEY_LENGTH = 32
 MIN_SECRET_KEY_DISTINCT = 10
@@ -28,6 +29,48 @@ def secret_key_file(path=None) -> str:
     ``instance/secret_key``); a relative path is taken from the project directory."""
     path = path or os.environ.get("SECRET_KEY_FILE") or DEFAULT_SECRET_KEY_FILE
     return path if os.path.isabs(path) else os.path.join(BASE_DIR, path)
+
+
+def identity_keys_file(path=None) -> str:
+    """The identity keyring file's absolute path: ``path`` (or env ``IDENTITY_KEYS_FILE``, else
+    ``instance/identity_keys``); a relative path is taken from the project directory."""
+    path = path or os.environ.get("IDENTITY_KEYS_FILE") or DEFAULT_IDENTITY_KEYS_FILE
+    return path if os.path.isabs(path) else os.path.join(BASE_DIR, path)
+
+
+def identity_keyring(config: dict):
+    """``(keyring, file)`` of the complainant identity keys (issue 24, ``app/crypto.py``):
+    ``IDENTITY_KEYS`` (the configuration or the environment; ``file`` is then None) wins, else the
+    file ``IDENTITY_KEYS_FILE``. RuntimeError when there is none or it is malformed; the message
+    never shows a key."""
+    from app.crypto import Keyring, KeyringError, read_keyring_file
+
+    text = config.get("IDENTITY_KEYS") or os.environ.get("IDENTITY_KEYS") or None
+    try:
+        if text:
+            return Keyring.parse(text, "IDENTITY_KEYS"), None
+        path = identity_keys_file(config.get("IDENTITY_KEYS_FILE"))
+        keyring = read_keyring_file(path)
+    except KeyringError as error:
+        raise RuntimeError(str(error)) from None
+    if keyring is None:
+        raise RuntimeError(
+            f"No identity keys: the complainant's identity is stored encrypted and start-up needs its keys. "
+            f"Set IDENTITY_KEYS or put a keyring into {path} (`make identity-keys` creates one; "
+            f"IDENTITY_KEYS_FILE names another file; docs/security.md \"Identity encrypted at rest\")."
+        )
+    return keyring, path
+
+
+def identity_keys_weakness(keyring) -> "str | None":
+    """Why production must not use ``keyring``, or None: keys published in this repository (the
+    test keyring) protect nothing."""
+    from app.crypto import fingerprint
+
+    published = {fingerprint(key) for key in (_TEST_KEYRING.index_key, *_TEST_KEYRING.keys.values())}
+    if any(fingerprint(key) in published for key in (keyring.index_key, *keyring.keys.values())):
+        return "a key of IDENTITY_KEYS is published in the source code (the test keyring)"
+    return None
 
 
 def read_secret_key_file(path: str):
@@ -76,6 +119,14 @@ class Config:
     # the stock view, the X-SQL-Statements header, `flask seed-bench`). Off: none of it is imported.
     BENCH_MODE = _bool("BENCH_MODE", False)
     BENCH_PLUGIN = "bench.plugin"
+
+    # The complainant's identity encrypted at rest (issue 24, app/crypto.py): the keyring text, else
+    # the keyring file (read at start-up and re-read when a rotation adds a key; never logged).
+    # IDENTITY_ENCRYPTION=0 writes plain text (development and the bench's comparison only;
+    # production refuses it); the keys are still needed for reading and for the blind indexes.
+    IDENTITY_KEYS = os.environ.get("IDENTITY_KEYS") or None
+    IDENTITY_KEYS_FILE = identity_keys_file()
+    IDENTITY_ENCRYPTION = _bool("IDENTITY_ENCRYPTION", True)
 
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", "sqlite:///" + os.path.join(INSTANCE_DIR, "complaints.db")
@@ -231,6 +282,14 @@ class Config:
         refusal = shared_state_refusal(config, os.environ)
         if refusal:
             raise RuntimeError(refusal)
+        keyring, _ = identity_keyring(config)
+        if config.get("PRODUCTION"):
+            if not config.get("IDENTITY_ENCRYPTION"):
+                raise RuntimeError("IDENTITY_ENCRYPTION is off: production stores the complainant's identity encrypted.")
+            weakness = identity_keys_weakness(keyring)
+            if weakness:
+                raise RuntimeError(f"The identity keys are not fit for production: {weakness}. "
+                                   f"Create a keyring with `python3 scripts/identity_keys.py`.")
         if config.get("PRODUCTION"):
             weakness = secret_key_weakness(key)
             if weakness:
@@ -265,11 +324,18 @@ class DevConfig(Config):
     """Local development: `make run` migrates explicitly, nothing created at start-up."""
 
 
+# The tests' identity keyring: published here, so production refuses it (identity_keys_weakness).
+TEST_IDENTITY_KEYS = ("index:U4lKq0mH2c1B3d9yQ1wq8VnYcT2s6iJf0aRkZbXgE5o\n"
+                      "ktest1:bm90LXNlY3JldC1vbmx5LWZvci10ZXN0cy0wMTIzNDU\n")
+
+
 class TestConfig(Config):
     """Tests: a fresh database per test (see tests/conftest.py); CSRF stays on."""
 
     TESTING = True
     SECRET_KEY = "test-secret-key-0123456789abcdef0123456789"
+    IDENTITY_KEYS = TEST_IDENTITY_KEYS
+    IDENTITY_ENCRYPTION = True
     PRODUCTION = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_ENABLED = False
@@ -280,3 +346,12 @@ class TestConfig(Config):
     APPEAL_BODY_BRANCH_LEVEL = "JJ"
     APPEAL_BODY_UNION_LEVEL = "LS"
     RERULING_BODY_UNIT = "LS"
+
+
+def _test_keyring():
+    from app.crypto import Keyring
+
+    return Keyring.parse(TEST_IDENTITY_KEYS, "TEST_IDENTITY_KEYS")
+
+
+_TEST_KEYRING = _test_keyring()

@@ -48,6 +48,13 @@ def create_app(config=None) -> Flask:
         else:
             app.config.from_object(config)
     Config.validate(app.config)
+    from config import identity_keyring
+
+    from .crypto import install as install_identity_cipher
+
+    # The complainant's identity keys (issue 24): held by the app, never in its config or logs.
+    keyring, keyring_file = identity_keyring(app.config)
+    install_identity_cipher(app, keyring, keyring_file, bool(app.config.get("IDENTITY_ENCRYPTION", True)))
     from .security.passwords import validate_password
 
     # FAB wants the callable itself; one policy for web forms, security API and CLI.

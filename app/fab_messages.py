@@ -14,6 +14,7 @@ FAB_MESSAGES = (
     ),
     _l("Contains (insensitive)"),
     _l("Start with"),
+    _l("Starts with"),  # FAB's filter on the case number; its catalog says 以开始
     _l("In"),
     _l("Not In"),
     _l("Either select a role or a group"),

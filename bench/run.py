@@ -82,6 +82,7 @@ MAX_STOCK_RATIO = 1.0
 MAX_FLOOR_RATIO = 3.0  # our list page ÷ the render floor, at 1M (issue 22)
 MAX_TODO_RATIO = 1.5  # the to-do page ÷ the list page of the same role and run, at 1M (issue 22)
 MAX_SEARCH_RATIO = 2.0  # a phone, name or number search ÷ the plain list of the same role (issue 19)
+MAX_ENCRYPTION_RATIO = 1.2  # list and case page with the identity encrypted ÷ in plain text (issue 24)
 MAX_REMIND_SECONDS = 5.0  # `flask remind` over the bench's open cases (issue 22)
 MAX_REPORT_SECONDS = 1.0
 MAX_EXPORT_MB = 300
@@ -106,11 +107,22 @@ ITEMS = [
     ("search_phone_discipline", "list search box: phone typed with spaces · DisciplineOffice"),
     ("search_phone_branchhead", "list search box: phone typed with spaces · BranchHead"),
     ("search_name_discipline", "list filter: complainant name, exact · DisciplineOffice"),
-    ("search_name_prefix_discipline", "list filter: complainant name, first 2 characters · DisciplineOffice"),
     ("search_number_discipline", "list search box: part of a case number (mmdd-NNNN) · DisciplineOffice"),
     ("search_text_discipline", "list search box: words of the facts · DisciplineOffice"),
     ("search_phone_api", "GET /api/v1/complaint/ phone filter · DisciplineOffice"),
+    # Issue 24: the same cases served from a database whose identity is encrypted and from its
+    # twin written back in plain text (IDENTITY_ENCRYPTION=0), in turns (measure_encryption).
+    ("list_encrypted", "complaint list · identity encrypted · DisciplineOffice"),
+    ("list_plain", "complaint list · identity in plain text (twin) · DisciplineOffice"),
+    ("case_encrypted", "case page · identity encrypted · DisciplineOffice"),
+    ("case_plain", "case page · identity in plain text (twin) · DisciplineOffice"),
+    ("register_encrypted", "POST /api/v1/complaint/ (register) · identity encrypted"),
+    ("register_plain", "POST /api/v1/complaint/ (register) · identity in plain text (twin)"),
 ]
+# (encrypted item, its plain-text twin, the ratio's limit or None: reported without a target)
+ENCRYPTION_COMPARED = (("list_encrypted", "list_plain", MAX_ENCRYPTION_RATIO),
+                       ("case_encrypted", "case_plain", MAX_ENCRYPTION_RATIO),
+                       ("register_encrypted", "register_plain", None))
 ITEM_LABELS = dict(ITEMS)
 SEARCH_TEXT = "叫号"  # words the bench's facts contain in a few per cent of the cases
 
@@ -514,7 +526,7 @@ class HttpCall:
 class Database:
     """The application's models over the bench database, in this process (no HTTP)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, keys_file: str):
         import logging
 
         os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
@@ -523,7 +535,8 @@ class Database:
         from app import create_app
 
         self.url = url
-        self.app = create_app({"SQLALCHEMY_DATABASE_URI": url, "BENCH_MODE": False, "TESTING": False})
+        self.app = create_app({"SQLALCHEMY_DATABASE_URI": url, "BENCH_MODE": False, "TESTING": False,
+                               "IDENTITY_KEYS": None, "IDENTITY_KEYS_FILE": keys_file})
 
     def count(self) -> int:
         from sqlalchemy import func, select
@@ -634,8 +647,9 @@ class Database:
 
     def search_samples(self, username: str, seed: int) -> dict:
         """What a clerk types to find one case of ``username``'s (a branch head's) whose identity it
-        sees in full: its phone typed with spaces, its complainant's name and first two characters,
-        and part of its case number (month, day and the day's counter)."""
+        sees in full: its phone (a mobile number) typed with spaces, its complainant's name, and part
+        of its case number (month, day and the day's counter). The numbers are encrypted (issue 24):
+        cases with a number are read from the sampled offset on until one holds a mobile number."""
         from sqlalchemy import func, select
 
         from app.extensions import db
@@ -648,18 +662,21 @@ class Database:
             try:
                 user = self.app.appbuilder.sm.find_user(username=username)
                 clause = (complaint_clause(user, Complaint) & identity_clause(actor_for(user), Complaint)
-                          & Complaint.complainant_phone.isnot(None) & (func.length(Complaint.complainant_phone) == 11))
+                          & Complaint.phone_index.isnot(None))
                 total = db.session.execute(select(func.count()).where(clause)).scalar()
                 if not total:
                     return {}
                 offset = random.Random(seed).randrange(total)
-                case = db.session.execute(select(Complaint.complainant_phone, Complaint.complainant_name,
+                rows = db.session.execute(select(Complaint.complainant_phone, Complaint.complainant_name,
                                                  Complaint.number).where(clause).order_by(Complaint.id)
-                                          .offset(offset).limit(1)).one()
+                                          .offset(max(0, min(offset, total - 50))).limit(50)).all()
             finally:
                 db.session.remove()
-        phone, name, number = case
-        return {"phone": f"{phone[:3]} {phone[3:7]} {phone[7:]}", "name": name, "name_prefix": name[:2],
+        mobile = [row for row in rows if len(row[0]) == 11 and row[0].isdigit()]
+        if not mobile:
+            return {}
+        phone, name, number = mobile[0]
+        return {"phone": f"{phone[:3]} {phone[3:7]} {phone[7:]}", "name": name,
                 "number_part": number[6:], "text": SEARCH_TEXT}
 
     def search_plans(self, username: str, searches: dict) -> dict:
@@ -703,6 +720,20 @@ class Database:
             finally:
                 db.session.remove()
         return plans
+
+    def a_branch(self) -> int:
+        """A branch (营业网点) complaints can be registered against."""
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.models import OrgUnit
+
+        with self.app.app_context():
+            try:
+                return db.session.execute(select(OrgUnit.id).where(OrgUnit.kind == "branch", OrgUnit.active.is_(True))
+                                          .order_by(OrgUnit.id).limit(1)).scalar()
+            finally:
+                db.session.remove()
 
     def unit_of(self, username: str):
         from app.extensions import db
@@ -831,14 +862,12 @@ def search_plan(sessions, base, database: Database, args, size_info: dict) -> li
         "search_phone_discipline": ("DisciplineOffice", f"{box}={quote(samples['phone'])}"),
         "search_phone_branchhead": ("BranchHead", f"{box}={quote(samples['phone'])}"),
         "search_name_discipline": ("DisciplineOffice", f"_flt_0_complainant_name={quote(samples['name'])}"),
-        "search_name_prefix_discipline": ("DisciplineOffice", f"_flt_1_complainant_name={quote(samples['name_prefix'])}"),
         "search_number_discipline": ("DisciplineOffice", f"{box}={quote(samples['number_part'])}"),
         "search_text_discipline": ("DisciplineOffice", f"{box}={quote(samples['text'])}"),
     }
     size_info["search_plans"] = {
         "DisciplineOffice": database.search_plans(LOGINS["DisciplineOffice"], {
             "phone (box)": ("number", 0, samples["phone"]), "name, exact": ("complainant_name", 0, samples["name"]),
-            "name, prefix": ("complainant_name", 1, samples["name_prefix"]),
             "number part (box)": ("number", 0, samples["number_part"]), "text (box)": ("number", 0, samples["text"])}),
         "BranchHead": database.search_plans(LOGINS["BranchHead"], {"phone (box)": ("number", 0, samples["phone"])}),
     }
@@ -849,6 +878,113 @@ def search_plan(sessions, base, database: Database, args, size_info: dict) -> li
     plan.append(("search_phone_api", lambda: HttpCall(api_login(base, LOGINS["DisciplineOffice"]),
                                                       [f"/api/v1/complaint/?q={rison}"])))
     return [(key, make) for key, make in plan if key in wanted]
+
+
+class RegisterCall:
+    """POST a new complaint (``/api/v1/complaint/``) as the client's user: the register path,
+    identity included, written under the server's encryption setting."""
+
+    def __init__(self, client: Client, branch_id: int):
+        self.client = client
+        self.branch_id = branch_id
+
+    def prepare(self):
+        return self.client.clone()
+
+    def __call__(self, i, client):
+        body = {"channel": "phone", "branch_id": self.branch_id, "category": "fee", "facts": "多收手续费,要求退还。",
+                "complainant_name": "压测客户", "complainant_phone": f"139{i:08d}",
+                "complainant_id_number": "11010519491231002X", "complainant_address": "压测县人民路1号"}
+        try:
+            response = client.request("POST", "/api/v1/complaint/", body=body)
+        except OSError:
+            return 599, None
+        return (200 if response.status == 201 else response.status), response.statements
+
+    def details(self):
+        return {}
+
+
+def plain_twin(kind: str, url: str, workdir: Path) -> str:
+    """A copy of the bench database (the same cases), for ``keys decrypt-existing`` to write back in
+    plain text: SQLite a file copy (backup API), PostgreSQL ``CREATE DATABASE … TEMPLATE``."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    if kind == "sqlite":
+        path = workdir / "bench-plain.db"
+        source, target = sqlite3.connect(make_url(url).database), sqlite3.connect(str(path))
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+            target.close()
+        return f"sqlite:///{path}"
+    parsed = make_url(url)
+    twin = f"{parsed.database}_plain"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{twin}"'))
+            connection.execute(text(f'CREATE DATABASE "{twin}" TEMPLATE "{parsed.database}"'))
+    finally:
+        admin.dispose()
+    return parsed.set(database=twin).render_as_string(hide_password=False)
+
+
+def drop_twin(kind: str, twin: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(twin)
+    if kind == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(parsed.database + suffix).unlink(missing_ok=True)
+        return
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def measure_encryption(env, database: Database, args, workdir: Path, kind: str, url: str) -> dict:
+    """Issue 24: the list page, the case page and a registration against the bench database (its
+    identity encrypted) and against a twin whose identity ``keys decrypt-existing`` wrote back in
+    plain text (served with ``IDENTITY_ENCRYPTION=0``), in turns. Both servers run with the same
+    settings (PRODUCTION off, which refuses encryption off; nothing else depends on it at run time)."""
+    case_ids = database.scoped_ids(LOGINS["DisciplineOffice"], args.case_sample, seed=args.seed)
+    branch_id = database.a_branch()
+    database.close()  # PostgreSQL copies a database nobody is connected to
+    log("  encryption: plain-text twin (copy, then keys decrypt-existing)")
+    twin = plain_twin(kind, url, workdir)
+    try:
+        plain_env = dict(env, DATABASE_URL=twin, IDENTITY_ENCRYPTION="0", PRODUCTION="0")
+        encrypted_env = dict(env, PRODUCTION="0")
+        decrypt = run_command([*FLASK, "keys", "decrypt-existing", "--batch", "5000"], plain_env,
+                              workdir / "decrypt.log")
+        servers = {"encrypted": Server(encrypted_env, args.workers, workdir / "gunicorn-encrypted.log").start()}
+        try:
+            servers["plain"] = Server(plain_env, args.workers, workdir / "gunicorn-plain.log").start()
+            calls = {}
+            for name, server in servers.items():
+                session = web_login(server.base, LOGINS["DisciplineOffice"])
+                calls[f"list_{name}"] = HttpCall(session, ["/complaints/list/"])
+                calls[f"case_{name}"] = HttpCall(session, [f"/complaints/show/{i}" for i in case_ids]
+                                                 or ["/complaints/show/1"])
+                calls[f"register_{name}"] = RegisterCall(api_login(server.base, LOGINS["DisciplineOffice"]),
+                                                         branch_id)
+            order = [key for key, _ in ITEMS if key in calls]
+            log(f"  {', '.join(order)} (in turns)")
+            items = measure_in_turns({key: calls[key] for key in order}, args.requests, args.warmup, args.threads,
+                                     args.throughput_requests)
+        finally:
+            for server in servers.values():
+                server.stop()
+    finally:
+        drop_twin(kind, twin)
+    return {"items": items, "decrypt_seconds": decrypt["seconds"]}
 
 
 def measure_export(env, database: Database, args, workdir: Path) -> dict:
@@ -1033,6 +1169,8 @@ def server_env(url: str, workdir: Path) -> dict:
     env.update(
         DATABASE_URL=url,
         SECRET_KEY=secrets.token_hex(32),
+        # The complainant identity's keyring (issue 24), made for this run.
+        IDENTITY_KEYS_FILE=bench_keyring(workdir),
         PRODUCTION="1",
         BENCH_MODE="1",
         AUTH_RATE_LIMIT="1000000 per 1 minute",
@@ -1045,6 +1183,16 @@ def server_env(url: str, workdir: Path) -> dict:
         PYTHONUNBUFFERED="1",
     )
     return env
+
+
+def bench_keyring(workdir: Path) -> str:
+    """A new identity keyring for this run's databases, in ``workdir`` (removed with it)."""
+    from app.crypto import Keyring, write_keyring_file
+
+    path = workdir / "identity_keys"
+    if not path.exists():
+        write_keyring_file(str(path), Keyring.generate())
+    return str(path)
 
 
 def seed_bench_available(env, workdir: Path) -> bool:
@@ -1065,6 +1213,7 @@ def stage(name: str, call):
 
 
 def bench_database(kind: str, url: str, args, workdir: Path) -> list:
+    keys_file = bench_keyring(workdir)
     env = server_env(url, workdir)
     setup_log = workdir / "setup.log"
     log(f"{kind}: fresh database (deploy, calendar import, seed-demo)")
@@ -1072,7 +1221,7 @@ def bench_database(kind: str, url: str, args, workdir: Path) -> list:
     for name, command in (("deploy", ["deploy"]), ("calendar_import", ["calendar", "import"]),
                           ("seed_demo", ["seed-demo"])):
         setup[name] = run_command([*FLASK, *command], env, setup_log)["seconds"]
-    database = Database(url)
+    database = Database(url, keys_file)
     written = []
     try:
         db_version = database.version()
@@ -1111,6 +1260,10 @@ def bench_database(kind: str, url: str, args, workdir: Path) -> list:
             if args.load:
                 result["load_two_servers"] = stage("two-server load", lambda: two_server_load(
                     env, database, args, workdir, size))
+            if not args.only or any(key in args.only for key, _, _ in ENCRYPTION_COMPARED) or "encryption" in args.only:
+                encryption = stage("encryption", lambda: measure_encryption(env, database, args, workdir, kind, url))
+                result["items"].update(encryption.pop("items", {}))
+                result["encryption"] = encryption
             if not args.only or "export" in args.only:
                 result["export"] = stage("export", lambda: measure_export(env, database, args, workdir))
             if not args.only or "remind" in args.only:
@@ -1272,6 +1425,15 @@ def targets(result: dict, smallest: dict):
     for key, listing in SEARCH_COMPARED:
         ratio_row(f"{ITEM_LABELS[key]} ≤ {MAX_SEARCH_RATIO:g}× the plain list", items.get(key), items.get(listing),
                   MAX_SEARCH_RATIO)
+    for encrypted, plain, limit in ENCRYPTION_COMPARED:
+        if limit is not None:
+            ratio_row(f"{ITEM_LABELS[encrypted].split(' · ')[0]} with identity encrypted ≤ {limit:g}× in plain text "
+                      f"(target at 1M)", items.get(encrypted), items.get(plain), limit)
+        elif items.get(encrypted) and items.get(plain) and items[plain]["median_ms"]:
+            ratio = items[encrypted]["median_ms"] / items[plain]["median_ms"]
+            rows.append((f"{ITEM_LABELS[encrypted].split(' · ')[0]} with identity encrypted ÷ in plain text (no target)",
+                         f"{ratio:.2f}× ({fmt(items[encrypted]['median_ms'])} / {fmt(items[plain]['median_ms'])} ms)",
+                         verdict(None)))
     for key in ("dashboard", "summary_api"):
         if key in items:
             seconds = items[key]["p95_ms"] / 1000

@@ -21,6 +21,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def new_identity_keys() -> str:
+    """A new identity keyring's text (``IDENTITY_KEYS``: entries separated by ``;``)."""
+    from app.crypto import Keyring
+
+    return ";".join(line for line in Keyring.generate().text().splitlines() if not line.startswith("#"))
+
+
 def production_env(database_url: str, tmp_path, **extra) -> dict:
     """The environment of a production instance (docs/deploy.md) over ``database_url`` on loopback."""
     env = {key: value for key, value in os.environ.items()
@@ -28,6 +35,8 @@ def production_env(database_url: str, tmp_path, **extra) -> dict:
     env.update(
         DATABASE_URL=database_url,
         SECRET_KEY=secrets.token_hex(32),
+        # The complainant identity's keys (issue 24): a new keyring, as a server is given one.
+        IDENTITY_KEYS=new_identity_keys(),
         PRODUCTION="1",
         UPLOAD_DIR=str(tmp_path / "attachments"),
         BACKUP_DIR=str(tmp_path / "backups"),

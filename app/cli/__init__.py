@@ -5,6 +5,7 @@ from flask.cli import with_appcontext
 
 from . import ops as cli_ops
 from .calendar import calendar_cli
+from .keys import keys_cli
 from .ledger import import_ledger_command
 
 
@@ -17,6 +18,7 @@ def register(app) -> None:
     app.cli.add_command(calendar_cli)
     app.cli.add_command(report_cli)
     app.cli.add_command(import_ledger_command)  # issue 23: the complaint ledger kept before the system
+    app.cli.add_command(keys_cli)
     cli_ops.register(app)  # backup, restore, archive
     # seed-bench belongs to the bench plugin, registered by it in bench mode only (load_bench_plugin).
 
@@ -46,16 +48,32 @@ def deploy_command():
     the official calendar for every year chinesecalendar knows (never overriding an administrator's
     days or years), rebuild the kept report months when their definition changed, write the missing
     default assessment rules, write the union's settings once (seeded from the environment) and
-    create the ruling bodies that do not exist yet at their configured units (issue 21)."""
+    create the ruling bodies that do not exist yet at their configured units (issue 21); encrypt the
+    complainant identity still stored in plain text (issue 24, resumable)."""
     from flask_migrate import upgrade
 
     upgrade()
+    _encrypt_existing()
     _sync()
     _import_calendar()
     _build_report_months()
     _default_rules()
     _seed_settings()
     _seed_bodies()
+
+
+def _encrypt_existing():
+    """Issue 24: the values stored before encryption, encrypted (one statement when none is left)."""
+    from ..crypto import cipher
+    from ..services import identity_keys
+
+    if not cipher().enabled or not identity_keys.needs_encryption():
+        return
+    try:
+        state = identity_keys.encrypt_existing()
+    except identity_keys.KeyPassError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Complainant identity encrypted: {state.rewritten} rows.")
 
 
 def _import_calendar():

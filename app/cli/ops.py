@@ -45,15 +45,30 @@ def backup_command(output):
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @with_appcontext
 def restore_command(source, yes):
-    """Restore a backup into the configured database, which must be empty (a new database).
+    """Restore a backup into the configured database, which must be empty (a new database), with
+    the identity keys the backup needs in the keyring (issue 24).
 
     Then run `flask --app run deploy` to bring the schema to the current version.
     """
     from ..ops import backup
     from ..ops.observability import log_job
 
+    from ..crypto import cipher
+
     url = _url()
     target = db.engine.url.render_as_string(hide_password=True)
+    try:
+        needed = backup.key_ids(url, source)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error))
+    missing = sorted(needed - set(cipher().keyring.ids))
+    if missing:
+        # Issue 24: the identity in the backup opens only with the keys it was written with.
+        raise click.ClickException(
+            f"The backup's complainant identity is encrypted with key(s) {', '.join(missing)}, which this "
+            f"installation's keyring (IDENTITY_KEYS / IDENTITY_KEYS_FILE) does not hold. Restoring needs the keys in "
+            f"use when the backup was taken (a finished rotation keeps the older ones in <keyring file>.retired): "
+            f"add them to the keyring and try again. Nothing was restored.")
     if not yes:
         click.confirm(f"Restore {source} into {target}?", abort=True)
     db.session.remove()

@@ -5,13 +5,19 @@ The filters, by column of the complaint list (``SEARCH_FILTERS``; FAB's operator
 
 - ``number``: ``search`` — the list's search box: a term that could be part of a case number
   finds the numbers containing it; a phone number (however grouped, ``domain.phones``) finds
-  that caller's cases; anything else finds complainants whose name is or starts with it, and
+  that caller's cases; anything else finds complainants whose name is it, and
   cases whose facts, customer request or reply contain it. Then ``ct`` (any part of the number)
   and FAB's own text filters;
-- ``complainant_phone``: ``eq`` on the normal form; ``complainant_name``: ``eq`` and ``sw``;
+- ``complainant_phone``: ``eq`` on the normal form; ``complainant_name``: ``eq`` (the whole name);
 - ``facts``: ``ct`` — words in the facts, the customer's request or the reply;
 - ``phone_shared``: ``same`` — the cases of the caller of case <id>; ``repeat`` — the cases of
   the callers with more than one complaint received in a period (the dashboard's figure).
+
+Phone and name are stored encrypted (issue 24, ``app/crypto.py``): they are found by their blind
+indexes (``Complaint.phone_index``, ``Complaint.name_index``: a keyed hash of the normal form),
+so only whole values are found. A name is no longer found by its first characters: any index of
+a part of a name (the surname, a prefix) takes few values with a known, very uneven frequency,
+which would give the surnames away to whoever holds the database (README "Rules as implemented").
 
 Phone and name are identity (§16, domain.md §7): only ``masking.IDENTITY_SEARCH_ROLES`` may
 search them — others get a 400 in their language — and a search finds only the cases whose
@@ -42,11 +48,11 @@ from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
-from ..domain.phones import looks_like_phone, normal_phone
+from ..domain.phones import looks_like_phone
 from ..extensions import db
 from ..fab_filters import InvalidFilter
 from ..ids import row_id
-from ..models.complaint import Complaint, NumberCounter, not_a_duplicate
+from ..models.complaint import Complaint, NumberCounter, name_index, not_a_duplicate, phone_index
 from ..security.masking import identity_clause, may_search_identity
 from ..security.request_cache import request_cache
 from ..security.scope import complaint_clause, subtree_ids
@@ -95,15 +101,6 @@ def contains(column, term: str):
     if _postgresql():
         return column.ilike(pattern, escape="\\")
     return column.like(pattern, escape="\\")
-
-
-def starts_with(column, term: str):
-    """``column`` starts with ``term`` (or equals it), served by ``ix_complaint_name``: a range on
-    SQLite, whose indexes compare bytes; LIKE on PostgreSQL, whose index has the pattern
-    operator class (a range would follow the database's collation there)."""
-    if _postgresql():
-        return column.like(f"{_like_escape(term)}%", escape="\\")
-    return and_(column >= term, column < term + "\U0010ffff")
 
 
 def could_be_in_number(term: str) -> bool:
@@ -209,14 +206,20 @@ def text_contains(term: str):
 
 
 def phone_is(actor, term: str):
-    phone = normal_phone(term)
-    if phone is None:
+    """The caller's cases: the blind index of the number's normal form (``ix_complaint_phone_index``)."""
+    index = phone_index(term)
+    if index is None:
         return false()
-    return and_(Complaint.complainant_phone == phone, identity_clause(actor, Complaint))
+    return and_(Complaint.phone_index == index, identity_clause(actor, Complaint))
 
 
-def name_starts(actor, term: str):
-    return and_(starts_with(Complaint.complainant_name, term), identity_clause(actor, Complaint))
+def name_is(actor, term: str):
+    """The complainant's whole name (``crypto.normal_name``: spaces and letter case aside), by its
+    blind index (``ix_complaint_name_index``)."""
+    index = name_index(term)
+    if index is None:
+        return false()
+    return and_(Complaint.name_index == index, identity_clause(actor, Complaint))
 
 
 def keyword(actor, term: str):
@@ -230,7 +233,7 @@ def keyword(actor, term: str):
     if phone and identity:
         parts.append(phone_is(actor, term))
     if not in_number and not phone and identity:
-        parts.append(name_starts(actor, term))
+        parts.append(name_is(actor, term))
     if not keyword_by_index(actor, term):
         parts.append(text_contains(term))
     searched_identity = identity and (phone or not in_number)
@@ -322,10 +325,6 @@ class FilterKeyword(SearchFilter):
         return query.filter(condition)
 
 
-def name_is(actor, term: str):
-    return and_(Complaint.complainant_name == term, identity_clause(actor, Complaint))
-
-
 def _filter(class_name: str, label, operator: str, search, doc: str, identity=False, by_index=False):
     """A filter of this module whose condition is ``search(actor, term)``."""
     return type(class_name, (SearchFilter,), {
@@ -338,10 +337,8 @@ FilterNumberContains = _filter("FilterNumberContains", _l("Contains"), "ct", lam
                                "Any part of the case number.", by_index=True)
 FilterPhoneEqual = _filter("FilterPhoneEqual", _l("Is (spaces and dashes ignored)"), "eq", phone_is,
                            "The phone number, both sides in the normal form.", identity=True, by_index=True)
-FilterNameEqual = _filter("FilterNameEqual", _l("Equal to"), "eq", name_is, "The complainant's name.", identity=True,
-                          by_index=True)
-FilterNameStartsWith = _filter("FilterNameStartsWith", _l("Starts with"), "sw", name_starts,
-                               "The complainant's name or its first characters.", identity=True, by_index=True)
+FilterNameEqual = _filter("FilterNameEqual", _l("Equal to"), "eq", name_is, "The complainant's whole name.",
+                          identity=True, by_index=True)
 FilterTextContains = _filter("FilterTextContains", _l("Facts, request or reply contain"), "ct",
                              lambda actor, term: text_contains(term), "Words of the facts, the request or the reply.")
 
@@ -365,10 +362,10 @@ class FilterSameCaller(SearchFilter):
 
     def condition(self, actor, term):
         other = aliased(Complaint)
-        phone = (select(other.complainant_phone)
+        phone = (select(other.phone_index)
                  .where(other.id == row_id(term), complaint_clause(getattr(g, "user", None), other))
                  .scalar_subquery())
-        return Complaint.complainant_phone == phone
+        return Complaint.phone_index == phone
 
 
 class RepeatPeriod(NamedTuple):
@@ -397,7 +394,7 @@ def repeat_conditions(user, model, period: RepeatPeriod) -> list:
     user's scope, received in the period, of the unit's subtree, marked as sharing their number, not
     a duplicate (issue 23: its matter is counted with the original's)."""
     conditions = [
-        complaint_clause(user, model), model.phone_shared == true(), model.complainant_phone.isnot(None),
+        complaint_clause(user, model), model.phone_shared == true(), model.phone_index.isnot(None),
         not_a_duplicate(model),
         model.received_at >= datetime.combine(period.start, time.min),
         model.received_at < datetime.combine(period.end + timedelta(days=1), time.min),
@@ -425,9 +422,9 @@ class FilterRepeatCallers(SearchFilter):
         user = getattr(g, "user", None)
         period = parse_repeat_period(term)
         other = aliased(Complaint)
-        repeated = (select(other.complainant_phone).where(*repeat_conditions(user, other, period))
-                    .group_by(other.complainant_phone).having(func.count() > 1))
-        return and_(*repeat_conditions(user, Complaint, period), Complaint.complainant_phone.in_(repeated))
+        repeated = (select(other.phone_index).where(*repeat_conditions(user, other, period))
+                    .group_by(other.phone_index).having(func.count() > 1))
+        return and_(*repeat_conditions(user, Complaint, period), Complaint.phone_index.in_(repeated))
 
 
 # The filters of each searchable column, in the order the page's filter menu offers them (the
@@ -436,7 +433,7 @@ SEARCH_FILTERS = {
     "number": [FilterKeyword, FilterNumberContains, FilterEqual, FilterStartsWith, FilterEndsWith,
                FilterNotStartsWith, FilterNotEndsWith, FilterNotContains, FilterNotEqual, FilterIn, FilterNotIn],
     "complainant_phone": [FilterPhoneEqual],
-    "complainant_name": [FilterNameEqual, FilterNameStartsWith],
+    "complainant_name": [FilterNameEqual],
     "facts": [FilterTextContains],
     "phone_shared": [FilterSameCaller, FilterRepeatCallers],
 }
@@ -479,15 +476,15 @@ class OtherCase(NamedTuple):
 
 def same_caller(user, complaint, limit: int = SAME_CALLER_LIMIT) -> Tuple[List[OtherCase], bool]:
     """The other cases of ``complaint``'s phone number that ``user`` may see, newest first (at
-    most ``limit``), and whether there are more. One statement, from ``ix_complaint_phone``.
+    most ``limit``), and whether there are more. One statement, from ``ix_complaint_phone_index``.
     Linked by the stored number whoever looks: a viewer who sees it masked sees the cases, never
     the number. A case whose number no other case holds (``phone_shared`` is never wrongly
     false, reports/repeats.py) costs no statement."""
-    if not complaint.complainant_phone or not complaint.phone_shared:
+    if not complaint.phone_index or not complaint.phone_shared:
         return [], False
     rows = db.session.execute(
         select(Complaint.id, Complaint.number, Complaint.received_at, Complaint.status)
-        .where(Complaint.complainant_phone == complaint.complainant_phone, Complaint.id != complaint.id,
+        .where(Complaint.phone_index == complaint.phone_index, Complaint.id != complaint.id,
                complaint_clause(user, Complaint))
         .order_by(Complaint.received_at.desc(), Complaint.id.desc())
         .limit(limit + 1)

@@ -15,5 +15,6 @@ from .admin_audit import AdminAudit  # noqa: F401
 from .settings import UnionSettings  # noqa: F401
 from .custom_role import CustomRole  # noqa: F401
 from .classification import JrtCode  # noqa: F401
+from .identity import IdentityPass  # noqa: F401
 from .ledger import LedgerColumn, LedgerUpload  # noqa: F401
 from .notification import Notification  # noqa: F401

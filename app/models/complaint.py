@@ -23,8 +23,10 @@ from sqlalchemy.orm import relationship
 
 from .. import clock
 
+from ..crypto import cipher, normal_name
 from ..domain import states as s
 from ..domain.phones import normal_phone
+from .identity import EncryptedIdentity, SealedChanges
 
 
 def _in(column, values):
@@ -37,7 +39,7 @@ REPORT_COLUMNS = (
     "received_at", "branch_id", "status", "category", "channel", "level", "replied_at", "due_date",
     "extension_status", "ruling_result", "ruling_category", "ruling_final", "reruling_status",
     "followed_up_at", "follow_up_satisfied", "appeal_applied_on", "appeal_decision", "handler_id",
-    "handling_unit_id", "respondent_staff_id", "complainant_phone", "duplicate_of_id",
+    "handling_unit_id", "respondent_staff_id", "phone_index", "duplicate_of_id",
 )
 OPEN_LATE_COLUMNS = ("status", "due_date", "received_at", "branch_id", "replied_at", "extension_status",
                      "duplicate_of_id")
@@ -85,12 +87,12 @@ class Complaint(Model):
         # Earlier complaints by the same phone number (the hotline's first question), and the
         # cases whose number another case shares: the repeat complainants of a period are
         # grouped from these few index entries instead of every case (reports/repeats.py).
-        Index("ix_complaint_phone", "complainant_phone"),
-        # A complainant's name, exact or by its first characters (the complaint list's identity
-        # search, data/search.py): PostgreSQL compares prefixes (LIKE 'x%') with the pattern
-        # operator class, whatever the database's collation; it serves equality too.
-        Index("ix_complaint_name", "complainant_name", postgresql_ops={"complainant_name": "varchar_pattern_ops"}),
-        Index("ix_complaint_phone_shared", "received_at", "complainant_phone",
+        # The number itself is encrypted (issue 24): these index its blind index.
+        Index("ix_complaint_phone_index", "phone_index"),
+        # A complainant's name, exactly (the complaint list's identity search, data/search.py),
+        # by its blind index.
+        Index("ix_complaint_name_index", "name_index"),
+        Index("ix_complaint_phone_shared", "received_at", "phone_index",
               sqlite_where=text("phone_shared = 1"), postgresql_where=text("phone_shared")),
     )
 
@@ -100,15 +102,22 @@ class Complaint(Model):
     channel = Column(String(16), nullable=False, index=True)
     received_at = Column(DateTime, nullable=False, index=True)
 
-    complainant_name = Column(String(64), nullable=False)
-    complainant_phone = Column(String(32))  # stored in its normal form (domain/phones.py); empty is None
+    # The complainant's identity (§16), encrypted at rest (issue 24, models/identity.py): the
+    # lengths (name 64, phone 32, ID number 32, address 200) are the input schemas'.
+    complainant_name = Column(EncryptedIdentity("complainant_name"), nullable=False)
+    complainant_phone = Column(EncryptedIdentity("complainant_phone"))  # its normal form (domain/phones.py); empty is None
+    # Blind indexes (app/crypto.py): the keyed hash of the phone number's normal form and of the
+    # name's, set on every write of the value; exact searches, the same caller and the repeat
+    # complainants compare these, never the encrypted values.
+    phone_index = Column(String(32))
+    name_index = Column(String(32))
     # Another complaint has the same phone number (reports/repeats.py). Set when it becomes
     # true and never cleared: it may stay true after a number is corrected, never false wrongly.
     phone_shared = Column(Boolean, nullable=False, default=False, server_default=false())
-    complainant_id_number = Column(String(32))
-    complainant_address = Column(String(200))
+    complainant_id_number = Column(EncryptedIdentity("complainant_id_number"))
+    complainant_address = Column(EncryptedIdentity("complainant_address"))
     is_delegate = Column(Boolean, nullable=False, default=False)
-    principal_name = Column(String(64))
+    principal_name = Column(EncryptedIdentity("principal_name"))
 
     branch_id = Column(Integer, ForeignKey("org_unit.id", ondelete="RESTRICT"), nullable=False)
     branch = relationship("OrgUnit", foreign_keys=[branch_id])
@@ -238,7 +247,8 @@ class ComplaintEvent(Model):
     from_status = Column(String(16))
     to_status = Column(String(16))
     note = Column(Text)
-    payload = Column(JSON)
+    # An edit's old and new identity values are encrypted inside it (models/identity.py).
+    payload = Column(SealedChanges)
 
 
 class NumberCounter(Model):
@@ -287,10 +297,29 @@ def not_a_duplicate(model=Complaint):
     return (model.duplicate_of_id + 0).is_(None)
 
 
+def phone_index(phone):
+    """The blind index of a phone number (any form; None for none)."""
+    return cipher().blind_index("phone", normal_phone(phone))
+
+
+def name_index(name):
+    """The blind index of a name (``crypto.normal_name``; None for none)."""
+    return cipher().blind_index("name", None if name is None else normal_name(name))
+
+
 @event.listens_for(Complaint.complainant_phone, "set", retval=True)
 def _normal_phone(target, value, oldvalue, initiator):
-    """Every write of a phone number stores its normal form (``domain.phones.normal_phone``)."""
-    return normal_phone(value)
+    """Every write of a phone number stores its normal form (``domain.phones.normal_phone``) and
+    its blind index."""
+    value = normal_phone(value)
+    target.phone_index = phone_index(value)
+    return value
+
+
+@event.listens_for(Complaint.complainant_name, "set")
+def _name_index(target, value, oldvalue, initiator):
+    """Every write of a name stores its blind index."""
+    target.name_index = name_index(value)
 
 
 class AppendOnly(Exception):

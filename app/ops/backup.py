@@ -8,9 +8,13 @@
   ``pg_restore`` through their environment (``PGHOST``, ``PGPASSWORD`` …), never their
   command line, which other local users can read in the process list.
 
-Backups hold complainants' identities (§16): files are created readable by their owner only.
-Restore goes into an *empty* database; the application's schema is then brought to head by
-``flask --app run deploy``.
+Backups hold complainants' identities (§16) encrypted at the field level (issue 24): a backup is
+the database, and the database holds every identity value as ciphertext naming its key id; the
+keys live outside it (``IDENTITY_KEYS_FILE``) and are never in a backup. Files are created
+readable by their owner only all the same. Restore goes into an *empty* database, and only when
+this installation's keyring holds every key the backup's values name (``key_ids``): without the
+keys a restored database could not show a single complainant. The application's schema is then
+brought to head by ``flask --app run deploy``.
 """
 import os
 import shutil
@@ -67,6 +71,43 @@ def backup(url, output: str) -> str:
         if os.path.exists(partial):
             os.remove(partial)
     return output
+
+
+def key_ids(url, source: str) -> set:
+    """The encryption key ids the identity values in the backup ``source`` name (read from the
+    file, before anything is restored): SQLite, the tables themselves; PostgreSQL, the data of the
+    complaint and event tables as ``pg_restore`` prints them."""
+    from ..services.identity_keys import KEY_IDS_SQL, key_ids_from_prefixes, key_ids_in_text
+
+    if not os.path.isfile(source):
+        raise BackupError(f"{source} is not a file.")
+    if backend(url) == "sqlite":
+        connection = sqlite3.connect(Path(source).resolve().as_uri() + "?mode=ro", uri=True)
+        found = set()
+        try:
+            for sql in KEY_IDS_SQL:
+                found |= key_ids_from_prefixes(row[0] for row in connection.execute(sql))
+            events = connection.execute(
+                "SELECT CAST(payload AS TEXT) FROM complaint_event WHERE name = 'edit' AND payload LIKE '%ENC1:%'")
+            found |= key_ids_in_text(row[0] or "" for row in events)
+        except sqlite3.OperationalError:
+            pass  # a backup from before the identity columns or the timeline: nothing encrypted
+        except sqlite3.DatabaseError as error:
+            raise BackupError(f"{source} is not a SQLite backup ({error}).")
+        finally:
+            connection.close()
+        return found
+    if backend(url) == "postgresql":
+        # Reviewed (bandit B603): pg_restore with fixed arguments and the backup's path, no shell.
+        process = subprocess.Popen(  # nosec B603
+            [_tool("pg_restore"), "--data-only", "--table=complaint", "--table=complaint_event", "--file=-", source],
+            env=libpq_environment(url), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        found = key_ids_in_text(process.stdout)
+        error = process.stderr.read()
+        if process.wait() != 0:
+            raise BackupError(f"Reading the backup failed: {error.strip()}")
+        return found
+    raise BackupError(f"Restoring {backend(url)} databases is not supported.")
 
 
 def restore(url, source: str) -> None:

@@ -1,5 +1,8 @@
 """Which complaints share their phone number with another complaint (``Complaint.phone_shared``).
 
+The numbers are stored encrypted (issue 24): "the same number" is the same blind index
+(``Complaint.phone_index``, the keyed hash of the normal form), which is what is grouped and locked.
+
 The reports count the repeat complainants of a period: phone numbers with more than one
 complaint received in it (domain.md §8). Grouping every case of a year by phone number takes
 longer than all the other figures of the dashboard together, and nearly every number occurs
@@ -24,24 +27,24 @@ from sqlalchemy.orm import Session
 
 from ..models.complaint import Complaint
 
-_PHONES = "report_shared_phones"  # session.info: phone numbers added or changed
+_PHONES = "report_shared_phones"  # session.info: blind indexes of phone numbers added or changed
 CHUNK = 500
 LOCK_SPACE = 1  # first key of the advisory locks per phone number (the kept months' are yyyymm)
 
 
 def _shared(phones=None):
-    """The numbers (of ``phones``, None: any) held by more than one complaint."""
-    query = (select(Complaint.complainant_phone).where(Complaint.complainant_phone.isnot(None))
-             .group_by(Complaint.complainant_phone).having(func.count() > 1))
+    """The numbers' blind indexes (of ``phones``, None: any) held by more than one complaint."""
+    query = (select(Complaint.phone_index).where(Complaint.phone_index.isnot(None))
+             .group_by(Complaint.phone_index).having(func.count() > 1))
     if phones is not None:
-        query = query.where(Complaint.complainant_phone.in_(phones))
+        query = query.where(Complaint.phone_index.in_(phones))
     return query
 
 
 def _mark(session, phones=None) -> int:
     statement = (
         update(Complaint)
-        .where(Complaint.phone_shared == false(), Complaint.complainant_phone.in_(_shared(phones)))
+        .where(Complaint.phone_shared == false(), Complaint.phone_index.in_(_shared(phones)))
         .values(phone_shared=true())
         .execution_options(synchronize_session=False)
     )
@@ -49,7 +52,7 @@ def _mark(session, phones=None) -> int:
 
 
 def mark(session, phones) -> int:
-    """Mark the cases of ``phones`` whose number more than one complaint holds."""
+    """Mark the cases of ``phones`` (blind indexes) whose number more than one complaint holds."""
     phones = sorted(set(phones))
     if session.get_bind().dialect.name == "postgresql":
         # Two transactions writing the same number must not each see only their own case: one
@@ -68,10 +71,10 @@ def mark_all(session) -> int:
 
 def _after_flush(session, flush_context) -> None:
     for item in chain(session.new, session.dirty):
-        if not isinstance(item, Complaint) or item.complainant_phone is None:
+        if not isinstance(item, Complaint) or item.phone_index is None:
             continue
-        if item in session.new or inspect(item).attrs.complainant_phone.history.has_changes():
-            session.info.setdefault(_PHONES, set()).add(item.complainant_phone)
+        if item in session.new or inspect(item).attrs.phone_index.history.has_changes():
+            session.info.setdefault(_PHONES, set()).add(item.phone_index)
 
 
 def _before_commit(session) -> None:

@@ -60,7 +60,7 @@ def _repeat_complainants(conditions):
     """Complainants (same phone number) with more than one complaint in the period: how many, and
     how many complaints they made. Grouped from the cases whose number another case shares
     (``reports/repeats.py``). The numbers themselves never leave the database."""
-    phone = Complaint.complainant_phone
+    phone = Complaint.phone_index  # the number's blind index (issue 24): the same caller
     repeats = (
         select(phone.label("phone"), func.count().label("n"))
         .where(*conditions, Complaint.phone_shared == true(), phone.isnot(None))

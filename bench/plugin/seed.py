@@ -35,7 +35,12 @@ services and compares the rows field by field):
 - due dates and windows: the same ``app.domain.calendar`` functions on the same work calendar
   (``services.calendar.load_calendar``); appeal bodies, the appeal notice and the re-ruling body:
   ``appeal_body``, ``appeal_notice`` and ``reruling_body`` themselves, once per deciding unit;
-- PostgreSQL's id sequences: moved past the ids assigned here, as the serial columns would have.
+- PostgreSQL's id sequences: moved past the ids assigned here, as the serial columns would have;
+- the complainant's identity (issue 24): encrypted under the current key exactly as the model's
+  column type writes it (``crypto.IdentityCipher.seal``, in the generating process, so it overlaps
+  the writing), with the blind indexes of the phone number and the name beside it
+  (``Complaint.phone_index`` / ``name_index``, the same functions); plain text when
+  ``IDENTITY_ENCRYPTION`` is off, as the application would write it.
 
 The bench organisation (``build_bench_tree``) and an empty work calendar
 (``services.calendar.import_from_package``) are set up first when missing.
@@ -70,8 +75,10 @@ from flask_babel import force_locale
 from sqlalchemy import JSON, Boolean, Date, DateTime, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from app.crypto import cipher, normal_name
 from app.extensions import db
 from app.models import OrgUnit, Staff
+from app.models.identity import EncryptedIdentity
 from app.models.calendar import CalendarYear
 from app.models.classification import JrtCode
 from app.models.complaint import Complaint, ComplaintEvent, ComplaintTotal, NumberCounter
@@ -624,9 +631,11 @@ class Generator:
 
     def __init__(self, org: Org, deadlines: Deadlines, now: datetime, rng: random.Random,
                  notices: Dict[str, str], counters: Dict[str, int], reruling_window: int, last_ruling_id: int,
-                 codes: Optional["JrtSuggestions"] = None):
+                 codes: Optional["JrtSuggestions"] = None, identity=None):
         self.org = org
         self.codes = codes
+        # The blind indexes' key (issue 24): the application's cipher, taken along into a forked generator.
+        self.identity = identity if identity is not None else cipher()
         self.next_ruling_id = last_ruling_id
         self.deadlines = deadlines
         self.now = now
@@ -744,6 +753,9 @@ class Generator:
             # registration's JR/T 0169 suggestion, unconfirmed (no classify step in the bench data)
             jrt_confirmed=False, **(self.codes(channel, category, received.date()) if self.codes else {}),
         )
+        # The blind indexes, as the model's write listeners set them (the phone is in its normal form).
+        row["phone_index"] = self.identity.blind_index("phone", row["complainant_phone"])
+        row["name_index"] = self.identity.blind_index("name", normal_name(row["complainant_name"]))
         try:
             case.emit(created, "register", registrar.name, s.REGISTERED, payload={
                 "channel": channel, "branch_id": branch.id, "category": category,
@@ -1139,7 +1151,7 @@ def appeal_notices(org: "Org") -> Dict[Tuple[int, bool], str]:
 class _Table:
     """One table as the bulk load writes it: column order and per-column value conversion."""
 
-    def __init__(self, model_table, dialect):
+    def __init__(self, model_table, dialect, identity=None):
         self.name = model_table.name
         self.columns = [c.name for c in model_table.columns]
         sqlite = dialect.name == "sqlite"
@@ -1147,7 +1159,10 @@ class _Table:
         self.insert_sql = str(insert(model_table).compile(dialect=dialect)) if sqlite else None
         self.converters = []
         for c in model_table.columns:
-            if isinstance(c.type, JSON):
+            if isinstance(c.type, EncryptedIdentity):
+                # Issue 24: encrypted as the column type writes it, in the generating process.
+                self.converters.append(lambda value, field=c.name, seal=(identity or cipher()).seal: seal(field, value))
+            elif isinstance(c.type, JSON) or isinstance(getattr(c.type, "impl_instance", None), JSON):
                 # Serialised here, the way SQLAlchemy's JSON type does; None stays SQL NULL (as an
                 # unset ORM attribute), not the JSON literal null.
                 self.converters.append(json.dumps)
@@ -1467,7 +1482,7 @@ def seed(n: int, seed: int = 1, batch_size: int = DEFAULT_BATCH_SIZE, now: Optio
                           JrtSuggestions(db.session.execute(select(JrtCode)).scalars().all()))
     last_event_id = _max_id(ComplaintEvent)
     engine = db.engine
-    tables = {t.name: _Table(t, engine.dialect) for t in (
+    tables = {t.name: _Table(t, engine.dialect, cipher()) for t in (
         Complaint.__table__, ComplaintEvent.__table__, Ruling.__table__, RulingStaff.__table__,
         RulingMember.__table__)}
     producer = _Producer(generator, tables, first_id, n, batch_size, last_event_id)

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from .helpers import ARTIFACTS, DEMO_PASSWORD, ROOT
+from tests.servers import new_identity_keys
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -135,6 +136,7 @@ def live_server(tmp_path_factory):
         DATABASE_URL=f"sqlite:///{folder / 'e2e.db'}",
         UPLOAD_DIR=str(folder / "attachments"),
         SECRET_KEY=secrets.token_hex(32),
+        IDENTITY_KEYS=new_identity_keys(),  # issue 24: a keyring of the run's own
         HTTPS="0",
         # Every scenario logs in anew from the same address: keep the limit, raise it.
         AUTH_RATE_LIMIT="200 per 1 minute",

@@ -99,3 +99,21 @@ def test_to_do_search_remind_and_two_server_targets(bench):
     assert verdicts["load province: zero errors"] == "PASS"
     assert verdicts["load province, two app servers: zero errors"] == "FAIL"
     assert verdicts["load county, two app servers: zero errors"] == "PASS"
+
+
+def test_encryption_targets_compare_each_page_with_its_plain_text_twin(bench):
+    """Issue 24: the list and case pages with the identity encrypted within 1.2× of the same
+    pages over the plain-text twin; registration reported without a target."""
+    def item(median, errors=0):
+        return {"median_ms": median, "p95_ms": median, "errors": errors}
+
+    result = {"complaints": 1_000_000, "items": {
+        "list_encrypted": item(36.0), "list_plain": item(31.0), "case_encrypted": item(50.0),
+        "case_plain": item(40.0), "register_encrypted": item(30.0), "register_plain": item(20.0)}}
+    rows = {row[0]: row[1:] for row in bench.targets(result, None)}
+    assert rows["complaint list with identity encrypted ≤ 1.2× in plain text (target at 1M)"] == ("1.16× (36.0 / 31.0 ms)", "PASS")
+    assert rows["case page with identity encrypted ≤ 1.2× in plain text (target at 1M)"] == ("1.25× (50.0 / 40.0 ms)", "FAIL")
+    assert rows["POST /api/v1/complaint/ (register) with identity encrypted ÷ in plain text (no target)"] == (
+        "1.50× (30.0 / 20.0 ms)", "—")
+    assert {key for key, _ in bench.ITEMS} >= {"list_encrypted", "list_plain", "case_encrypted", "case_plain",
+                                               "register_encrypted", "register_plain"}

@@ -20,14 +20,16 @@ import pytest
 import config
 from app import create_app
 from config import TestConfig
+from tests.servers import new_identity_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "secret_key.py"
 
 
 def _config(**settings):
-    """TestConfig without its key, plus ``settings``."""
-    return type("KeyConfig", (TestConfig,), {"SECRET_KEY": None, **settings})
+    """TestConfig without its key, plus ``settings`` (and identity keys of its own: production
+    refuses the test keyring, issue 24)."""
+    return type("KeyConfig", (TestConfig,), {"SECRET_KEY": None, "IDENTITY_KEYS": new_identity_keys(), **settings})
 
 
 @pytest.fixture
@@ -169,7 +171,8 @@ def test_make_creates_the_key_before_it_starts_the_application(target):
 @pytest.mark.slow
 def test_flask_refuses_to_start_without_a_key_and_starts_with_the_generated_one(tmp_path):
     path = tmp_path / "instance" / "secret_key"
-    env = _env(SECRET_KEY_FILE=str(path), DATABASE_URL=f"sqlite:///{tmp_path / 'app.db'}")
+    env = _env(SECRET_KEY_FILE=str(path), DATABASE_URL=f"sqlite:///{tmp_path / 'app.db'}",
+               IDENTITY_KEYS=new_identity_keys())
     flask = [sys.executable, "-m", "flask", "--app", "run", "routes"]
     refused = subprocess.run(flask, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert refused.returncode != 0

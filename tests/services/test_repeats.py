@@ -25,16 +25,17 @@ def marked():
 
 
 def truly_shared():
-    """Every case whose number another case holds, counted from all cases."""
-    shared = (select(Complaint.complainant_phone).where(Complaint.complainant_phone.isnot(None))
-              .group_by(Complaint.complainant_phone).having(func.count() > 1))
-    return {cid for cid, in db.session.execute(select(Complaint.id).where(Complaint.complainant_phone.in_(shared)))}
+    """Every case whose number another case holds, counted from all cases (by the number's blind
+    index: the numbers themselves are stored encrypted, issue 24)."""
+    shared = (select(Complaint.phone_index).where(Complaint.phone_index.isnot(None))
+              .group_by(Complaint.phone_index).having(func.count() > 1))
+    return {cid for cid, in db.session.execute(select(Complaint.id).where(Complaint.phone_index.in_(shared)))}
 
 
 def grouped_from_every_case(user, args):
     """The repeat complainants of the period, grouped from every case (no mark)."""
     period = parse_period(user, args, TODAY)
-    phone = Complaint.complainant_phone
+    phone = Complaint.phone_index
     groups = (select(phone, func.count().label("n")).where(*figures.base_conditions(user, period), phone.isnot(None))
               .group_by(phone).having(func.count() > 1).subquery())
     people, complaints = db.session.execute(

@@ -1,7 +1,7 @@
 """Layers only point down (docs/architecture.md): every import inside ``app/`` — at module level
 or inside a function — goes to a lower layer or stays within its own package.
 
-    0  domain · errors · ids · clock · extensions · i18n · input_checks · fab_filters · fab_messages
+    0  domain · errors · ids · clock · extensions · crypto · i18n · input_checks · fab_filters · fab_messages
     1  models
     2  security
     3  services
@@ -21,7 +21,7 @@ import pytest
 APP = Path(__file__).resolve().parents[2] / "app"
 
 LAYERS = {
-    "domain": 0, "errors": 0, "ids": 0, "clock": 0, "extensions": 0, "i18n": 0, "input_checks": 0,
+    "domain": 0, "errors": 0, "ids": 0, "clock": 0, "extensions": 0, "crypto": 0, "i18n": 0, "input_checks": 0,
     "fab_filters": 0, "fab_messages": 0,
     "models": 1,
     "security": 2,
@@ -33,7 +33,7 @@ LAYERS = {
     "": 8,
 }
 # Bottom modules that may import each other (the order among them is by file, not by layer).
-BOTTOM_ORDER = ["domain", "clock", "ids", "errors", "extensions", "i18n", "input_checks", "fab_messages",
+BOTTOM_ORDER = ["domain", "clock", "ids", "errors", "extensions", "crypto", "i18n", "input_checks", "fab_messages",
                 "fab_filters"]
 
 

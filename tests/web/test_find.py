@@ -19,7 +19,9 @@ from tests.conftest import count_queries, csrf_token
 LIST = "/complaints/list/"
 BOX = "_flt_0_number"
 PHONE = "_flt_0_complainant_phone"
-NAME_IS, NAME_STARTS = "_flt_0_complainant_name", "_flt_1_complainant_name"
+NAME_IS = "_flt_0_complainant_name"
+# Issue 24: names are found whole (their blind index); the filter "starts with" is gone.
+NAME_STARTS = "_flt_1_complainant_name"
 TEXT = "_flt_0_facts"
 SAME, REPEATS = "_flt_0_phone_shared", "_flt_1_phone_shared"
 CEILING = 12
@@ -105,9 +107,12 @@ def test_the_box_finds_words_in_facts_request_and_reply(client, users, login, ca
 
 def test_the_box_finds_a_name_for_identity_roles(client, users, login, calls):
     login("discipline")
-    assert shown(client.get(LIST, query_string={BOX: "李"}).get_data(as_text=True), calls) == ["c5"]
+    assert shown(client.get(LIST, query_string={BOX: "李四"}).get_data(as_text=True), calls) == ["c5"]
     assert shown(client.get(LIST, query_string={BOX: "张三丰"}).get_data(as_text=True), calls) == ["c1", "c2", "c3", "c4"]
-    assert shown(client.get(LIST, query_string={BOX: "三丰"}).get_data(as_text=True), calls) == []  # exact or prefix
+    # Whole names only (issue 24, blind index): spaces inside do not matter, a part finds nothing.
+    assert shown(client.get(LIST, query_string={BOX: " 张 三丰 "}).get_data(as_text=True), calls) == ["c1", "c2", "c3", "c4"]
+    assert shown(client.get(LIST, query_string={BOX: "李"}).get_data(as_text=True), calls) == []
+    assert shown(client.get(LIST, query_string={BOX: "三丰"}).get_data(as_text=True), calls) == []
 
 
 # --- FAB's filters on identity ------------------------------------------------------------------
@@ -118,14 +123,24 @@ def test_phone_and_name_filters_for_identity_roles(client, users, login, calls, 
     login(username)
     assert shown(client.get(LIST, query_string={PHONE: "138-0013-8000"}).get_data(as_text=True), calls) == expected
     assert shown(client.get(LIST, query_string={NAME_IS: "张三丰"}).get_data(as_text=True), calls) == expected
-    assert shown(client.get(LIST, query_string={NAME_STARTS: "张"}).get_data(as_text=True), calls) == expected
     assert shown(client.get(LIST, query_string={NAME_IS: "张"}).get_data(as_text=True), calls) == []
+
+
+def test_the_filter_menu_offers_names_whole_only(client, users, login, calls):
+    """Issue 24: no "starts with" for names (a prefix index would give the surnames away)."""
+    login("discipline")
+    html = client.get(LIST).get_data(as_text=True)
+    filters = re.search(r"new AdminFilters\((.*?)\);", html, re.S).group(1)
+    assert "complainant_name" in filters
+    response = client.get(LIST, query_string={NAME_STARTS: "张"})
+    assert response.status_code in (200, 400)
+    assert calls["c1"].number not in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("username", MASKED_ROLES)
 def test_identity_filters_are_refused_in_chinese_for_masked_roles(client, users, login, calls, username):
     login(username)
-    for argument in (PHONE, NAME_IS, NAME_STARTS):
+    for argument in (PHONE, NAME_IS):
         response = client.get(LIST, query_string={argument: "138"})
         assert response.status_code == 400
         html = response.get_data(as_text=True)
@@ -225,7 +240,7 @@ def test_unusable_search_values_are_refused_in_chinese(client, users, login, cal
 def test_odd_terms_never_fail(client, users, login, calls):
     login("discipline")
     for term in ODD:
-        for argument in (BOX, PHONE, NAME_STARTS, TEXT, "_flt_1_number"):
+        for argument in (BOX, PHONE, NAME_IS, TEXT, "_flt_1_number"):
             assert client.get(LIST, query_string={argument: term}).status_code == 200, (argument, term)
 
 
@@ -251,7 +266,7 @@ SEARCH_PAGES = [
     ("counter", f"{LIST}?{PHONE}=13800138000"),
     ("discipline", f"{LIST}?{BOX}=0002"),
     ("committee", f"{LIST}?{BOX}=%E5%8F%AB%E5%8F%B7"),
-    ("branchhead", f"{LIST}?{NAME_STARTS}=%E5%BC%A0"),
+    ("branchhead", f"{LIST}?{NAME_IS}=%E5%BC%A0%E4%B8%89%E4%B8%B0"),
     ("leader", f"{LIST}?{REPEATS}=2026-12-01..2026-12-31"),
     ("branchhead", f"{LIST}?{SAME}=1"),
 ]
