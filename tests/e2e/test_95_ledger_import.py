@@ -26,9 +26,19 @@ def _upload(page, name):
     submit(page, page.locator("#ledger-upload button[type=submit]"))
 
 
+def _quarter_total(page, quarter):
+    """The number of complaints of ``quarter`` in the quarterly regulatory report (dimension A's total)."""
+    page.goto(f"/reports/regulatory?quarter={quarter}")
+    settle(page)
+    expect(page.locator("body")).not_to_contain_text("系统内部错误")
+    return int(page.locator('#dimension-A tr[data-code="total"] .num').inner_text())
+
+
 def test_discipline_office_imports_the_example_ledger(login):
     page = login("demo_discipline")
     OUT.mkdir(parents=True, exist_ok=True)
+    # The report of the first quarter of 2025 before the import (the ledger has four cases in it).
+    before = _quarter_total(page, "2025-Q1")
     page.locator(".navbar a.dropdown-toggle", has_text="投诉管理").click()
     with page.expect_navigation():
         page.locator(".navbar .dropdown-menu a", has_text="导入投诉台账").click()
@@ -61,3 +71,10 @@ def test_discipline_office_imports_the_example_ledger(login):
     settle(page)
     expect(page.locator("body")).to_contain_text("导入自投诉登记台账 ledger-example.xlsx,工作表“2025-2026年”第 3 行")
     expect(page.locator("body")).not_to_contain_text("系统内部错误")
+
+    # The quarterly regulatory report counts the imported cases under the codes registration suggested
+    # (营业现场; unconfirmed until a handler confirms them).
+    assert _quarter_total(page, "2025-Q1") == before + 4
+    expect(page.locator("#regulatory-notes")).to_contain_text("尚未确认")
+    expect(page.locator('#dimension-A tr[data-code="A0101"]')).to_contain_text("营业现场")
+    page.screenshot(path=str(OUT / "56-ledger-quarterly-report.png"), full_page=True)

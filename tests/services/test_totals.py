@@ -1,4 +1,6 @@
 """The kept complaint total (issue 9: the unfiltered list counts no table)."""
+import re
+
 import pytest
 from sqlalchemy import delete, func, select
 
@@ -43,7 +45,9 @@ def test_unfiltered_list_of_a_role_that_sees_everything_counts_no_table(client, 
     client.get("/complaints/list/")
     with count_queries() as q:
         assert client.get("/complaints/list/").status_code == 200
-    counted = [s for s in q.statements if "count(" in s.lower() and "complaint" in s.lower()]
+    # a count read from the complaint table (the header's unread notifications, counted over the
+    # notification table, are not the list's)
+    counted = [s for s in q.statements if "count(" in s.lower() and re.search(r"\bFROM complaint\b", s, re.I)]
     assert counted == []
     assert any("complaint_total" in s for s in q.statements)
     # a filter counts the matching rows as usual
