@@ -507,10 +507,13 @@ def test_a_branch_ledger_without_a_branch_column(demo, office):
 # --- malformed files -------------------------------------------------------------------------------------
 
 def _zip(members):
+    """A zip archive of ``members``, the same bytes on every call (a fixed time on each member): the
+    parameters are collected by every xdist worker and must be equal."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
-            archive.writestr(name, data)
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), data,
+                             compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
@@ -529,7 +532,7 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize("content, fragment", MALFORMED)
+@pytest.mark.parametrize("content, fragment", MALFORMED, ids=[f"{n}-{fragment}" for n, (_, fragment) in enumerate(MALFORMED)])
 def test_malformed_files_are_refused_in_one_message(app, content, fragment):
     with pytest.raises(LedgerFileError) as refused:
         read_ledger("upload.xlsx", content)
