@@ -63,7 +63,7 @@ TEST_WORKERS ?= 2
 # (installed from Debian when missing, as root), the shared rate-limit store of the two-server
 # tests (issue 22); stopped and removed afterwards.
 test: catalogs test-install
-	PYTHON=$(PYTHON) scripts/redis-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS)
+	PYTHON=$(PYTHON) scripts/redis-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) --durations=20
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
@@ -112,14 +112,26 @@ screenshots:
 
 .PHONY: e2e e2e-browser screenshots
 
-# The whole suite on PostgreSQL: scripts/pg-throwaway.sh starts a throwaway server (initdb into
+# The suite on PostgreSQL: scripts/pg-throwaway.sh starts a throwaway server (initdb into
 # a temporary directory, 127.0.0.1 on a free port, run as `postgres` when root), runs pytest with
 # TEST_DATABASE_URL pointing at it (and a throwaway Redis, as for make test), then stops and removes the server. Installs the Debian
 # postgresql package when the server binaries are missing (as root). TEST_WORKERS pytest-xdist
 # processes share the machine's cores (each with its own template and databases); 0 = serial.
+# PG_TESTS: what runs there — by default every test whose outcome can depend on the database: the
+# services, the API, operations (migrations, backups, concurrency, two servers), the generated API
+# requests, and the pages that build their own SQL (lists, search, scope plans, statement counts,
+# to-do, reports, notifications, ledger, custom roles). Form rendering, templates and the pure unit
+# tests run on SQLite only (make test). The whole suite: make test-postgres PG_TESTS=tests
+PG_TESTS ?= tests/api tests/services tests/ops tests/fuzz/test_api_schemathesis.py \
+	tests/fuzz/test_no_500_regressions.py tests/fuzz/test_openapi.py tests/fuzz/test_tool_findings.py \
+	tests/test_cli_and_migrations.py tests/web/test_find.py tests/web/test_list_scope_plans.py \
+	tests/web/test_statement_counts.py tests/web/test_todo_pages.py tests/web/test_no_leaks.py \
+	tests/web/test_same_caller.py tests/web/test_regulatory_report.py tests/web/test_dashboard.py \
+	tests/web/test_custom_roles.py tests/web/test_permission_matrix.py tests/web/test_ledger_pages.py \
+	tests/web/test_notification_pages.py tests/web/test_duplicate_pages.py tests/web/test_rulings_list.py
 test-postgres: catalogs test-install
 	@start=$$(date +%s); rc=0; \
-	PYTHON=$(PYTHON) scripts/pg-throwaway.sh scripts/redis-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) || rc=$$?; \
+	PYTHON=$(PYTHON) scripts/pg-throwaway.sh scripts/redis-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) --durations=20 $(PG_TESTS) || rc=$$?; \
 	echo "make test-postgres: $$(( $$(date +%s) - start )) s (exit $$rc)"; exit $$rc
 
 .PHONY: test-postgres

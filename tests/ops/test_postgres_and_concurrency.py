@@ -183,16 +183,23 @@ def test_two_writers_giving_cases_one_number_both_mark_them(app, users, org, mak
             paused.set()
             go.wait(10)
 
+    def commit_in_app(session):
+        """A thread of the application commits in its context (the identity's cipher is the app's)."""
+        def run():
+            with app.app_context():
+                session.commit()
+        return run
+
     event.listen(Session, "before_commit", pause)
     writer_a, writer_b = Session(db.engine), Session(db.engine)
     try:
         writer_a.info["pause"] = True
         writer_a.get(Complaint, first).complainant_phone = "13999999999"
-        thread_a = threading.Thread(target=writer_a.commit)
+        thread_a = threading.Thread(target=commit_in_app(writer_a))
         thread_a.start()
         assert paused.wait(10)  # A counted its own case only, and holds the number's lock
         writer_b.get(Complaint, second).complainant_phone = "13999999999"
-        thread_b = threading.Thread(target=writer_b.commit)
+        thread_b = threading.Thread(target=commit_in_app(writer_b))
         thread_b.start()
         thread_b.join(1.0)
         assert thread_b.is_alive()  # B waits for A
