@@ -15,6 +15,8 @@ import secrets
 import sys
 from datetime import date
 
+from secret_key import write_private_file  # this directory: run as scripts/identity_keys.py
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT = os.path.join("instance", "identity_keys")
 
@@ -38,17 +40,7 @@ def keyring_text(today=None) -> str:
 
 def create_keyring_file(path: str) -> bool:
     """Write a new keyring to ``path`` (mode 0600) unless the file exists; True if written."""
-    directory = os.path.dirname(path)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        os.fchmod(handle.fileno(), 0o600)
-        handle.write(keyring_text())
-    return True
+    return write_private_file(path, keyring_text())
 
 
 def main() -> int:

@@ -24,6 +24,12 @@ def key_file_path(environ=os.environ) -> str:
 
 def create_key_file(path: str) -> bool:
     """Write a new random key to ``path`` (mode 0600) unless the file exists; True if written."""
+    return write_private_file(path, secrets.token_hex(32) + "\n")
+
+
+def write_private_file(path: str, text: str) -> bool:
+    """Write ``text`` to a new file ``path`` (mode 0600, its directory made) unless the file exists;
+    True if written. A secret is never overwritten (also used by scripts/identity_keys.py)."""
     directory = os.path.dirname(path)
     if directory:
         os.makedirs(directory, exist_ok=True)
@@ -33,7 +39,7 @@ def create_key_file(path: str) -> bool:
         return False
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         os.fchmod(handle.fileno(), 0o600)
-        handle.write(secrets.token_hex(32) + "\n")
+        handle.write(text)
     return True
 
 
