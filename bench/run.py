@@ -594,7 +594,9 @@ class Database:
                 return None
 
             def __call__(self, i, context):
-                with engine.connect() as connection:
+                # The page's rows hold the complainant identity, opened with the application's
+                # keyring (issue 24): its context is pushed outside the timed part.
+                with app.app_context(), engine.connect() as connection:
                     started = time.perf_counter()
                     connection.execute(count).scalar()
                     middle = time.perf_counter()

@@ -69,7 +69,9 @@ from .security_api import (
     quiet_refusals,
 )
 from .request_cache import request_cache
-from .sessions import EPOCH_CLAIM, EPOCH_SESSION_KEY, current_epoch, end_all_sessions, ensure_epoch, epoch_matches
+from ..models.auth import SessionEpoch
+from .sessions import (EPOCH_CLAIM, EPOCH_SESSION_KEY, current_epoch, end_all_sessions, ensure_epoch, epoch_matches,
+                       remember_epoch)
 
 log = logging.getLogger(__name__)
 
@@ -366,17 +368,24 @@ class ComplaintSecurityManager(SecurityManager):
     def get_user_by_id(self, pk):
         """The user with their roles, groups and staff record in one statement (FAB lazy-loads
         roles and groups on every request's first permission check, and the scope rule reads the
-        staff record: three more statements per page)."""
+        staff record: three more statements per page); the user's session epoch comes with them
+        (the request's session check: one more)."""
         pk = row_id(pk)  # FAB passes form and URL values as text
         if pk is None:
             return None
         model = self.user_model
         query = (
-            select(model)
+            select(model, SessionEpoch.epoch)
+            .outerjoin(SessionEpoch, SessionEpoch.user_id == model.id)
             .where(model.id == pk)
             .options(joinedload(model.roles), joinedload(model.groups), joinedload(model.staff_records))
         )
-        return self.session.execute(query).unique().scalar_one_or_none()
+        row = self.session.execute(query).unique().one_or_none()
+        if row is None:
+            return None
+        user, epoch = row
+        remember_epoch(user.id, epoch)
+        return user
 
     def load_user(self, pk):
         """Session user: active, and the cookie carries the user's current epoch; else logged out.

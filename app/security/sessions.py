@@ -45,6 +45,12 @@ def current_epoch(user_id: int) -> Optional[str]:
     return memo[user_id]
 
 
+def remember_epoch(user_id: int, epoch: Optional[str]) -> None:
+    """Note the user's current epoch, read with the user (``SecurityManager.get_user_by_id``),
+    so that the request's check needs no statement of its own."""
+    _memo()[user_id] = epoch
+
+
 def epoch_matches(presented, current) -> bool:
     """True only when a cookie or token presents the user's current epoch.
 
