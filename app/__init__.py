@@ -96,9 +96,10 @@ def create_app(config=None) -> Flask:
     from .services.committee import present_names
 
     app.jinja_env.globals["ruling_members"] = present_names  # who sat on a ruling (issue 21)
-    from .data.notifications import current_header
+    from .data.notifications import HEADER_COUNT_CAP, current_header
 
     app.jinja_env.globals["notification_header"] = current_header  # the header's bell (issue 23)
+    app.jinja_env.globals["notification_count_cap"] = HEADER_COUNT_CAP
     from .security import password_change
 
     password_change.init_app(app)

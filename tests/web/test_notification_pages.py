@@ -3,6 +3,7 @@ case — only while the user may still see it), mark all read; one's own only; m
 import re
 from datetime import datetime
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -43,6 +44,28 @@ def test_the_bell_counts_unread_and_lists_the_latest(client, users, login, make_
     client.post("/logout/", data={"csrf_token": csrf_token(client, "/todo/")})
     login("branchhead")
     assert _badge(client.get("/todo/").get_data(as_text=True)) is None
+
+
+def _unread_for(user, complaint, how_many):
+    db.session.add_all([Notification(recipient_id=user.id, kind="assigned", complaint_id=complaint.id, created_at=NOW)
+                        for _ in range(how_many)])
+    db.session.commit()
+
+
+@pytest.mark.parametrize("unread, badge, said", [
+    (99, "99", "通知:99 条未读"),
+    (100, "99+", "通知:超过 99 条未读"),
+    (250, "99+", "通知:超过 99 条未读"),
+])
+def test_the_bell_stops_counting_at_the_cap(client, users, login, make_complaint, unread, badge, said):
+    """The header's count stops at HEADER_COUNT_CAP (99+): a user with thousands of unread
+    reminders pays no more per page; 我的通知 still gives the exact figures."""
+    complaint = make_complaint(users[r.COUNTER_STAFF])
+    _unread_for(users[r.COUNTER_STAFF], complaint, unread)
+    login("counter")
+    html = client.get("/todo/").get_data(as_text=True)
+    assert _badge(html) == badge and said in html
+    assert f"未读 {unread} 条" in client.get("/notifications/").get_data(as_text=True)
 
 
 def test_the_list_shows_number_kind_branch_and_the_masked_name(client, users, login, make_complaint):
