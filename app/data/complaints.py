@@ -254,12 +254,7 @@ class Work:
     # nothing of the order and let PostgreSQL read the index in it. Its planner takes ``x IS NULL``
     # for no equality (``followed_up_at IS NULL``), so without them it sorted every match: a
     # parallel scan of the table for the office's follow-ups at 1M.
-    closed_leading: Callable = None  # () -> columns
-
-    def _order(self, stream, order):
-        if stream == CLOSED and self.closed_leading is not None:
-            return (*[column.desc() for column in self.closed_leading()], *order)
-        return order
+    closed_leading: Callable = lambda: ()  # () -> columns
 
     @property
     def statuses(self):
@@ -275,7 +270,7 @@ class Work:
         part; on SQLite (``one_status_each``: by default, whether the session's database is
         SQLite) an open stream as one part per open status the work's transitions start from,
         each through the index the work names. On PostgreSQL an open stream with a deadline is
-        split so only where the work names an index (…, status, due_date), which then gives the
+        split only where the work names an index (…, status, due_date), which then gives the
         stream's order (measured at 1M: the statuses together walked the due-date index of every
         case, 74–160 ms, against under 1 ms a status; a work without such an index, the ruled
         staff's re-ruling, walked it per status instead of reading its few cases); the other
@@ -291,7 +286,8 @@ class Work:
             index = self.indexes.get(stream)
             if stream == CLOSED:
                 if s.CLOSED in self.statuses:
-                    found.append((where & condition(), self._order(stream, order()), index))
+                    leading = tuple(column.desc() for column in self.closed_leading())
+                    found.append((where & condition(), leading + order(), index))
             elif one_status_each or (stream == DATED and index is not None):
                 found.extend((where & (Complaint.status == status) & condition(), order(), index)
                              for status in opened)

@@ -35,7 +35,6 @@ def test_every_index_a_part_is_read_by_exists_and_leads_with_its_equalities():
             assert stream in STREAMS
 
 
-
 TODAY = date(2026, 12, 1)
 
 
@@ -74,4 +73,3 @@ def test_a_follow_up_part_orders_by_its_fixed_columns_first():
         assert named == index
         assert [str(term) for term in order] == ["complaint.status DESC", "complaint.followed_up_at DESC",
                                                  "complaint.closed_at DESC", "complaint.id DESC"]
-

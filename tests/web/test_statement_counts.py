@@ -2,8 +2,8 @@
 
 The list pages and the case page stay within 12 statements (the case page however much the case
 carries, the header's notification bell included); every other page issues the same number of
-statements whatever the number of complaints (no statement per row). Counts are taken warm (the second request), from a cold
-session, as a production request would run them.
+statements whatever the number of complaints (no statement per row). Counts are taken warm (the
+second request), from a cold session, as a production request would run them.
 """
 from datetime import datetime
 
