@@ -9,8 +9,11 @@ from dataclasses import dataclass
 from typing import FrozenSet, Optional
 
 
-from sqlalchemy import String, and_, false, or_, select, true, union_all
+from sqlalchemy import Boolean, String, and_, any_, false, func, or_, select, true, union_all
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from ..extensions import db
 from ..models import OrgUnit, Staff
@@ -298,8 +301,35 @@ def complaint_clause(user, complaint_model, ordered_scan=False):
 
 
 def clauses_for_ruled_staff(complaint_model, staff_id):
-    """Complaints whose ruling holds ``staff_id`` responsible."""
-    return complaint_model.id.in_(ruled_staff_ids(staff_id))
+    """Complaints whose ruling holds ``staff_id`` responsible (a handful per person)."""
+    return _AmongFew(complaint_model.id, ruled_staff_ids(staff_id).scalar_subquery())
+
+
+class _AmongFew(ColumnElement):
+    """SQL: ``column`` is one of the few values ``subquery`` gives. ``IN (…)`` in general; on
+    PostgreSQL ``= ANY(ARRAY(…))``: the values are read once (an InitPlan, here from
+    ``ruling_staff``'s staff index) and the rows fetched by them. As ``IN (…)`` its planner
+    estimated the other conditions of a branch head's re-ruling to-do (open, ruled) as the smaller
+    side and scanned every open ruled case for a semi join: 95–177 ms at 1M, 1.2 ms this way."""
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True  # a comparison: no "= 1" where booleans are integers (SQLite)
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),
+                           ("subquery", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column, subquery):
+        self.column, self.subquery = column, subquery
+
+
+@compiles(_AmongFew)
+def _among_few(element, compiler, **kw):
+    return compiler.process(element.column.in_(element.subquery.element), **kw)
+
+
+@compiles(_AmongFew, "postgresql")
+def _among_few_postgresql(element, compiler, **kw):
+    return compiler.process(element.column == any_(func.array(element.subquery)), **kw)
 
 
 def case_id_clause(user, column):

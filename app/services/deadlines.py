@@ -7,7 +7,8 @@ and each actual change is written to the case timeline. Nothing is committed her
 from datetime import timedelta
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import Date, and_, case, exists, func, insert, or_, select, type_coerce, update
+from sqlalchemy import Date, and_, case, exists, func, insert, literal, or_, select, type_coerce, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..extensions import db
 from ..models.complaint import Complaint, ComplaintEvent
@@ -259,21 +260,21 @@ def remind(now=None, send_mail=True, batch=REMIND_CHUNK):
         inserted = _insert_reminders(
             [{"complaint_id": row.id, "day": today, "kind": kind, "created_at": now, "emailed": False}
              for row, kind, _due in chunk])
-        events = []
+        events, reminded = [], []
         for row, kind, due in chunk:
             if row.id not in inserted:
                 continue  # another run reminded it since we read it
             events.append(_reminder_event(row, kind, due, now, notes[due, kind]))
+            reminded.append(row.id)
             counts[kind] += 1
         if events:
             db.session.execute(insert(ComplaintEvent.__table__), events)
             # Issue 23: who must act hears of it in the page header (and by e-mail below): one
-            # INSERT … SELECT for the chunk (its cases are an id range: the candidates are by id).
+            # INSERT … SELECT for the chunk's reminded cases (ascending: the candidates are by id).
             if roles is None:
                 roles = notifications.Roles()
                 office_ids = notifications.office_user_ids(roles)
-            written = notifications.for_reminders(today, now, chunk[0][0].id, chunk[-1][0].id, roles, office_ids,
-                                                  returning=mailing)
+            written = notifications.for_reminders(today, now, reminded, roles, office_ids, returning=mailing)
             if mailing:
                 emails += written
                 written = len(written)
@@ -346,10 +347,25 @@ def _insert_reminders(rows):
     else:  # pragma: no cover - the application runs on SQLite and PostgreSQL only
         raise RuntimeError(f"remind: unsupported database {dialect}")
     table = Reminder.__table__
-    statement = (dialect_insert(table)
-                 .on_conflict_do_nothing(index_elements=[table.c.complaint_id, table.c.day])
+    if dialect == "postgresql":
+        statement, parameters = _insert_unnested(table, rows, dialect_insert), None
+    else:
+        statement, parameters = dialect_insert(table), rows
+    statement = (statement.on_conflict_do_nothing(index_elements=[table.c.complaint_id, table.c.day])
                  .returning(table.c.complaint_id))
-    return set(db.session.execute(statement, rows).scalars())
+    return set(db.session.execute(statement, parameters).scalars())
+
+
+def _insert_unnested(table, rows, make_insert):
+    """PostgreSQL: an INSERT of ``rows`` (dicts with the same keys) into ``table`` as one statement,
+    each column one array parameter (``INSERT … SELECT unnest(…), unnest(…)``). A row of parameters
+    each (RETURNING makes it 1,000-row statements) took 2.3 s for 19,700 reminders at 1M, this 0.9 s
+    (most of it the foreign key's check of each case). Not worth it for the events (an executemany
+    without RETURNING: psycopg pipelines it)."""
+    names = list(rows[0])
+    source = select(*[func.unnest(literal([row[name] for row in rows], ARRAY(table.c[name].type))).label(name)
+                      for name in names])
+    return make_insert(table).from_select(names, source)
 
 
 def _mark_emailed(today):

@@ -73,3 +73,24 @@ def test_a_follow_up_part_orders_by_its_fixed_columns_first():
         assert named == index
         assert [str(term) for term in order] == ["complaint.status DESC", "complaint.followed_up_at DESC",
                                                  "complaint.closed_at DESC", "complaint.id DESC"]
+
+
+def test_the_ruled_staffs_cases_are_read_from_their_rulings_on_postgresql():
+    """A staff member's ruled cases (the re-ruling to-do): on PostgreSQL ``= ANY(ARRAY(…))``, so the
+    few rulings drive the read (as ``IN (…)`` its planner scanned every open ruled case for a semi
+    join); elsewhere a plain ``IN`` (no ``= 1`` after it where booleans are integers)."""
+    from sqlalchemy import select
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from app.models.complaint import Complaint
+    from app.security.scope import clauses_for_ruled_staff
+
+    query = select(Complaint.id).where(clauses_for_ruled_staff(Complaint, 7), Complaint.id > 0)
+    on_postgresql = " ".join(str(query.compile(dialect=postgresql.dialect())).split())
+    on_sqlite = " ".join(str(query.compile(dialect=sqlite.dialect())).split())
+    assert "complaint.id = ANY (array((SELECT ruling_staff.complaint_id FROM ruling_staff WHERE" in on_postgresql
+    assert "WHERE complaint.id IN (SELECT ruling_staff.complaint_id FROM ruling_staff WHERE ruling_staff.staff_id = ?)" \
+        " AND complaint.id > ?" in on_sqlite
+    # one cached statement for every staff member: the id is a parameter
+    assert (clauses_for_ruled_staff(Complaint, 7)._generate_cache_key().key
+            == clauses_for_ruled_staff(Complaint, 8)._generate_cache_key().key)
