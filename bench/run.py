@@ -14,7 +14,8 @@ sequential requests after a warm-up (median, p95), a few concurrent client threa
 (requests/s) and the ``X-SQL-Statements`` header; the render floor (``/benchfloor/list/``: the
 list's first page in plain Flask + Jinja, bench/plugin/floor.py) beside the list pages and the
 stock view; the bare SQL of the list page in this process (the floor); the Excel export against
-a single-worker server (time, peak RSS of the worker); ``flask remind --no-mail`` (wall time).
+a single-worker server (time, peak RSS of the worker); ``flask --app jobs remind --no-mail`` (wall
+time: the scheduled jobs' application, as the timers run it).
 ``--load`` adds the locust scenario (bench/locustfile.py) for a county (30 users) and a province
 (300 users).
 
@@ -56,6 +57,8 @@ sys.path.insert(0, str(ROOT))  # the application's packages, for the floor and t
 BENCH_DIR = ROOT / "bench"
 VENV_BIN = ROOT / ".venv" / "bin"
 FLASK = [str(VENV_BIN / "flask"), "--app", "run"]
+# The scheduled jobs' application (jobs.py: no views), as docs/deploy.md's timers run it.
+FLASK_JOBS = [str(VENV_BIN / "flask"), "--app", "jobs"]
 GUNICORN = str(VENV_BIN / "gunicorn")
 LOCUST = str(VENV_BIN / "locust")
 PG_THROWAWAY = ROOT / "scripts" / "pg-throwaway.sh"
@@ -1041,9 +1044,9 @@ def measure_export(env, database: Database, args, workdir: Path) -> dict:
 def measure_remind(env, database: Database, workdir: Path) -> dict:
     open_cases = database.open_cases()
     # What any `flask` command costs before it does anything: the application's start-up.
-    startup = run_command([*FLASK, "routes"], env, workdir / "startup.log")
+    startup = run_command([*FLASK_JOBS, "routes"], env, workdir / "startup.log")
     log(f"  remind --no-mail over {open_cases} open cases")
-    usage = run_command([*FLASK, "remind", "--no-mail"], env, workdir / "remind.log")
+    usage = run_command([*FLASK_JOBS, "remind", "--no-mail"], env, workdir / "remind.log")
     output = (workdir / "remind.log").read_text(errors="replace").strip().splitlines()
     counts = {}
     for line in reversed(output):
@@ -1348,7 +1351,7 @@ def size_table(result: dict) -> str:
         lines.append(f"Excel export: {export['error']}")
     remind = result.get("remind")
     if remind and "seconds" in remind:
-        label = f"flask remind --no-mail ({remind['open_cases']:,} open cases)"
+        label = f"flask --app jobs remind --no-mail ({remind['open_cases']:,} open cases)"
         lines.append(f"{label:<62} {fmt(remind['seconds'] * 1000):>10}   peak RSS {fmt(remind['peak_rss_mb'])} MB")
     elif remind:
         lines.append(f"flask remind: {remind.get('error')}")
@@ -1537,8 +1540,8 @@ def write_report(directory: Path, report: Path) -> None:
             "- Export: `/reports/export` of the last full month and of the twelve months ending with it, as "
             "DisciplineOffice, against a single-worker gunicorn; peak RSS is the worker's `VmHWM` "
             "(reset before each kind of export).",
-            "- `flask remind --no-mail`: wall time (the whole command, the application's start-up included) and "
-            "peak RSS.",
+            "- `flask --app jobs remind --no-mail` (the scheduled jobs' application, `jobs.py`, as docs/deploy.md's "
+            "timer runs it): wall time (the whole command, the application's start-up included) and peak RSS.",
             "- Load (`--load`): locust's county and province profiles against the measured server, then the same "
             "profiles spread over two gunicorn instances (own ports, half the workers each, `APP_SERVERS=2`) "
             "over the one database and the one Redis; each simulated user is given one of the two in turn, "
@@ -1610,7 +1613,7 @@ def write_report(directory: Path, report: Path) -> None:
                 counts = ", ".join(f"{k}={v}" for k, v in remind["counts"].items())
                 out += ["", f"`flask remind --no-mail` over {remind['open_cases']:,} open cases: "
                             f"{remind['seconds']:.2f} s (of which about {remind.get('startup_seconds', 0):.1f} s is "
-                            f"the application's start-up, as for any `flask` command), peak RSS "
+                            f"the jobs application's start-up, `flask --app jobs routes`), peak RSS "
                             f"{fmt(remind['peak_rss_mb'])} MB ({counts})."]
             for profile, load in loads(result):
                 if "error" in load:

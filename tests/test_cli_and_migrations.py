@@ -14,7 +14,7 @@ from app.security.sync import UnknownPermission, sync_roles
 from config import TestConfig
 
 
-def _file_app(database_url, **extra):
+def _file_app(database_url, views=True, **extra):
     """An app over a new, empty database of the suite's backend (SQLite file or PostgreSQL)."""
 
     class FileConfig(TestConfig):
@@ -22,7 +22,7 @@ def _file_app(database_url, **extra):
 
     for key, value in extra.items():
         setattr(FileConfig, key, value)
-    return create_app(FileConfig)
+    return create_app(FileConfig, views=views)
 
 
 def test_start_up_creates_nothing(empty_database):
@@ -127,3 +127,43 @@ def test_database_enforces_foreign_keys(app):
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_the_jobs_application_runs_the_timers_commands_and_nothing_else(empty_database):
+    """``flask --app jobs``: the application without views (half the start-up) runs ``remind`` the
+    same as the full one, offers no command that reads the views (role sync, deploy) and refuses
+    FAB's commands that would remove the permissions of every view it does not have."""
+    import datetime as dt
+
+    import click
+
+    from app.models.reminder import Reminder
+
+    app = _file_app(empty_database)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["deploy"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    jobs = _file_app(empty_database, views=False)
+    paths = {rule.rule for rule in jobs.url_map.iter_rules()}
+    assert not any(path.startswith(("/complaints", "/api/v1/complaints", "/users", "/login")) for path in paths), paths
+    jobs_runner = jobs.test_cli_runner()
+    for command in (["deploy"], ["sync-roles"], ["seed-demo"], ["restore", "x.db"]):
+        result = jobs_runner.invoke(args=command)
+        assert result.exit_code == 2 and "No such command" in result.output, (command, result.output)
+    with jobs.app_context():
+        permissions = db.session.query(jobs.appbuilder.sm.permissionview_model).count()
+        # what `flask --app jobs fab security-cleanup | security-converge` call
+        for command in (jobs.appbuilder.security_cleanup, jobs.appbuilder.security_converge):
+            with pytest.raises(click.ClickException, match="--app run"):
+                command()
+    result = jobs_runner.invoke(args=["remind", "--no-mail"])
+    assert result.exit_code == 0, result.output
+    counts = dict(part.split("=") for part in result.output.split())
+    with jobs.app_context():
+        assert db.session.query(jobs.appbuilder.sm.permissionview_model).count() == permissions
+        today = db.session.query(Reminder).filter(Reminder.day >= dt.date.today() - dt.timedelta(days=1)).all()
+        kinds = ("due_soon", "overdue", "appeal_due_soon", "appeal_overdue")
+        assert sum(int(counts[kind]) for kind in kinds) == len(today) > 0
+    # the full application's remind finds them done: once per case per day, whichever app ran it
+    again = runner.invoke(args=["remind", "--no-mail"])
+    assert again.exit_code == 0 and "overdue=0 " in again.output, again.output

@@ -23,6 +23,12 @@ def register(app) -> None:
     # seed-bench belongs to the bench plugin, registered by it in bench mode only (load_bench_plugin).
 
 
+def register_jobs(app) -> None:
+    """The scheduled jobs' commands, on the application without views (``jobs.py``)."""
+    app.cli.add_command(remind_command)
+    app.cli.add_command(cli_ops.backup_command)
+
+
 def _sync():
     from ..security.sync import UnknownPermission, sync_roles
 

@@ -200,6 +200,14 @@ class SecurityApi(FabSecurityApi):
         return self.response(200, message=gettext("You have logged out."))
 
 
+def _refuse_without_views(command):
+    """The scheduled jobs' application (``jobs.py``) registers no views: FAB's commands that remove
+    the permissions of views they do not find would remove nearly all of them there."""
+    if not current_app.config.get("FAB_ADD_SECURITY_VIEWS", True):
+        raise click.ClickException(f"`flask fab {command}` needs the application's views: run it with "
+                                   "`flask --app run`, not `--app jobs`")
+
+
 class ComplaintSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager with this application's controls."""
 
@@ -238,8 +246,18 @@ class ComplaintSecurityManager(SecurityManager):
         """FAB's blueprint-wide limit is replaced by the per-endpoint limits below."""
         return False
 
+    def security_cleanup(self, baseviews, menus):
+        _refuse_without_views("security-cleanup")
+        return super().security_cleanup(baseviews, menus)
+
+    def security_converge(self, baseviews, menus, dry=False):
+        _refuse_without_views("security-converge")
+        return super().security_converge(baseviews, menus, dry)
+
     def register_views(self):
         super().register_views()
+        if not current_app.config.get("FAB_ADD_SECURITY_VIEWS", True):
+            return  # the scheduled jobs' application (create_app(views=False)): no login page to limit
         # FAB's raw role editing stays, for experts, under its own name (roles by capability: web/roles.py).
         from flask_babel import lazy_gettext
 
