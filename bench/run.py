@@ -1055,7 +1055,8 @@ def measure_remind(env, database: Database, workdir: Path) -> dict:
             counts = {key: int(value) for key, value in pairs.items()}
             break
     return {"open_cases": open_cases, "seconds": usage["seconds"], "peak_rss_mb": usage["peak_rss_mb"],
-            "counts": counts, "startup_seconds": startup["seconds"]}
+            "counts": counts, "startup_seconds": startup["seconds"],
+            "command": "flask --app jobs remind --no-mail"}
 
 
 def run_load(servers, database: Database, args, workdir: Path, size: int, tag: str = "") -> dict:
@@ -1351,7 +1352,7 @@ def size_table(result: dict) -> str:
         lines.append(f"Excel export: {export['error']}")
     remind = result.get("remind")
     if remind and "seconds" in remind:
-        label = f"flask --app jobs remind --no-mail ({remind['open_cases']:,} open cases)"
+        label = f"{remind.get('command', 'flask --app run remind --no-mail')} ({remind['open_cases']:,} open cases)"
         lines.append(f"{label:<62} {fmt(remind['seconds'] * 1000):>10}   peak RSS {fmt(remind['peak_rss_mb'])} MB")
     elif remind:
         lines.append(f"flask remind: {remind.get('error')}")
@@ -1540,8 +1541,9 @@ def write_report(directory: Path, report: Path) -> None:
             "- Export: `/reports/export` of the last full month and of the twelve months ending with it, as "
             "DisciplineOffice, against a single-worker gunicorn; peak RSS is the worker's `VmHWM` "
             "(reset before each kind of export).",
-            "- `flask --app jobs remind --no-mail` (the scheduled jobs' application, `jobs.py`, as docs/deploy.md's "
-            "timer runs it): wall time (the whole command, the application's start-up included) and peak RSS.",
+            "- `flask remind --no-mail`: wall time (the whole command, the application's start-up included) and "
+            "peak RSS. Since session 8 on the scheduled jobs' application (`flask --app jobs`, `jobs.py`, as "
+            "docs/deploy.md's timer runs it), before on `--app run`: each figure names its command.",
             "- Load (`--load`): locust's county and province profiles against the measured server, then the same "
             "profiles spread over two gunicorn instances (own ports, half the workers each, `APP_SERVERS=2`) "
             "over the one database and the one Redis; each simulated user is given one of the two in turn, "
@@ -1611,9 +1613,11 @@ def write_report(directory: Path, report: Path) -> None:
                 out += ["", f"`flask remind`: not measured ({remind['error']})."]
             elif remind:
                 counts = ", ".join(f"{k}={v}" for k, v in remind["counts"].items())
-                out += ["", f"`flask remind --no-mail` over {remind['open_cases']:,} open cases: "
+                # Runs before session 8 ran `flask --app run remind` and recorded no command.
+                command = remind.get("command", "flask --app run remind --no-mail")
+                out += ["", f"`{command}` over {remind['open_cases']:,} open cases: "
                             f"{remind['seconds']:.2f} s (of which about {remind.get('startup_seconds', 0):.1f} s is "
-                            f"the jobs application's start-up, `flask --app jobs routes`), peak RSS "
+                            f"the application's start-up, `{command.replace('remind --no-mail', 'routes')}`), peak RSS "
                             f"{fmt(remind['peak_rss_mb'])} MB ({counts})."]
             for profile, load in loads(result):
                 if "error" in load:
