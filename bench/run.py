@@ -59,6 +59,7 @@ VENV_BIN = ROOT / ".venv" / "bin"
 FLASK = [str(VENV_BIN / "flask"), "--app", "run"]
 # The scheduled jobs' application (jobs.py: no views), as docs/deploy.md's timers run it.
 FLASK_JOBS = [str(VENV_BIN / "flask"), "--app", "jobs"]
+REMIND_COMMAND = "flask --app jobs remind --no-mail"  # as a result records it
 GUNICORN = str(VENV_BIN / "gunicorn")
 LOCUST = str(VENV_BIN / "locust")
 PG_THROWAWAY = ROOT / "scripts" / "pg-throwaway.sh"
@@ -1056,7 +1057,13 @@ def measure_remind(env, database: Database, workdir: Path) -> dict:
             break
     return {"open_cases": open_cases, "seconds": usage["seconds"], "peak_rss_mb": usage["peak_rss_mb"],
             "counts": counts, "startup_seconds": startup["seconds"],
-            "command": "flask --app jobs remind --no-mail"}
+            "command": REMIND_COMMAND}
+
+
+def remind_command(remind: dict) -> str:
+    """The command a result's remind figure measured: runs before session 8 ran `flask --app run
+    remind` and recorded none."""
+    return remind.get("command", "flask --app run remind --no-mail")
 
 
 def run_load(servers, database: Database, args, workdir: Path, size: int, tag: str = "") -> dict:
@@ -1352,7 +1359,7 @@ def size_table(result: dict) -> str:
         lines.append(f"Excel export: {export['error']}")
     remind = result.get("remind")
     if remind and "seconds" in remind:
-        label = f"{remind.get('command', 'flask --app run remind --no-mail')} ({remind['open_cases']:,} open cases)"
+        label = f"{remind_command(remind)} ({remind['open_cases']:,} open cases)"
         lines.append(f"{label:<62} {fmt(remind['seconds'] * 1000):>10}   peak RSS {fmt(remind['peak_rss_mb'])} MB")
     elif remind:
         lines.append(f"flask remind: {remind.get('error')}")
@@ -1613,8 +1620,7 @@ def write_report(directory: Path, report: Path) -> None:
                 out += ["", f"`flask remind`: not measured ({remind['error']})."]
             elif remind:
                 counts = ", ".join(f"{k}={v}" for k, v in remind["counts"].items())
-                # Runs before session 8 ran `flask --app run remind` and recorded no command.
-                command = remind.get("command", "flask --app run remind --no-mail")
+                command = remind_command(remind)
                 out += ["", f"`{command}` over {remind['open_cases']:,} open cases: "
                             f"{remind['seconds']:.2f} s (of which about {remind.get('startup_seconds', 0):.1f} s is "
                             f"the application's start-up, `{command.replace('remind --no-mail', 'routes')}`), peak RSS "

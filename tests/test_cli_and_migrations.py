@@ -130,7 +130,7 @@ def test_database_enforces_foreign_keys(app):
 
 
 def test_the_jobs_application_runs_the_timers_commands_and_nothing_else(empty_database):
-    """``flask --app jobs``: the application without views (half the start-up) runs ``remind`` the
+    """``flask --app jobs``: the application without views (a shorter start-up) runs ``remind`` the
     same as the full one, offers no command that reads the views (role sync, deploy) and refuses
     FAB's commands that would remove the permissions of every view it does not have."""
     import datetime as dt

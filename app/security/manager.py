@@ -200,10 +200,16 @@ class SecurityApi(FabSecurityApi):
         return self.response(200, message=gettext("You have logged out."))
 
 
+def _without_views() -> bool:
+    """Whether this is the scheduled jobs' application (``jobs.py``, ``create_app(views=False)``),
+    which registers no views."""
+    return not current_app.config.get("FAB_ADD_SECURITY_VIEWS", True)
+
+
 def _refuse_without_views(command):
-    """The scheduled jobs' application (``jobs.py``) registers no views: FAB's commands that remove
-    the permissions of views they do not find would remove nearly all of them there."""
-    if not current_app.config.get("FAB_ADD_SECURITY_VIEWS", True):
+    """FAB's commands that remove the permissions of views they do not find would remove nearly all
+    of them on the scheduled jobs' application."""
+    if _without_views():
         raise click.ClickException(f"`flask fab {command}` needs the application's views: run it with "
                                    "`flask --app run`, not `--app jobs`")
 
@@ -256,8 +262,8 @@ class ComplaintSecurityManager(SecurityManager):
 
     def register_views(self):
         super().register_views()
-        if not current_app.config.get("FAB_ADD_SECURITY_VIEWS", True):
-            return  # the scheduled jobs' application (create_app(views=False)): no login page to limit
+        if _without_views():
+            return  # no login page to limit
         # FAB's raw role editing stays, for experts, under its own name (roles by capability: web/roles.py).
         from flask_babel import lazy_gettext
 

@@ -260,12 +260,11 @@ def remind(now=None, send_mail=True, batch=REMIND_CHUNK):
         inserted = _insert_reminders(
             [{"complaint_id": row.id, "day": today, "kind": kind, "created_at": now, "emailed": False}
              for row, kind, _due in chunk])
-        events, reminded = [], []
+        events = []
         for row, kind, due in chunk:
             if row.id not in inserted:
                 continue  # another run reminded it since we read it
             events.append(_reminder_event(row, kind, due, now, notes[due, kind]))
-            reminded.append(row.id)
             counts[kind] += 1
         if events:
             db.session.execute(insert(ComplaintEvent.__table__), events)
@@ -274,6 +273,7 @@ def remind(now=None, send_mail=True, batch=REMIND_CHUNK):
             if roles is None:
                 roles = notifications.Roles()
                 office_ids = notifications.office_user_ids(roles)
+            reminded = [event["complaint_id"] for event in events]
             written = notifications.for_reminders(today, now, reminded, roles, office_ids, returning=mailing)
             if mailing:
                 emails += written

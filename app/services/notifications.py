@@ -311,14 +311,18 @@ def for_reminders(today, now, reminded, roles, office_ids, returning=False):
     CONFLICT DO NOTHING (another run, another server). Returns how many were written, or with
     ``returning`` their ids (for the e-mail)."""
     table = Notification.__table__
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Its planner takes today's reminders, just written, for a row or two (the table's
-        # statistics predate them): read by ``day`` it scanned the union's result once per
-        # reminder (0.5–1.5 s a chunk of 5,000 at 1M), or every reminder of the day once per
-        # notification. So the cases are named, as one array parameter, and each kind is read
-        # from its case's own reminders (the one written at ``now``), not by the day.
-        chunk = Complaint.id == any_(literal(list(reminded), ARRAY(Integer)))
-        found = _reminder_recipients(chunk, today, roles, office_ids)
+    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
+    # PostgreSQL's planner takes today's reminders, just written, for a row or two (the table's
+    # statistics predate them): read by ``day`` it scanned the union's result once per reminder
+    # (0.5–1.5 s a chunk of 5,000 at 1M), or every reminder of the day once per notification. So
+    # there the cases are named, as one array parameter, and each kind is read from its case's own
+    # reminders (the one written at ``now``), not by the day. SQLite takes the chunk as an id range
+    # (the candidates are read by id) joined to the reminders written at ``now`` (its planner reads
+    # them by (case, day)); naming the ids was slower there.
+    chunk = (Complaint.id == any_(literal(list(reminded), ARRAY(Integer))) if on_postgresql
+             else and_(Complaint.id >= reminded[0], Complaint.id <= reminded[-1]))
+    found = _reminder_recipients(chunk, today, roles, office_ids)
+    if on_postgresql:
         kind = (select(Reminder.kind)
                 .where(Reminder.complaint_id == found.c.complaint_id, Reminder.created_at == now)
                 .scalar_subquery())
@@ -326,10 +330,6 @@ def for_reminders(today, now, reminded, roles, office_ids, returning=False):
                        literal(now, DateTime()), literal(today, Date()))
                 .select_from(found).join(Complaint, Complaint.id == found.c.complaint_id))
     else:
-        # SQLite: the chunk as an id range (the candidates are read by id), the reminders written at
-        # ``now`` joined (its planner reads them by (case, day)); naming the ids was slower here.
-        chunk = and_(Complaint.id >= reminded[0], Complaint.id <= reminded[-1])
-        found = _reminder_recipients(chunk, today, roles, office_ids)
         rows = (select(found.c.user_id, found.c.complaint_id, Reminder.kind, case_due(),
                        literal(now, DateTime()), literal(today, Date()))
                 .select_from(found)
