@@ -9,11 +9,13 @@ while the previous test runs) and dropped afterwards (also in the background).
 import itertools
 import os
 import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.extensions import csrf, db
@@ -70,6 +72,20 @@ class PostgresServer:
         with self._admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
+    def rename(self, name: str, new_name: str) -> None:
+        """Rename a database, ending any session still connected to it first."""
+        with self._admin.connect() as connection:
+            for attempt in range(50):
+                connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                        "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+                try:
+                    connection.execute(text(f'ALTER DATABASE "{name}" RENAME TO "{new_name}"'))
+                    return
+                except OperationalError:  # a terminated session had not gone yet
+                    if attempt == 49:
+                        raise
+                    time.sleep(0.02)
+
     def dispose(self) -> None:
         self._admin.dispose()
 
@@ -86,6 +102,7 @@ class Template:
         # thread while a test runs, so a test waits for neither.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="template") if server else None
         self._next = None
+        self._shared = None
 
     @property
     def postgres(self) -> bool:
@@ -105,8 +122,24 @@ class Template:
         self.server.create(name, template=self.name)
         return name
 
+    def shared_app(self) -> "SharedApp":
+        """The test process's application of the default configuration (built on first use)."""
+        if self._shared is None:
+            self._shared = SharedApp(self)
+        return self._shared
+
+    def _take_copy(self) -> str:
+        """The name of a new copy of the template (made in advance), and start the next one."""
+        if self._next is None:
+            self._next = self._worker.submit(self._create_copy)
+        name = self._next.result()
+        self._next = self._worker.submit(self._create_copy)
+        return name
+
     def close(self) -> None:
         """Drop the template and any copy made in advance (end of the session)."""
+        if self._shared is not None:
+            self._shared.close()
         if not self.postgres:
             return
         if self._next is not None:
@@ -124,10 +157,7 @@ class Template:
         (for tests that need several connections: threads, live servers, subprocesses).
         """
         if self.postgres:
-            if self._next is None:
-                self._next = self._worker.submit(self._create_copy)
-            name = self._next.result()
-            self._next = self._worker.submit(self._create_copy)
+            name = self._take_copy()
             try:
                 yield self.server.url_for(name)
             finally:
@@ -142,6 +172,99 @@ class Template:
                 source.close()
                 target.close()
             yield "sqlite:///" + path
+
+
+class SharedApp:
+    """One application of ``TestConfig`` per test process, over a fresh database per test.
+
+    Creating an application (routes, views, security manager) was most of a test's set-up; the
+    application's own state is small and known, and is put back after every test:
+
+    - the database: SQLite's in-memory database is refilled from the template (the online backup
+      API replaces every page); on PostgreSQL the application's database name is fixed and a new
+      copy of the template is renamed to it before each test, the used one renamed away and dropped
+      in the background;
+    - ``app.config`` (tests set upload folders, limits, floors), the security manager's attributes
+      (tests give it a clock) and the identity cipher's, as they were after ``create_app``;
+    - Flask's "first request handled" flag, so a test may still add hooks before its first request.
+
+    Everything else the application keeps lives in the database or in the request (``request_cache``).
+    """
+
+    def __init__(self, template: "Template"):
+        self.template = template
+        self.url = None
+        if template.postgres:
+            self.name = template.server.new_name("app")
+            self.url = template.server.url_for(self.name)
+            template.server.rename(template._take_copy(), self.name)
+        self.app = create_app(_with_url(TestConfig, self.url) if self.url else TestConfig)
+        self.config = _copied(dict(self.app.config))
+        self.manager = _copied(vars(self.app.appbuilder.sm))
+        self.cipher = _copied(vars(cipher_of(self.app)))
+        self._used = 0
+        self._fresh = True  # PostgreSQL: the first test gets the database renamed in above
+
+    @contextmanager
+    def serve(self):
+        application = self.app
+        with application.app_context():
+            self._new_database()
+            try:
+                yield application
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+                self._restore()
+
+    def _new_database(self) -> None:
+        if self.template.postgres and self._fresh:
+            self._fresh = False
+        elif self.template.postgres:
+            server = self.template.server
+            used = f"{self.name}_old{self._used}"
+            self._used += 1
+            server.rename(self.name, used)
+            self.template._worker.submit(server.drop, used)
+            server.rename(self.template._take_copy(), self.name)
+        else:
+            copy_sqlite_into(self.template.path, db.engine)
+
+    def _restore(self) -> None:
+        application = self.app
+        application.config.clear()
+        application.config.update(_copied(self.config))
+        _put_back(application.appbuilder.sm, _copied(self.manager))
+        _put_back(cipher_of(application), _copied(self.cipher))
+        application._got_first_request = False
+
+    def close(self) -> None:
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        release(self.app)
+        if self.template.postgres:
+            self.template.server.drop(self.name)
+
+
+def _copied(mapping: dict) -> dict:
+    """A copy of ``mapping`` whose list, dict and set values are copies too (one level)."""
+    return {key: (type(value)(value) if isinstance(value, (list, dict, set)) else value)
+            for key, value in mapping.items()}
+
+
+def _put_back(obj, attributes: dict) -> None:
+    """Give ``obj`` exactly the attributes it had (added ones removed, changed ones restored)."""
+    current = vars(obj)
+    for name in [name for name in current if name not in attributes]:
+        del current[name]
+    current.update(attributes)
+
+
+def cipher_of(application):
+    from app.crypto import cipher
+
+    return cipher(application)
 
 
 @contextmanager
@@ -254,8 +377,17 @@ def app_from_template(template: Template, config=TestConfig):
 
     SQLite: ``config``'s in-memory database filled from the template file. PostgreSQL: a new
     database created from the template, dropped afterwards.
+
+    The default configuration (``TestConfig`` itself) is served by one application per test
+    process (``SharedApp``): building an application registers some 240 routes and every view,
+    which was most of a test's set-up. Each test still gets a fresh database, configuration,
+    security manager and keyring state; ``TEST_FRESH_APP=1`` builds a new application per test
+    instead (to rule the sharing out when a test misbehaves).
     """
-    if template.postgres:
+    if config is TestConfig and not os.environ.get("TEST_FRESH_APP"):
+        with template.shared_app().serve() as application:
+            yield application
+    elif template.postgres:
         with template.clone_url() as url, app_for_url(url, config) as application:
             yield application
     else:

@@ -72,11 +72,11 @@ def test_no_list_filter_or_api_query_answers_500_to_an_impossible_value(app, cli
     for view in views:
         is_api = hasattr(view, "resource_name")
         for column in view.search_columns:
-            for operation in range(6):
+            for operation in _operations(view, column, is_api):
                 for bad in (str(2**40), "abc", "2026-13-45"):
                     if is_api:
                         url = f"/api/v1/{view.resource_name}/"
-                        query = f"(filters:!((col:{column},opr:{_api_operation(view, column, operation)},value:'{bad}')))"
+                        query = f"(filters:!((col:{column},opr:{operation},value:'{bad}')))"
                         kwargs = {"headers": headers, "query_string": {"q": query}}
                     else:
                         url = view.route_base + "/list/"
@@ -98,9 +98,14 @@ def _status(client, url, **kwargs):
         return 500
 
 
-def _api_operation(view, column, index):
-    filters = view.datamodel.get_filters(view.search_columns)._search_filters.get(column, [])
-    return filters[index % len(filters)].arg_name if filters else "eq"
+def _operations(view, column, is_api, most=6):
+    """The filter operations to try on ``column``: its first ``most`` (by API name, or by index on
+    the page), and on the page one index past them, which the page refuses — each once (an index
+    past the column's filters used to be tried several times over, as the same request)."""
+    filters = view.datamodel.get_filters(view.search_columns)._search_filters.get(column, [])[:most]
+    if is_api:
+        return [operation.arg_name for operation in filters] or ["eq"]
+    return range(len(filters) + 1)
 
 
 def test_an_impossible_filter_value_is_a_translated_400(client, users, api, login):
