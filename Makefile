@@ -58,12 +58,17 @@ run: identity-keys seed
 # pytest-xdist processes for make test and make test-postgres (the CI machine has 2 cores; a serial
 # run takes about four times as long); 0 = serial.
 TEST_WORKERS ?= 2
+# worksteal: a worker that runs out of tests takes some of the other's (the few long sweeps otherwise
+# leave one worker idle at the end).
+XDIST = -n $(TEST_WORKERS) $(if $(filter 0,$(TEST_WORKERS)),,--dist worksteal)
 
 # The suite runs under scripts/redis-throwaway.sh: a Redis of its own on a free loopback port
 # (installed from Debian when missing, as root), the shared rate-limit store of the two-server
 # tests (issue 22); stopped and removed afterwards.
 test: catalogs test-install
-	PYTHON=$(PYTHON) scripts/redis-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) --durations=20
+	@start=$$(date +%s); rc=0; \
+	PYTHON=$(PYTHON) scripts/redis-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider $(XDIST) --durations=20 || rc=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s (exit $$rc)"; exit $$rc
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
@@ -131,7 +136,7 @@ PG_TESTS ?= tests/api tests/services tests/ops tests/fuzz/test_api_schemathesis.
 	tests/web/test_notification_pages.py tests/web/test_duplicate_pages.py tests/web/test_rulings_list.py
 test-postgres: catalogs test-install
 	@start=$$(date +%s); rc=0; \
-	PYTHON=$(PYTHON) scripts/pg-throwaway.sh scripts/redis-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider -n $(TEST_WORKERS) --durations=20 $(PG_TESTS) || rc=$$?; \
+	PYTHON=$(PYTHON) scripts/pg-throwaway.sh scripts/redis-throwaway.sh $(VENV)/bin/pytest -p no:cacheprovider $(XDIST) --durations=20 $(PG_TESTS) || rc=$$?; \
 	echo "make test-postgres: $$(( $$(date +%s) - start )) s (exit $$rc)"; exit $$rc
 
 .PHONY: test-postgres
