@@ -6,7 +6,7 @@ from flask_appbuilder import AppBuilder
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .extensions import csrf, db, mail, migrate, render_sqlite_hints
+from .extensions import csrf, db, init_migrations, mail, render_sqlite_hints
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,11 @@ def create_app(config=None, views=True) -> Flask:
 
     ``views=False``: the application of the scheduled jobs (``jobs.py``: ``flask --app jobs
     remind``, ``backup``): the same configuration, database, keys, models, session listeners and
-    security manager, without a page or an API to serve — a timer's command starts in about four
-    fifths of the time (4.37 → 3.49 s, medians on one machine; importing Flask-AppBuilder itself is
-    most of what is left). Only commands that need no view are registered on it (``cli.register_jobs``);
-    role and permission sync, which reads the registered views, is not one of them.
+    security manager, without a page or an API to serve, ``/health`` or the migration tools (Flask-Migrate,
+    Alembic) — a timer's command starts in about four fifths of the time (4.37 → 3.49 s, medians on one
+    machine, before the migration tools were left out; importing Flask-AppBuilder itself is most of what
+    is left). Only commands that need no view are registered on it (``cli.register_jobs``); role and
+    permission sync, which reads the registered views, and ``flask db`` are not among them.
     """
     from config import Config
 
@@ -82,7 +83,8 @@ def create_app(config=None, views=True) -> Flask:
     with app.app_context():
         db.init_app(app)
         render_sqlite_hints(db.engine)
-        migrate.init_app(app, db, directory=_migrations_dir(), render_as_batch=True, compare_type=True)
+        if views:
+            init_migrations(app, _migrations_dir())
         from . import models  # noqa: F401  (register mappers before AppBuilder)
 
         appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", False))
@@ -122,10 +124,13 @@ def create_app(config=None, views=True) -> Flask:
     from .security import password_change
 
     password_change.init_app(app)
-    from .ops import health, observability
+    from .ops import observability
 
-    health.init_app(app)
     observability.init_app(app)
+    if views:
+        from .ops import health
+
+        health.init_app(app)  # /health, for the load balancer: served by the web application only
 
     from . import cli
 

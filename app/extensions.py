@@ -5,17 +5,23 @@ instance reused by a second app silently skips registering views.
 """
 from flask_appbuilder import Model
 from flask_mailman import Mail
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 
 # One metadata for FAB's tables and ours, so Alembic and create_all see everything.
 db = SQLAlchemy(metadata=Model.metadata)
-migrate = Migrate()
 csrf = CSRFProtect()
 # E-mail (issue 23): sent only when MAIL_SERVER is set (services/mail.py).
 mail = Mail()
+
+
+def init_migrations(app, directory: str) -> None:
+    """Flask-Migrate (``flask db …``) on ``app``. Imported here, not at the top: Flask-Migrate brings
+    Alembic and Mako (a quarter of a second), which the scheduled jobs' application never needs."""
+    from flask_migrate import Migrate
+
+    Migrate(app, db, directory=directory, render_as_batch=True, compare_type=True)
 
 
 class SQLiteHintCompiler(SQLiteCompiler):

@@ -145,9 +145,10 @@ def test_the_jobs_application_runs_the_timers_commands_and_nothing_else(empty_da
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     jobs = _file_app(empty_database, views=False)
     paths = {rule.rule for rule in jobs.url_map.iter_rules()}
-    assert not any(path.startswith(("/complaints", "/api/v1/complaints", "/users", "/login")) for path in paths), paths
+    assert not any(path.startswith(("/complaints", "/api/v1/complaints", "/users", "/login", "/health")) for path in paths), paths
+    assert "/health" in {rule.rule for rule in app.url_map.iter_rules()} and "db" in app.cli.commands
     jobs_runner = jobs.test_cli_runner()
-    for command in (["deploy"], ["sync-roles"], ["seed-demo"], ["restore", "x.db"]):
+    for command in (["deploy"], ["sync-roles"], ["seed-demo"], ["restore", "x.db"], ["db", "current"]):
         result = jobs_runner.invoke(args=command)
         assert result.exit_code == 2 and "No such command" in result.output, (command, result.output)
     with jobs.app_context():
@@ -167,3 +168,20 @@ def test_the_jobs_application_runs_the_timers_commands_and_nothing_else(empty_da
     # the full application's remind finds them done: once per case per day, whichever app ran it
     again = runner.invoke(args=["remind", "--no-mail"])
     assert again.exit_code == 0 and "overdue=0 " in again.output, again.output
+
+
+def test_the_jobs_application_starts_without_the_migration_tools(tmp_path):
+    """``jobs.py`` imports neither Flask-Migrate nor Alembic (nor Mako, which Alembic brings): a quarter
+    of a second of every timer's start-up that only ``flask db`` and ``deploy`` (``run.py``) need."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, SECRET_KEY="k" * 64, IDENTITY_KEYS=TestConfig.IDENTITY_KEYS,
+               DATABASE_URL=f"sqlite:///{tmp_path / 'jobs.db'}", PRODUCTION="0")
+    env.pop("IDENTITY_KEYS_FILE", None)
+    probe = "import sys, jobs; print(sorted(m for m in ('alembic', 'flask_migrate', 'mako') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
