@@ -17,6 +17,7 @@ from app.models import OrgUnit, Staff
 from app.security import roles as r
 from app.security.sync import sync_roles
 from config import TestConfig
+from tests import databases
 from tests.databases import app_from_template, build_template, drop_template, empty_database_url
 
 PASSWORD = "Test@12345"
@@ -40,6 +41,16 @@ def app(template_db):
     PostgreSQL database created from the template (dropped after the test)."""
     with app_from_template(template_db) as application:
         yield application
+
+
+@pytest.fixture
+def built_once(request, template_db):
+    """``built_once(name, build, factory=None)``: the cases a module's tests share, built once per test
+    process and copied into each test's database (``tests/databases.py: built_once``)."""
+    def run(name, build, factory=None):
+        return databases.built_once(template_db, (request.module.__name__, name), build, factory)
+
+    return run
 
 
 @pytest.fixture

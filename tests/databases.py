@@ -72,14 +72,22 @@ class PostgresServer:
         with self._admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
+    def copy(self, name: str, new_name: str) -> None:
+        """A new database ``new_name`` with ``name``'s content (its sessions ended first)."""
+        self._alone_on(name, f'CREATE DATABASE "{new_name}" TEMPLATE "{name}"')
+
     def rename(self, name: str, new_name: str) -> None:
         """Rename a database, ending any session still connected to it first."""
+        self._alone_on(name, f'ALTER DATABASE "{name}" RENAME TO "{new_name}"')
+
+    def _alone_on(self, name: str, statement: str) -> None:
+        """Run ``statement``, which needs no other session on database ``name``, ending those first."""
         with self._admin.connect() as connection:
             for attempt in range(50):
                 connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                         "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
                 try:
-                    connection.execute(text(f'ALTER DATABASE "{name}" RENAME TO "{new_name}"'))
+                    connection.execute(text(statement))
                     return
                 except OperationalError:  # a terminated session had not gone yet
                     if attempt == 49:
@@ -204,6 +212,7 @@ class SharedApp:
         self.cipher = _copied(vars(cipher_of(self.app)))
         self._used = 0
         self._fresh = True  # PostgreSQL: the first test gets the database renamed in above
+        self._snapshots = []  # built_once's copies, removed at the end
 
     @contextmanager
     def serve(self):
@@ -221,14 +230,53 @@ class SharedApp:
         if self.template.postgres and self._fresh:
             self._fresh = False
         elif self.template.postgres:
-            server = self.template.server
-            used = f"{self.name}_old{self._used}"
-            self._used += 1
-            server.rename(self.name, used)
-            self.template._worker.submit(server.drop, used)
-            server.rename(self.template._take_copy(), self.name)
+            self._retire_database()
+            self.template.server.rename(self.template._take_copy(), self.name)
         else:
             copy_sqlite_into(self.template.path, db.engine)
+
+    def _retire_database(self) -> None:
+        """PostgreSQL: rename the application's database away (dropped in the background)."""
+        server = self.template.server
+        used = f"{self.name}_old{self._used}"
+        self._used += 1
+        server.rename(self.name, used)
+        self.template._worker.submit(server.drop, used)
+
+    def snapshot(self):
+        """A copy of the current database (everything committed): a SQLite connection to an in-memory
+        copy, or the name of a PostgreSQL database made from it."""
+        db.session.commit()
+        if self.template.postgres:
+            db.engine.dispose()
+            name = self.template.server.new_name("snap")
+            self.template.server.copy(self.name, name)
+            self._snapshots.append(name)
+            return name
+        copy = sqlite3.connect(":memory:", check_same_thread=False)
+        raw = db.engine.raw_connection()
+        try:
+            raw.driver_connection.backup(copy)
+        finally:
+            raw.close()
+        self._snapshots.append(copy)
+        return copy
+
+    def restore(self, snapshot) -> None:
+        """Replace the current database with ``snapshot``'s copy; the session's objects are expired
+        (read again from the copy when next used)."""
+        db.session.commit()
+        if self.template.postgres:
+            db.engine.dispose()
+            self._retire_database()
+            self.template.server.create(self.name, template=snapshot)
+        else:
+            raw = db.engine.raw_connection()
+            try:
+                snapshot.backup(raw.driver_connection)
+            finally:
+                raw.close()
+        db.session.expire_all()
 
     def _restore(self) -> None:
         application = self.app
@@ -243,8 +291,92 @@ class SharedApp:
             db.session.remove()
             db.engine.dispose()
         release(self.app)
+        for snapshot in self._snapshots:
+            if self.template.postgres:
+                self.template.server.drop(snapshot)
+            else:
+                snapshot.close()
         if self.template.postgres:
             self.template.server.drop(self.name)
+
+
+_BUILT = {}
+
+
+def built_once(template: "Template", key, build, factory=None):
+    """What ``build()`` writes, built by the first test of this process that asks for ``key`` on the
+    same database state, and copied into the database of every later one instead of built again.
+
+    The state before ``build`` is part of the key (each table's row count and highest id), so a test
+    whose fixtures wrote anything else builds its own; ``build`` must otherwise depend only on that
+    state (explicit times, not the wall clock, for anything a test compares). Returns ``build``'s value,
+    its ORM objects read again from the copy; ``factory``'s counter (default names and codes) is put
+    where the build left it. Tests on an application of their own (another configuration,
+    ``TEST_FRESH_APP``) simply build.
+    """
+    from flask import current_app
+
+    shared = template._shared
+    if shared is None or current_app._get_current_object() is not shared.app:
+        return build()
+    full_key = (key, _fingerprint())
+    entry = _BUILT.get(full_key)
+    if entry is None:
+        value = build()
+        db.session.commit()
+        references = _references(value)
+        _BUILT[full_key] = (shared.snapshot(), references, getattr(factory, "_n", None), _fingerprint())
+        return value
+    snapshot, references, counter, after = entry
+    shared.restore(snapshot)
+    assert _fingerprint() == after, "the copy is not the state the build left"
+    if factory is not None:
+        factory._n = counter
+    return _objects(references)
+
+
+def _fingerprint() -> tuple:
+    """Each table's row count and highest id (one statement)."""
+    from sqlalchemy import func, select
+
+    columns = []
+    for table in db.metadata.sorted_tables:
+        columns.append(select(func.count()).select_from(table).scalar_subquery())
+        if "id" in table.c:
+            columns.append(select(func.max(table.c.id)).scalar_subquery())
+    return tuple(db.session.execute(select(*columns)).one())
+
+
+def _references(value):
+    """``value`` with every ORM object replaced by (its class, its primary key)."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import NoInspectionAvailable
+    from sqlalchemy.orm import InstanceState
+
+    if isinstance(value, dict):
+        return {key: _references(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_references(item) for item in value)
+    try:
+        state = inspect(value)
+    except NoInspectionAvailable:
+        return value
+    return _Row(type(value), state.identity) if isinstance(state, InstanceState) else value
+
+
+def _objects(value):
+    if isinstance(value, dict):
+        return {key: _objects(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_objects(item) for item in value)
+    if isinstance(value, _Row):
+        return db.session.get(value.model, value.identity)
+    return value
+
+
+class _Row:
+    def __init__(self, model, identity):
+        self.model, self.identity = model, identity
 
 
 def _copied(mapping: dict) -> dict:

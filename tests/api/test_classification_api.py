@@ -78,9 +78,9 @@ def test_the_code_table_is_listed(client, api, cases):
 # --- the quarterly report ------------------------------------------------------------------------------
 
 @pytest.fixture
-def quarter(app, users, factory, org, make_complaint, clock):
+def quarter(app, users, factory, org, make_complaint, clock, built_once):
     clock["now"] = rd.TODAY
-    return rd.build_quarter(users, factory, org, make_complaint)
+    return built_once("quarter", lambda: rd.build_quarter(users, factory, org, make_complaint), factory)
 
 
 @pytest.mark.parametrize("user, status, counted", [

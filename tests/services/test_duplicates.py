@@ -165,8 +165,8 @@ def test_a_marked_case_takes_no_other_step_and_a_stale_version_is_refused(app, c
 # --- the statistics count the matter once -------------------------------------------------------
 
 @pytest.fixture
-def report_cases(users, factory, org, make_complaint):
-    return rd.build(users, factory, org, make_complaint)
+def report_cases(users, factory, org, make_complaint, built_once):
+    return built_once("report data", lambda: rd.build(users, factory, org, make_complaint), factory)
 
 
 def figures(user, args=rd.PERIOD):

@@ -33,8 +33,8 @@ TODAY = rd.TODAY.date()
 
 
 @pytest.fixture
-def cases(users, factory, org, make_complaint, clock):
-    built = rd.build(users, factory, org, make_complaint)
+def cases(users, factory, org, make_complaint, clock, built_once):
+    built = built_once("report data", lambda: rd.build(users, factory, org, make_complaint), factory)
     clock["now"] = rd.TODAY
     return built
 

@@ -17,8 +17,8 @@ from tests import report_data as rd
 
 
 @pytest.fixture
-def cases(users, factory, org, make_complaint):
-    built = rd.build(users, factory, org, make_complaint)
+def cases(users, factory, org, make_complaint, built_once):
+    built = built_once("report data", lambda: rd.build(users, factory, org, make_complaint), factory)
     # a case naming the branch head's own clerk and one transferred up to the union
     clerk = users[r.COUNTER_STAFF].staff_records[0]
     built["named"] = make_complaint(users[r.BRANCH_HEAD], respondent_staff_id=clerk.id)

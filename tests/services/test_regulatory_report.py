@@ -32,8 +32,8 @@ TODAY = rd.TODAY.date()
 
 
 @pytest.fixture
-def data(app, users, factory, org, make_complaint):
-    return rd.build_quarter(users, factory, org, make_complaint)
+def data(app, users, factory, org, make_complaint, built_once):
+    return built_once("quarter", lambda: rd.build_quarter(users, factory, org, make_complaint), factory)
 
 
 def report(user, quarter="2026-Q4", **args):

@@ -48,8 +48,8 @@ def reported(user, args):
 
 
 @pytest.fixture
-def cases(users, factory, org, make_complaint):
-    return rd.build(users, factory, org, make_complaint)
+def cases(users, factory, org, make_complaint, built_once):
+    return built_once("report data", lambda: rd.build(users, factory, org, make_complaint), factory)
 
 
 def test_phone_numbers_are_stored_trimmed_and_empty_is_none(app, users, make_complaint):

@@ -19,8 +19,8 @@ TODAY = rd.TODAY.date()
 
 
 @pytest.fixture
-def cases(users, factory, org, make_complaint):
-    return rd.build(users, factory, org, make_complaint)
+def cases(users, factory, org, make_complaint, built_once):
+    return built_once("report data", lambda: rd.build(users, factory, org, make_complaint), factory)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ ASSESSMENT = "/reports/assessment"
 
 
 @pytest.fixture
-def cases(users, factory, org, make_complaint, clock):
-    built = rd.build(users, factory, org, make_complaint)
+def cases(users, factory, org, make_complaint, clock, built_once):
+    built = built_once("report data", lambda: rd.build(users, factory, org, make_complaint), factory)
     factory.unit("丙一分社", "branch", org["coop_b"], code="B2")  # no complaint
     clock["now"] = rd.TODAY
     return built

@@ -17,9 +17,9 @@ EXPORT = "/reports/regulatory/export"
 
 
 @pytest.fixture
-def quarter(app, users, factory, org, make_complaint, clock):
+def quarter(app, users, factory, org, make_complaint, clock, built_once):
     clock["now"] = rd.TODAY
-    return rd.build_quarter(users, factory, org, make_complaint)
+    return built_once("quarter", lambda: rd.build_quarter(users, factory, org, make_complaint), factory)
 
 
 def table(html, table_id):

@@ -22,7 +22,12 @@ TODAY = date(2026, 12, 1)
 
 
 @pytest.fixture
-def busy(users, org, make_complaint):
+def busy(users, org, make_complaint, built_once):
+    """The eighty cases below, built once per test process (``built_once``)."""
+    return built_once("busy", lambda: _busy(users, org, make_complaint))
+
+
+def _busy(users, org, make_complaint):
     """Eighty cases in every state a to-do shows, against 甲一分社 and 乙一分社, received over two
     months (so some are overdue), some union-level, some with an extension requested, replied,
     ruled, closed and followed up or not, appealed."""
