@@ -50,14 +50,15 @@ def _login(app, client, role, username):
 
     response = client.post("/api/v1/security/login", json={"username": username, "password": PASSWORD,
                                                             "provider": "db", "refresh": True})
-    if response.status_code != 200:
-        db.session.rollback()
-        sm = app.appbuilder.sm
-        user = sm.find_user(username=username)
-        user.active = True
-        user.roles = [sm.find_role(role)]
-        db.session.commit()
-        sm.reset_password(user.id, PASSWORD)
+    if response.status_code == 200:
+        return bearer(response.get_json()["access_token"])
+    db.session.rollback()
+    sm = app.appbuilder.sm
+    user = sm.find_user(username=username)
+    user.active = True
+    user.roles = [sm.find_role(role)]
+    db.session.commit()
+    sm.reset_password(user.id, PASSWORD)
     return bearer(api_token(client, username))
 
 
