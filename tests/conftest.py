@@ -332,10 +332,15 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def cases(app, users, org, make_complaint, clock):
+def cases(app, users, org, make_complaint, clock, built_once):
     """Complaints in every state a transition starts from (ids 1…10, so generated ids resolve):
     registered, rejected, processing, extension requested, replied (a letter, received), ruled and
-    re-ruling requested, appealed, closed, a letter whose receipt is not recorded yet, ruled."""
+    re-ruling requested, appealed, closed, a letter whose receipt is not recorded yet, ruled.
+    Built once per module and test process (``built_once``)."""
+    return built_once("cases in every state", lambda: _cases_in_every_state(users, make_complaint))
+
+
+def _cases_in_every_state(users, make_complaint):
     from app.services import complaints as svc
 
     office, counter = users[r.DISCIPLINE_OFFICE], users[r.COUNTER_STAFF]
