@@ -18,7 +18,7 @@ mail = Mail()
 
 def init_migrations(app, directory: str) -> None:
     """Flask-Migrate (``flask db …``) on ``app``. Imported here, not at the top: Flask-Migrate brings
-    Alembic and Mako (a quarter of a second), which the scheduled jobs' application never needs."""
+    Alembic and Mako (about 0.1 s of a start-up), which the scheduled jobs' application never needs."""
     from flask_migrate import Migrate
 
     Migrate(app, db, directory=directory, render_as_batch=True, compare_type=True)
