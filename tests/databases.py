@@ -271,11 +271,7 @@ class SharedApp:
             self._retire_database()
             self.template.server.create(self.name, template=snapshot)
         else:
-            raw = db.engine.raw_connection()
-            try:
-                snapshot.backup(raw.driver_connection)
-            finally:
-                raw.close()
+            copy_sqlite_into(snapshot, db.engine)
         db.session.expire_all()
 
     def _restore(self) -> None:
@@ -323,9 +319,8 @@ def built_once(template: "Template", key, build, factory=None):
     entry = _BUILT.get(full_key)
     if entry is None:
         value = build()
-        db.session.commit()
-        references = _references(value)
-        _BUILT[full_key] = (shared.snapshot(), references, getattr(factory, "_n", None), _fingerprint())
+        snapshot = shared.snapshot()  # commits first
+        _BUILT[full_key] = (snapshot, _references(value), getattr(factory, "_n", None), _fingerprint())
         return value
     snapshot, references, counter, after = entry
     shared.restore(snapshot)
@@ -415,14 +410,16 @@ def empty_database_url(tmp_dir: str):
         yield "sqlite:///" + os.path.join(tmp_dir, f"empty{next(_counter)}.db")
 
 
-def copy_sqlite_into(template_path: str, engine) -> None:
-    """Copy the SQLite template into ``engine``'s (in-memory) database."""
+def copy_sqlite_into(source, engine) -> None:
+    """Replace ``engine``'s SQLite database with ``source``'s: a file path (the template) or an open
+    ``sqlite3`` connection (a ``built_once`` copy)."""
+    opened = sqlite3.connect(source) if isinstance(source, str) else None
     raw = engine.raw_connection()
-    source = sqlite3.connect(template_path)
     try:
-        source.backup(raw.driver_connection)
+        (opened or source).backup(raw.driver_connection)
     finally:
-        source.close()
+        if opened is not None:
+            opened.close()
         raw.close()
 
 

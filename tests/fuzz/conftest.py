@@ -32,6 +32,19 @@ def problem(status, body) -> str:
     return ""
 
 
+def restore_user(app, role, username, password):
+    """Put back a user a generated request changed (password, roles, deactivated)."""
+    from app.extensions import db
+
+    db.session.rollback()
+    sm = app.appbuilder.sm
+    user = sm.find_user(username=username)
+    user.active = True
+    user.roles = [sm.find_role(role)]
+    db.session.commit()
+    sm.reset_password(user.id, password)
+
+
 @pytest.fixture
 def answers_500(app):
     """Unhandled errors become the 500 a user would see (the test app re-raises them)."""

@@ -20,7 +20,7 @@ from schemathesis import GenerationMode
 
 from app.security import roles as r
 from tests.conftest import PASSWORD, api_token, bearer
-from tests.fuzz.conftest import problem
+from tests.fuzz.conftest import problem, restore_user
 
 # Examples per operation and generation mode; anonymous callers are refused before any input
 # is read, so fewer suffice.
@@ -46,19 +46,11 @@ def fuzz_document(document):
 def _login(app, client, role, username):
     """A valid token for ``username``; when a generated request changed the user (password,
     roles, deactivation, logout), the user is put back first."""
-    from app.extensions import db
-
     response = client.post("/api/v1/security/login", json={"username": username, "password": PASSWORD,
                                                             "provider": "db", "refresh": True})
     if response.status_code == 200:
         return bearer(response.get_json()["access_token"])
-    db.session.rollback()
-    sm = app.appbuilder.sm
-    user = sm.find_user(username=username)
-    user.active = True
-    user.roles = [sm.find_role(role)]
-    db.session.commit()
-    sm.reset_password(user.id, PASSWORD)
+    restore_user(app, role, username, PASSWORD)
     return bearer(api_token(client, username))
 
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from app.security import roles as r
 from tests.conftest import PASSWORD, csrf_token, web_login
 from tests.html_forms import Forms
-from tests.fuzz.conftest import problem
+from tests.fuzz.conftest import problem, restore_user
 
 EXAMPLES = 4
 # Every field of every form also gets each of these once (a deterministic sweep before the
@@ -131,7 +131,7 @@ def test_no_form_answers_500_to_bad_values(answers_500, client, users, org, case
     started = time.monotonic()
     for page in pages_for(role, cases, users, org, app):
         if username and web_login(client, username).status_code != 302:
-            _restore(app, role, username)
+            restore_user(app, role, username, PASSWORD)
             web_login(client, username)
         token = csrf_token(client, page) if username else csrf_token(client)
         for form in forms_on(client, page):
@@ -168,16 +168,3 @@ def test_no_form_answers_500_to_bad_values(answers_500, client, users, org, case
           f"answers {dict(sorted(statuses.items()))}")
     assert sent_forms, "no form found"
     assert not failures, f"{len(failures)} submissions failed:\n" + "\n".join(failures[:30])
-
-
-def _restore(app, role, username):
-    """Put back a user a generated submission changed (password, roles, deactivated)."""
-    from app.extensions import db
-
-    db.session.rollback()
-    sm = app.appbuilder.sm
-    user = sm.find_user(username=username)
-    user.active = True
-    user.roles = [sm.find_role(role)]
-    db.session.commit()
-    sm.reset_password(user.id, PASSWORD)
