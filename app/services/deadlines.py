@@ -7,9 +7,10 @@ and each actual change is written to the case timeline. Nothing is committed her
 from datetime import timedelta
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import Date, and_, case, exists, func, insert, literal, or_, select, type_coerce, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import (Boolean, Date, DateTime, Text, and_, case, exists, func, insert, literal, literal_column, null,
+                        or_, select, type_coerce, update)
 
+from ..data.bulk import among, dialect_insert, dialect_name, iso_date
 from ..extensions import db
 from ..models.complaint import Complaint, ComplaintEvent
 from ..domain import calendar as cal
@@ -230,14 +231,17 @@ def remind(now=None, send_mail=True, batch=REMIND_CHUNK):
     timeline and in the reminder table, and notify who must act (issue 23: the handler, the heads,
     the appeal body — ``services/notifications.py``); e-mail them when mail is configured.
 
-    Set-based: the cases are read as plain rows in one statement, and the reminders, events and
-    notifications are written ``batch`` cases at a time, each chunk one transaction. Once per
-    case per day is the unique constraint's (``uq_reminder_complaint_day``): reminders are
-    inserted with ON CONFLICT DO NOTHING RETURNING the cases actually inserted, and only those get
-    a timeline event, a count and notifications (one INSERT … SELECT per chunk, itself once per
-    recipient, case and day by ``uq_notification_remind``) — so two runs at once (two app
-    servers' cron) never duplicate anything and never fail on each other's rows. E-mail goes out
-    after the last chunk is committed; a mail failure is logged and changes nothing written.
+    Set-based, and written by the database itself: the cases' ids are read in one statement, and
+    each chunk of ``batch`` of them is one transaction of three INSERT … SELECT — the reminders
+    (each kind worked out from the case row as it is then), the reminded cases' timeline events
+    (from the reminders just written) and their notifications — so no case's row travels to Python
+    and back (at 1M, 17,000 reminders: the events' parameters and the reminders' arrays were most
+    of the run). Once per case per day is the unique constraint's (``uq_reminder_complaint_day``):
+    reminders are inserted with ON CONFLICT DO NOTHING RETURNING the cases actually inserted, and
+    only those get a timeline event, a count and notifications (once per recipient, case and day by
+    ``uq_notification_remind``) — so two runs at once (two app servers' cron) never duplicate
+    anything and never fail on each other's rows. E-mail goes out after the last chunk is
+    committed; a mail failure is logged and changes nothing written.
 
     Returns counts by kind plus ``notified`` and ``emailed`` (messages). Safe to run several
     times a day.
@@ -247,33 +251,24 @@ def remind(now=None, send_mail=True, batch=REMIND_CHUNK):
     calendar = load_calendar()
     within = settings.due_soon_working_days()
     horizon = cal.add_working_days(calendar, today, within).date
-    rows = _remind_candidates(today, horizon)
-    planned = [(row, *_reminder_kind(row, today)) for row in rows]
-    notes = _reminder_notes({(due, kind) for _row, kind, due in planned}, today)
+    ids = _remind_candidates(today, horizon)
 
     counts = {"due_soon": 0, "overdue": 0, "appeal_due_soon": 0, "appeal_overdue": 0, "notified": 0, "emailed": 0}
     mailing = send_mail and mail.enabled()
     roles = office_ids = None
     emails = []
-    for start in range(0, len(planned), batch):
-        chunk = planned[start:start + batch]
-        inserted = _insert_reminders(
-            [{"complaint_id": row.id, "day": today, "kind": kind, "created_at": now, "emailed": False}
-             for row, kind, _due in chunk])
-        events = []
-        for row, kind, due in chunk:
-            if row.id not in inserted:
-                continue  # another run reminded it since we read it
-            events.append(_reminder_event(row, kind, due, now, notes[due, kind]))
-            counts[kind] += 1
-        if events:
-            db.session.execute(insert(ComplaintEvent.__table__), events)
+    for start in range(0, len(ids), batch):
+        inserted = _insert_reminders(ids[start:start + batch], today, horizon, now)
+        if inserted:
+            for kind in inserted.values():
+                counts[kind] += 1
+            reminded = sorted(inserted)
+            _insert_events(reminded, today, now)
             # Issue 23: who must act hears of it in the page header (and by e-mail below): one
-            # INSERT … SELECT for the chunk's reminded cases (ascending: the candidates are by id).
+            # INSERT … SELECT for the chunk's reminded cases (ascending).
             if roles is None:
                 roles = notifications.Roles()
                 office_ids = notifications.office_user_ids(roles)
-            reminded = [event["complaint_id"] for event in events]
             written = notifications.for_reminders(today, now, reminded, roles, office_ids, returning=mailing)
             if mailing:
                 emails += written
@@ -286,86 +281,88 @@ def remind(now=None, send_mail=True, batch=REMIND_CHUNK):
     return counts
 
 
+def _to_remind(horizon):
+    """SQL: a case to remind by ``horizon``: processing with its due date, or appealed with its
+    decision deadline, on or before it."""
+    return or_(
+        and_(Complaint.status == s.PROCESSING, Complaint.due_date <= horizon),
+        and_(Complaint.status == s.APPEALED, Complaint.appeal_decision_due <= horizon),
+    )
+
+
 def _remind_candidates(today, horizon):
-    """(id, number, status, due) of every case to remind on ``today``, by id: processing with its
-    due date, appealed with its decision deadline on or before ``horizon``, not reminded today yet."""
+    """The ids, ascending, of every case to remind on ``today`` (``_to_remind``) not reminded
+    today yet."""
     from ..models.reminder import Reminder
 
-    appeal = Complaint.status == s.APPEALED
+    # The table's column, not the mapped attribute: plain rows, without the ORM's loading of each.
+    case_id = Complaint.__table__.c.id
     return db.session.execute(
-        select(Complaint.id, Complaint.number, Complaint.status,
-               case((appeal, Complaint.appeal_decision_due), else_=Complaint.due_date).label("due"))
-        .where(
-            or_(
-                and_(Complaint.status == s.PROCESSING, Complaint.due_date <= horizon),
-                and_(appeal, Complaint.appeal_decision_due <= horizon),
-            ),
-            ~exists().where(Reminder.complaint_id == Complaint.id, Reminder.day == today),
-        )
-        .order_by(Complaint.id)
-    ).all()
+        select(case_id)
+        .where(_to_remind(horizon), ~exists().where(Reminder.complaint_id == case_id, Reminder.day == today))
+        .order_by(case_id)
+    ).scalars().all()
 
 
-def _reminder_kind(row, today):
-    """(kind, due) of one candidate: due soon or overdue, of the handling or the appeal."""
-    return ("appeal_" if row.status == s.APPEALED else "") + ("overdue" if row.due < today else "due_soon"), row.due
-
-
-def _reminder_notes(keys, today):
-    """{(due, kind): timeline note} in Chinese, each distinct text translated once."""
-    with force_locale("zh"):
-        return {
-            (due, kind): (gettext("Overdue since %(date)s.", date=(due + timedelta(days=1)).isoformat())
-                          if due < today else gettext("Due on %(date)s.", date=due.isoformat()))
-            for due, kind in keys
-        }
-
-
-def _reminder_event(row, kind, due, now, note):
-    """The ``complaint_event`` row ``timeline.record_event`` writes for a reminder (the system
-    acts: no actor id, the system's display name; the status does not change). Written with a
-    Core INSERT: no ORM unit of work runs, and none is needed — the case row is not touched (its
-    ``version`` does not move, as it did not when the event was added through the ORM), and the
-    session's listeners (kept report months, shared phones) react to changed cases only."""
-    return {"complaint_id": row.id, "at": now, "actor_id": None, "actor_name": actor_display_name(None),
-            "name": "remind", "from_status": row.status, "to_status": row.status, "note": note,
-            "payload": {"kind": kind, "due": due.isoformat()}}
-
-
-def _insert_reminders(rows):
-    """Insert ``rows`` into ``reminder``, skipping a (case, day) that already has one; the set
-    of case ids actually inserted (by this statement, not by a concurrent run)."""
+def _insert_reminders(ids, today, horizon, now):
+    """Today's reminder of each case of ``ids`` still to remind (``_to_remind``), its kind worked
+    out from the case row, skipping a case that already has one today (another run's); {case id:
+    kind} of those this statement inserted."""
     from ..models.reminder import Reminder
 
-    if not rows:
-        return set()
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - the application runs on SQLite and PostgreSQL only
-        raise RuntimeError(f"remind: unsupported database {dialect}")
+    if not ids:
+        return {}
+    appeal = Complaint.status == s.APPEALED
+    kind = case((and_(appeal, Complaint.appeal_decision_due < today), "appeal_overdue"),
+                (appeal, "appeal_due_soon"),
+                (Complaint.due_date < today, "overdue"),
+                else_="due_soon")
     table = Reminder.__table__
-    if dialect == "postgresql":
-        statement, parameters = _insert_unnested(table, rows, dialect_insert), None
-    else:
-        statement, parameters = dialect_insert(table), rows
-    statement = (statement.on_conflict_do_nothing(index_elements=[table.c.complaint_id, table.c.day])
-                 .returning(table.c.complaint_id))
-    return set(db.session.execute(statement, parameters).scalars())
+    source = (select(Complaint.id, literal(today, Date()), kind, literal(now, DateTime()), literal(False, Boolean()))
+              .where(among(Complaint.id, ids), _to_remind(horizon))
+              .order_by(Complaint.id))
+    statement = (dialect_insert(table)
+                 .from_select(["complaint_id", "day", "kind", "created_at", "emailed"], source)
+                 .on_conflict_do_nothing(index_elements=[table.c.complaint_id, table.c.day])
+                 .returning(table.c.complaint_id, table.c.kind))
+    return dict(db.session.execute(statement).all())
 
 
-def _insert_unnested(table, rows, make_insert):
-    """PostgreSQL: an INSERT of ``rows`` (dicts with the same keys) into ``table`` as one statement,
-    each column one array parameter (``INSERT … SELECT unnest(…), unnest(…)``). A row of parameters
-    each (RETURNING makes it 1,000-row statements) took 2.3 s for 19,700 reminders at 1M, this 0.9 s
-    (most of it the foreign key's check of each case). Not worth it for the events (an executemany
-    without RETURNING: psycopg pipelines it)."""
-    names = list(rows[0])
-    source = select(*[func.unnest(literal([row[name] for row in rows], ARRAY(table.c[name].type))).label(name)
-                      for name in names])
-    return make_insert(table).from_select(names, source)
+def _insert_events(reminded, today, now):
+    """The 催办提醒 timeline event of each case of ``reminded`` (ids its reminder of ``today`` was
+    just inserted for), as ``timeline.record_event`` writes one: the system acts (no actor id, the
+    system's display name), the status does not change, the note says the deadline in Chinese and
+    the payload its kind and date. Core SQL, no ORM unit of work: the case row is not touched (its
+    ``version`` does not move), and the session's listeners (kept report months, shared phones)
+    react to changed cases only."""
+    from ..models.reminder import Reminder
+
+    due = notifications.case_due()
+    overdue_since, due_on = _note_parts()
+    note = case((due < today, overdue_since[0] + iso_date(due, 1) + overdue_since[1]),
+                else_=due_on[0] + iso_date(due) + due_on[1])
+    payload = (func.json_build_object if dialect_name() == "postgresql" else func.json_object)(
+        literal_column("'kind'"), Reminder.kind, literal_column("'due'"), iso_date(due))
+    columns = {"complaint_id": Reminder.complaint_id, "at": literal(now, DateTime()), "actor_id": null(),
+               "actor_name": literal(actor_display_name(None)), "name": literal("remind"),
+               "from_status": Complaint.status, "to_status": Complaint.status, "note": note, "payload": payload}
+    source = (select(*columns.values())
+              .select_from(Reminder).join(Complaint, Complaint.id == Reminder.complaint_id)
+              .where(among(Reminder.complaint_id, reminded), Reminder.day == today)
+              .order_by(Reminder.complaint_id))
+    db.session.execute(insert(ComplaintEvent.__table__).from_select(list(columns), source))
+
+
+# The date in a note's translation, found and replaced by the SQL that writes the date.
+_NOTE_DATE = "\x00date\x00"
+
+
+def _note_parts():
+    """The Chinese notes of a reminder event around their date: ((before, after) of "overdue
+    since", (before, after) of "due on"), each as a SQL literal."""
+    with force_locale("zh"):
+        texts = (gettext("Overdue since %(date)s.", date=_NOTE_DATE), gettext("Due on %(date)s.", date=_NOTE_DATE))
+    return tuple(tuple(literal(part, Text()) for part in text.split(_NOTE_DATE, 1)) for text in texts)
 
 
 def _mark_emailed(today):

@@ -46,10 +46,10 @@ from typing import Iterable, List
 from flask_appbuilder.security.sqla.models import Permission, PermissionView, Role, User, ViewMenu
 from flask_appbuilder.security.sqla.models import assoc_permissionview_role, assoc_user_role
 from flask_babel import force_locale, gettext
-from sqlalchemy import Date, DateTime, Integer, and_, any_, case, exists, false, literal, or_, select, union, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Date, DateTime, and_, case, exists, false, literal, or_, select, union, update
 from sqlalchemy.orm import aliased
 
+from ..data.bulk import among, dialect_insert
 from ..domain import states as s
 from ..domain import transitions as t
 from ..domain import vocabulary as v
@@ -319,7 +319,7 @@ def for_reminders(today, now, reminded, roles, office_ids, returning=False):
     # reminders (the one written at ``now``), not by the day. SQLite takes the chunk as an id range
     # (the candidates are read by id) joined to the reminders written at ``now`` (its planner reads
     # them by (case, day)); naming the ids was slower there.
-    chunk = (Complaint.id == any_(literal(list(reminded), ARRAY(Integer))) if on_postgresql
+    chunk = (among(Complaint.id, reminded) if on_postgresql
              else and_(Complaint.id >= reminded[0], Complaint.id <= reminded[-1]))
     found = _reminder_recipients(chunk, today, roles, office_ids)
     if on_postgresql:
@@ -336,7 +336,7 @@ def for_reminders(today, now, reminded, roles, office_ids, returning=False):
                 .join(Reminder, Reminder.complaint_id == found.c.complaint_id)
                 .join(Complaint, Complaint.id == found.c.complaint_id)
                 .where(Reminder.day == today, Reminder.created_at == now))
-    statement = _dialect_insert(table).from_select(
+    statement = dialect_insert(table).from_select(
         ["recipient_id", "complaint_id", "kind", "due", "created_at", "remind_day"], rows,
     ).on_conflict_do_nothing(index_elements=[table.c.recipient_id, table.c.complaint_id, table.c.remind_day])
     # RETURNING the ids written: the count of an INSERT … SELECT … ON CONFLICT is not reported on
@@ -358,17 +358,6 @@ def _reminder_recipients(chunk, today, roles, office_ids):
 def case_due():
     """SQL: the deadline a reminder is about (the appeal decision's for an appealed case)."""
     return case((Complaint.status == s.APPEALED, Complaint.appeal_decision_due), else_=Complaint.due_date)
-
-
-def _dialect_insert(table):
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - the application runs on SQLite and PostgreSQL only
-        raise RuntimeError(f"notifications: unsupported database {dialect}")
-    return insert(table)
 
 
 # --- reading and marking ----------------------------------------------------------------------------

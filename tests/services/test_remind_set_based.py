@@ -260,17 +260,14 @@ def test_a_run_that_overlaps_another_skips_what_the_other_reminded(app, varied, 
     other = {}
 
     def read_then_other_server_writes(today, horizon):
-        rows = read(today, horizon)
-        for row in rows[::2]:  # the other server, through the same statements
-            kind, due = deadlines._reminder_kind(row, today)
-            other[row.id] = kind
-            if deadlines._insert_reminders([{"complaint_id": row.id, "day": today, "kind": kind,
-                                             "created_at": now, "emailed": False}]):
-                note = deadlines._reminder_notes({(due, kind)}, today)[due, kind]
-                db.session.execute(ComplaintEvent.__table__.insert(),
-                                   [deadlines._reminder_event(row, kind, due, now, note)])
+        ids = read(today, horizon)
+        for complaint_id in ids[::2]:  # the other server, through the same statements
+            inserted = deadlines._insert_reminders([complaint_id], today, horizon, now)
+            other.update(inserted)
+            if inserted:
+                deadlines._insert_events(list(inserted), today, now)
         db.session.commit()
-        return rows
+        return ids
 
     monkeypatch.setattr(deadlines, "_remind_candidates", read_then_other_server_writes)
     counts = deadlines.remind(now=now, send_mail=False, batch=batch)
