@@ -8,14 +8,21 @@ BABEL  := $(VENV)/bin/pybabel
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-install install catalogs extract-messages deploy seed clean security-scan secret-key identity-keys
+.PHONY: run test test-install install bytecode catalogs extract-messages deploy seed clean security-scan secret-key identity-keys
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --disable-pip-version-check -q -r requirements.txt
 	touch $@
 
+# The application's bytecode, written at install (deploy step 3) rather than by each process that
+# starts: with the code read-only to the service or PYTHONDONTWRITEBYTECODE set, every `flask`
+# command compiled what it imports again (the scheduled jobs' start-up 1.6–2.2 → 2.4–2.7 s).
 install: $(VENV)/.installed
+	@$(MAKE) --no-print-directory bytecode
+
+bytecode:
+	$(PY) -m compileall -q app config.py run.py jobs.py
 
 catalogs: install
 	$(BABEL) compile -d translations -f --statistics
