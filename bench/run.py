@@ -554,6 +554,19 @@ class Database:
             finally:
                 db.session.remove()
 
+    def checkpoint(self) -> None:
+        """PostgreSQL: a CHECKPOINT, so its checkpointer does not write the seeding's pages out
+        while the pages and commands are measured (SQLite: the seeding checkpoints its WAL)."""
+        from sqlalchemy import text
+
+        from app.extensions import db
+
+        with self.app.app_context():
+            if db.engine.dialect.name != "postgresql":
+                return
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(text("CHECKPOINT"))
+
     def version(self) -> str:
         from sqlalchemy import text
 
@@ -1253,9 +1266,11 @@ def bench_database(kind: str, url: str, args, workdir: Path) -> list:
                 log(f"{kind}: seed-bench --complaints {delta} ({current} → {size})")
                 growth = run_command([*FLASK, "seed-bench", "--complaints", str(delta)], env,
                                      workdir / "seed.log")
-                # The seeding leaves gigabytes of written pages for the kernel to write back; flushed
-                # here, so the measured requests and commands do not queue behind that write-back.
+                # The seeding leaves gigabytes of written pages for PostgreSQL's checkpointer and the
+                # kernel to write out; written here, so the measured requests and commands do not
+                # queue behind that write-back.
                 started = time.perf_counter()
+                database.checkpoint()
                 os.sync()
                 growth["sync_seconds"] = round(time.perf_counter() - started, 2)
                 log(f"{kind}: seeding's writes flushed in {growth['sync_seconds']} s")
