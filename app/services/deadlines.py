@@ -10,7 +10,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import (Boolean, Date, DateTime, Text, and_, case, exists, func, insert, literal, literal_column, null,
                         or_, select, type_coerce, update)
 
-from ..data.bulk import among, dialect_insert, dialect_name, iso_date
+from .bulk import among, dialect_insert, dialect_name, iso_date
 from ..extensions import db
 from ..models.complaint import Complaint, ComplaintEvent
 from ..domain import calendar as cal

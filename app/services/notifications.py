@@ -49,7 +49,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import Date, DateTime, and_, case, exists, false, literal, or_, select, union, update
 from sqlalchemy.orm import aliased
 
-from ..data.bulk import among, dialect_insert
+from .bulk import among, dialect_insert
 from ..domain import states as s
 from ..domain import transitions as t
 from ..domain import vocabulary as v
@@ -312,7 +312,7 @@ def for_reminders(today, now, reminded, roles, office_ids, returning=False):
     ``returning`` their ids (for the e-mail)."""
     table = Notification.__table__
     on_postgresql = db.session.get_bind().dialect.name == "postgresql"
-    # The chunk's cases are named, as one parameter (``data/bulk.among``). PostgreSQL's planner
+    # The chunk's cases are named, as one parameter (``services/bulk.among``). PostgreSQL's planner
     # takes today's reminders, just written, for a row or two (the table's statistics predate
     # them): read by ``day`` it scanned the union's result once per reminder (0.5–1.5 s a chunk of
     # 5,000 at 1M), or every reminder of the day once per notification; so there each kind is read
