@@ -57,6 +57,7 @@ from ..security.masking import identity_clause, may_search_identity
 from ..security.request_cache import request_cache
 from ..security.scope import complaint_clause, subtree_ids
 from ..services import complaints as svc
+from ..services.bulk import on_postgresql
 
 MAX_TERM = 100  # characters of one search value
 SAME_CALLER_LIMIT = 20  # the case page lists at most this many of the caller's other cases
@@ -91,14 +92,10 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
 def contains(column, term: str):
     """``column`` contains ``term``; Latin letters in any case (SQLite's LIKE already ignores it)."""
     pattern = f"%{_like_escape(term)}%"
-    if _postgresql():
+    if on_postgresql():
         return column.ilike(pattern, escape="\\")
     return column.like(pattern, escape="\\")
 

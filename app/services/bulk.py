@@ -1,7 +1,9 @@
 """Set-based writing on both databases the application runs on (SQLite and PostgreSQL): the
 dialect's INSERT (the one with ON CONFLICT), a list of ids as one parameter, a date as the text
-``date.isoformat`` writes. ``flask remind`` (``services/deadlines.py``) and its notifications
-(``services/notifications.py``) write thousands of rows with an INSERT … SELECT each and use them.
+``date.isoformat`` writes, and which of the two the session is on. ``flask remind``
+(``services/deadlines.py``) and its notifications (``services/notifications.py``) write thousands
+of rows with an INSERT … SELECT each and use them; identity re-encryption and search ask
+``on_postgresql``.
 """
 import json
 
@@ -13,6 +15,11 @@ from ..extensions import db
 
 def dialect_name() -> str:
     return db.session.get_bind().dialect.name
+
+
+def on_postgresql() -> bool:
+    """Whether the session's database is PostgreSQL (else SQLite)."""
+    return dialect_name() == "postgresql"
 
 
 def dialect_insert(table):
@@ -30,7 +37,7 @@ def dialect_insert(table):
 def among(column, ids):
     """SQL: ``column`` is one of ``ids`` (integers), as one parameter however many they are:
     PostgreSQL an array (``= ANY``), SQLite a JSON list read by ``json_each``."""
-    if dialect_name() == "postgresql":
+    if on_postgresql():
         return column == any_(literal([int(value) for value in ids], ARRAY(Integer)))
     listed = func.json_each(literal(json.dumps([int(value) for value in ids]), Text())).table_valued("value")
     return column.in_(select(listed.c.value))
@@ -39,7 +46,7 @@ def among(column, ids):
 def iso_date(day, plus_days=0):
     """SQL: the date ``day`` plus ``plus_days`` as YYYY-MM-DD text (what ``date.isoformat`` writes)."""
     plus_days = int(plus_days)
-    if dialect_name() == "postgresql":
+    if on_postgresql():
         if plus_days:
             day = day + literal_column(str(plus_days))
         return func.to_char(day, literal_column("'YYYY-MM-DD'"))

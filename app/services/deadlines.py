@@ -10,7 +10,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import (Boolean, Date, DateTime, Text, and_, case, exists, func, insert, literal, literal_column, null,
                         or_, select, type_coerce, update)
 
-from .bulk import among, dialect_insert, dialect_name, iso_date
+from .bulk import among, dialect_insert, iso_date, on_postgresql
 from ..extensions import db
 from ..models.complaint import Complaint, ComplaintEvent
 from ..domain import calendar as cal
@@ -341,7 +341,7 @@ def _insert_events(reminded, today, now):
     overdue_since, due_on = _note_parts()
     note = case((due < today, overdue_since[0] + iso_date(due, 1) + overdue_since[1]),
                 else_=due_on[0] + iso_date(due) + due_on[1])
-    payload = (func.json_build_object if dialect_name() == "postgresql" else func.json_object)(
+    payload = (func.json_build_object if on_postgresql() else func.json_object)(
         literal_column("'kind'"), Reminder.kind, literal_column("'due'"), iso_date(due))
     columns = {"complaint_id": Reminder.complaint_id, "at": literal(now, DateTime()), "actor_id": null(),
                "actor_name": literal(actor_display_name(None)), "name": literal("remind"),

@@ -36,6 +36,7 @@ from ..crypto import (
 from ..domain.phones import normal_phone
 from ..extensions import db
 from ..models.identity import SEALED_CHANGES, IdentityPass
+from .bulk import on_postgresql
 
 IDENTITY_COLUMNS = ("complainant_name", "complainant_phone", "complainant_id_number", "complainant_address",
                     "principal_name")
@@ -60,10 +61,6 @@ class Progress(NamedTuple):
 
 
 ProgressFn = Callable[[Progress], None]
-
-
-def _postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def _wanted(purpose: str, target: Optional[str], stored) -> bool:
@@ -148,7 +145,7 @@ def _event_changes(purpose, target, payload_text) -> Optional[str]:
 
 
 def _write_events(rows, purpose, target) -> int:
-    to = "CAST(:new AS JSON)" if _postgresql() else ":new"
+    to = "CAST(:new AS JSON)" if on_postgresql() else ":new"
     params = []
     for event_id, payload_text in rows:
         new = _event_changes(purpose, target, payload_text)

@@ -49,7 +49,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import Date, DateTime, and_, case, exists, false, literal, or_, select, union, update
 from sqlalchemy.orm import aliased
 
-from .bulk import among, dialect_insert
+from .bulk import among, dialect_insert, on_postgresql
 from ..domain import states as s
 from ..domain import transitions as t
 from ..domain import vocabulary as v
@@ -311,7 +311,6 @@ def for_reminders(today, now, reminded, roles, office_ids, returning=False):
     CONFLICT DO NOTHING (another run, another server). Returns how many were written, or with
     ``returning`` their ids (for the e-mail)."""
     table = Notification.__table__
-    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
     # The chunk's cases are named, as one parameter (``services/bulk.among``). PostgreSQL's planner
     # takes today's reminders, just written, for a row or two (the table's statistics predate
     # them): read by ``day`` it scanned the union's result once per reminder (0.5–1.5 s a chunk of
@@ -322,7 +321,7 @@ def for_reminders(today, now, reminded, roles, office_ids, returning=False):
     # reminders: the notifications 1.1–1.5 → 0.7–0.8 s named, in turns, machine loaded).
     chunk = among(Complaint.id, reminded)
     found = _reminder_recipients(chunk, today, roles, office_ids)
-    if on_postgresql:
+    if on_postgresql():
         kind = (select(Reminder.kind)
                 .where(Reminder.complaint_id == found.c.complaint_id, Reminder.created_at == now)
                 .scalar_subquery())
